@@ -1,0 +1,2 @@
+// Node adapter of the device SDK (Raspberry Pi and dev machines).
+export * from './mqtt.js';

@@ -1,0 +1,57 @@
+// The one table of stable error codes shared by device, core and edge.
+// A code never changes meaning once released; messages may be reworded. Devices receive
+// these codes in `rej` and `term` messages, operators see them in logs and records.
+
+export const CODES = {
+  // wire format (decoding hostile input)
+  CBOR_TOO_LARGE: 'message exceeds the size limit',
+  CBOR_INCOMPLETE: 'CBOR data ends before the item is complete',
+  CBOR_INVALID: 'CBOR data is not well-formed or uses an unsupported feature',
+  CBOR_LIMIT: 'CBOR nesting, length or item count exceeds a decode limit',
+  COSE_INVALID: 'not a COSE_Sign1 structure with an EdDSA protected header',
+  MSG_INVALID: 'message fields are missing or of the wrong type',
+  MSG_UNKNOWN_TYPE: 'message type is not known',
+  TEMPLATE_INVALID: 'resource template fields are missing or of the wrong type',
+  // validation (step 204)
+  BAD_SIGNATURE: 'manufacturer signature does not verify',
+  UNKNOWN_KEY: 'signing key is not in the trust store',
+  KEY_NOT_VALID: 'signing key is outside its validity window, revoked or not allowed for this class',
+  TEMPLATE_EXPIRED: 'resource template has expired or is not yet valid',
+  UNKNOWN_IMSI: 'IMSI is not a known subscriber',
+  NO_ATTACH: 'no network attach record for this IMSI',
+  BAD_NONCE: 'challenge nonce is unknown, used or expired',
+  NO_EDGE: 'no edge serves the device location',
+  POLICY_DENIED: 'service or version not allowed by policy',
+  // operations (steps 205-210)
+  DEPLOY_FAILED: 'the edge could not start the service',
+  ORDER_INVALID: 'order signature, expiry or replay check failed',
+  TIMEOUT: 'operation did not complete before its deadline',
+  // device side
+  AT_TIMEOUT: 'modem did not answer in time',
+  AT_ERROR: 'modem answered ERROR',
+  SIM_NOT_READY: 'SIM is not ready',
+  NOT_REGISTERED: 'modem did not register to the network',
+  TRANSPORT: 'transport to the core failed',
+} as const;
+
+export type Code = keyof typeof CODES;
+
+/** A domain error carrying a stable code from CODES. */
+export class SimedgeError extends Error {
+  readonly code: Code;
+  readonly detail: string | undefined;
+  constructor(code: Code, detail?: string) {
+    super(detail ? `${code}: ${CODES[code]} (${detail})` : `${code}: ${CODES[code]}`);
+    this.name = 'SimedgeError';
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+export function isSimedgeError(e: unknown): e is SimedgeError {
+  return e instanceof SimedgeError;
+}
+
+export function isCode(s: unknown): s is Code {
+  return typeof s === 'string' && Object.prototype.hasOwnProperty.call(CODES, s);
+}
