@@ -1,0 +1,6 @@
+// Public API of the edge agent: the agent itself, plus the runtime contract and the pure order
+// checks for whoever builds on them (OCI/Kubernetes runtimes, the daemon entry, tests).
+export { EdgeAgent, type EdgeOptions } from './agent.js';
+export type { Runtime, RunSpec, Instance, ExitInfo } from './runtime/types.js';
+export { ProcessRuntime, type ProcessRuntimeOptions } from './runtime/process.js';
+export { checkOrder, coreKeyMap, MAX_ORDER_BYTES, type Verdict, type CoreKeys } from './verify.js';
