@@ -1,0 +1,36 @@
+// What every handler gets: the store, the edge table, settings, clock, logging and tracing, and
+// the two outputs (publish to a topic, reply to a device). Built once by CoreValidator.
+import { encodeMsg, topics, type DownMsg, type Step } from '@simedge/device-sdk/wire';
+import type { KeyObject } from 'node:crypto';
+import type { Deadlines } from './deadlines.js';
+import type { EdgeTable } from './edges.js';
+import type { Logger } from './log.js';
+import type { CoreStore } from './store/types.js';
+
+export interface CoreSettings {
+  coreKid: string;
+  /** The core's Ed25519 signing key for orders. */
+  coreKey: KeyObject;
+  opTimeoutMs: number;
+  nonceTtlSec: number;
+  orderTtlSec: number;
+}
+
+export interface Ctx {
+  readonly store: CoreStore;
+  readonly edges: EdgeTable;
+  readonly cfg: CoreSettings;
+  readonly log: Logger;
+  readonly deadlines: Deadlines;
+  now(): number;
+  trace(step: Step | undefined, ev: string, imsi?: string, detail?: string): void;
+  /** Publish at QoS 1; tracked so idle() waits for it. Never throws. */
+  publish(topic: string, payload: Uint8Array): void;
+}
+
+/** Encode a down message, send it to the device and return the bytes (to keep as the stored reply). */
+export function sendDown(ctx: Ctx, imsi: string, msg: DownMsg): Uint8Array {
+  const bytes = encodeMsg(msg);
+  ctx.publish(topics.deviceDown(imsi), bytes);
+  return bytes;
+}

@@ -1,0 +1,172 @@
+// CoreValidator: wires the MQTT client, the store, the edge table and the handlers together.
+// The network intake (attach/detach) is a method call: the network simulator calls it now,
+// the RADIUS accounting listener will later.
+import { isImsi, privateKeyObject, topics, type AttachEvent, type DetachEvent, type Step, type TraceSink } from '@simedge/device-sdk/wire';
+import { connectMqtt, endMqtt, type MqttClient } from '@simedge/device-sdk/node';
+import { randomBytes } from 'node:crypto';
+import type { Ctx, CoreSettings } from './context.js';
+import { Deadlines } from './deadlines.js';
+import { dispatch } from './dispatch.js';
+import { EdgeTable } from './edges.js';
+import { onDeadline, teardown } from './lifecycle.js';
+import { jsonLogger, type Logger } from './log.js';
+import { SqliteStore } from './store/sqlite.js';
+import type { CoreStore } from './store/types.js';
+
+export interface CoreOptions {
+  brokerUrl: string;
+  /** Ed25519, signs orders. */
+  coreKey: { kid: string; seed: Uint8Array };
+  /** SQLite file; default ':memory:'. A file uses WAL. Ignored when `store` is given. */
+  dbPath?: string;
+  /** Another CoreStore implementation (e.g. PostgreSQL later); the core closes it on stop(). */
+  store?: CoreStore;
+  trace?: TraceSink;
+  /** ms clock, injectable for expiry tests. */
+  now?: () => number;
+  /** Operation deadline (default 15000 ms). */
+  opTimeoutMs?: number;
+  /** Challenge nonce lifetime (default 60 s). */
+  nonceTtlSec?: number;
+  /** Order expiry (default 60 s). */
+  orderTtlSec?: number;
+  /** Structured log sink; default JSON lines on stderr at level warn and above. */
+  log?: Logger;
+}
+
+const IN_FLIGHT = ['STARTING', 'PROCESSING', 'REMOVING'];
+
+export class CoreValidator {
+  readonly store: CoreStore;
+  readonly edges = new EdgeTable();
+  private readonly ctx: Ctx;
+  private readonly opts: CoreOptions;
+  private client: MqttClient | undefined;
+  private pending = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(opts: CoreOptions) {
+    if (typeof opts.brokerUrl !== 'string') throw new TypeError('CoreOptions.brokerUrl must be a URL');
+    const cfg: CoreSettings = {
+      coreKid: opts.coreKey.kid,
+      coreKey: privateKeyObject(opts.coreKey.seed),
+      opTimeoutMs: positive(opts.opTimeoutMs ?? 15_000, 'opTimeoutMs'),
+      nonceTtlSec: positive(opts.nonceTtlSec ?? 60, 'nonceTtlSec'),
+      orderTtlSec: positive(opts.orderTtlSec ?? 60, 'orderTtlSec'),
+    };
+    this.opts = opts;
+    this.store = opts.store ?? new SqliteStore(opts.dbPath ?? ':memory:');
+    const now = opts.now ?? Date.now;
+    const log = opts.log ?? jsonLogger('warn');
+    const sink = opts.trace;
+    this.ctx = {
+      store: this.store,
+      edges: this.edges,
+      cfg,
+      log,
+      now,
+      deadlines: new Deadlines(now, (pid) => onDeadline(this.ctx, pid), () => this.checkIdle()),
+      trace(step: Step | undefined, ev: string, imsi?: string, detail?: string) {
+        if (!sink) return;
+        try {
+          sink({ at: now(), actor: 'core', ev, ...(step !== undefined && { step }), ...(imsi !== undefined && { imsi }), ...(detail !== undefined && { detail }) });
+        } catch {
+          // A broken trace sink must not break the flow.
+        }
+      },
+      publish: (topic, payload) => this.publish(topic, payload),
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.client) return;
+    const client = await connectMqtt(this.opts.brokerUrl, { clientId: `core-${randomBytes(6).toString('hex')}` });
+    this.client = client;
+    client.on('message', (topic, payload) => {
+      dispatch(this.ctx, topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
+    });
+    client.on('error', (e) => this.ctx.log('error', 'mqtt error', { err: e.message }));
+    await client.subscribeAsync([topics.allDeviceUp, topics.allEdgeEvents, topics.allEdgeStatus], { qos: 1 });
+    // Operations left in flight by a previous run (file store) get their deadlines back.
+    for (const p of this.store.provisions()) {
+      if (IN_FLIGHT.includes(p.state)) this.ctx.deadlines.arm(p.pid, p.deadline ?? this.ctx.now());
+    }
+    this.ctx.log('info', 'core validator started', { broker: this.opts.brokerUrl });
+  }
+
+  async stop(): Promise<void> {
+    this.ctx.deadlines.clearAll();
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      try {
+        await client.unsubscribeAsync([topics.allDeviceUp, topics.allEdgeEvents, topics.allEdgeStatus]);
+      } catch {
+        // Already disconnected: nothing to unsubscribe from.
+      }
+      await endMqtt(client);
+    }
+    this.store.close();
+    this.pending = 0;
+    this.checkIdle();
+  }
+
+  /** Network intake [step 201]: the IMSI is attached with this IP, PLMN and cell. */
+  attach(ev: AttachEvent): void {
+    if (!isImsi(ev.imsi)) throw new TypeError(`attach: not an IMSI: ${String(ev.imsi)}`);
+    this.store.upsertAttach({ imsi: ev.imsi, ip: ev.ip, plmn: ev.plmn, cell: ev.cell, at: Math.floor(ev.at) });
+    this.ctx.log('info', 'attach', { imsi: ev.imsi, ip: ev.ip, plmn: ev.plmn, cell: ev.cell });
+  }
+
+  /** Network intake [step 208]: the IMSI detached; its provisions are torn down (term why 'detach'). */
+  detach(ev: DetachEvent): void {
+    if (!isImsi(ev.imsi)) throw new TypeError(`detach: not an IMSI: ${String(ev.imsi)}`);
+    const rec = this.store.attachOf(ev.imsi);
+    // A late Accounting-Stop for an older session must not end the current one.
+    if (rec && ev.at < rec.at) {
+      this.ctx.log('info', 'stale detach ignored', { imsi: ev.imsi, at: ev.at, attachAt: rec.at });
+      return;
+    }
+    this.store.deleteAttach(ev.imsi);
+    this.ctx.trace(208, 'detach', ev.imsi);
+    const n = teardown(this.ctx, ev.imsi, 'detach');
+    this.ctx.log('info', 'detach', { imsi: ev.imsi, removing: n });
+  }
+
+  /** Resolves when no operation is in flight (no deadline armed, no publish outstanding). */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    return this.pending === 0 && this.ctx.deadlines.size === 0;
+  }
+
+  private checkIdle(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private publish(topic: string, payload: Uint8Array): void {
+    const client = this.client;
+    if (!client) {
+      this.ctx.log('error', 'publish while not started', { topic });
+      return;
+    }
+    this.pending++;
+    client.publishAsync(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { qos: 1 })
+      .catch((e: unknown) => this.ctx.log('error', 'publish failed', { topic, err: e instanceof Error ? e.message : String(e) }))
+      .finally(() => {
+        this.pending = Math.max(0, this.pending - 1);
+        this.checkIdle();
+      });
+  }
+}
+
+function positive(v: number, name: string): number {
+  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`CoreOptions.${name} must be a positive number`);
+  return v;
+}

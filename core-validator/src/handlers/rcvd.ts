@@ -1,0 +1,11 @@
+// Edge `rcvd` [step 206]: the edge has the deploy order; STARTING -> PROCESSING.
+import type { Rcvd } from '@simedge/device-sdk/wire';
+import type { Ctx } from '../context.js';
+import { matchOrder } from './edge-order.js';
+
+export function onRcvd(ctx: Ctx, ev: Rcvd): void {
+  const p = matchOrder(ctx, ev, 'deploy');
+  if (!p || p.state !== 'STARTING') return;
+  ctx.store.updateProvision(p.pid, { state: 'PROCESSING', updated: ctx.now() });
+  ctx.trace(206, 'rcvd', p.imsi, ev.edge);
+}

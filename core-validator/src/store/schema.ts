@@ -1,0 +1,20 @@
+// SQLite schema of the core store, applied in order by PRAGMA user_version so an existing file
+// is upgraded in place. Times are ms since the epoch unless a column says otherwise.
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE subscribers (imsi TEXT PRIMARY KEY, iccid TEXT NOT NULL);
+   CREATE TABLE trust_keys (
+     kid TEXT PRIMARY KEY, public_key BLOB NOT NULL, mfr TEXT NOT NULL, classes TEXT,
+     not_before INTEGER, not_after INTEGER, revoked INTEGER NOT NULL DEFAULT 0); -- window in seconds
+   CREATE TABLE cell_edges (cell TEXT PRIMARY KEY, edge TEXT NOT NULL);
+   CREATE TABLE attach (imsi TEXT PRIMARY KEY, ip TEXT NOT NULL, plmn TEXT NOT NULL, cell TEXT NOT NULL, at INTEGER NOT NULL);
+   CREATE TABLE nonces (nonce BLOB PRIMARY KEY, imsi TEXT NOT NULL, expires INTEGER NOT NULL);
+   CREATE TABLE requests (imsi TEXT NOT NULL, t TEXT NOT NULL, rid TEXT NOT NULL, reply BLOB, at INTEGER NOT NULL,
+     PRIMARY KEY (imsi, t, rid));
+   CREATE TABLE provisions (
+     pid TEXT PRIMARY KEY, imsi TEXT NOT NULL, edge TEXT NOT NULL, state TEXT NOT NULL,
+     tid TEXT NOT NULL, cls TEXT NOT NULL, rid TEXT NOT NULL, oid TEXT NOT NULL,
+     created INTEGER NOT NULL, updated INTEGER NOT NULL, deadline INTEGER, code TEXT,
+     end_why TEXT, end_rid TEXT, svc TEXT);
+   CREATE INDEX provisions_imsi ON provisions (imsi, state);
+   CREATE TABLE orders (oid TEXT PRIMARY KEY, pid TEXT NOT NULL, kind TEXT NOT NULL, edge TEXT NOT NULL, at INTEGER NOT NULL);`,
+];
