@@ -26,12 +26,24 @@ export const CODES = {
   DEPLOY_FAILED: 'the edge could not start the service',
   ORDER_INVALID: 'order signature, expiry or replay check failed',
   TIMEOUT: 'operation did not complete before its deadline',
+  FN_ERROR: 'the edge function threw, timed out or returned a value that is not JSON',
+  FN_BAD_INPUT: 'the request to the edge function is not a JSON body of at most 64 KiB',
   // device side
   AT_TIMEOUT: 'modem did not answer in time',
   AT_ERROR: 'modem answered ERROR',
+  AT_CME_ERROR: 'modem answered +CME ERROR (the error number is in the detail)',
+  AT_CLOSED: 'the link to the modem is closed',
   SIM_NOT_READY: 'SIM is not ready',
   NOT_REGISTERED: 'modem did not register to the network',
   TRANSPORT: 'transport to the core failed',
+  REJECTED: 'the core rejected the provisioning request (its code is in the detail)',
+  SERVICE_ERROR: 'the edge service answered with an error status',
+  // tools (simedge keys / template)
+  INPUT_UNREADABLE: 'input file does not exist or cannot be read',
+  INPUT_INVALID: 'input file is not valid JSON or YAML, or too large',
+  KEY_FILE_INVALID: 'key file is not an Ed25519 JWK [RFC8037] or its keys do not match',
+  OUTPUT_EXISTS: 'output file already exists (use --force to replace it)',
+  OUTPUT_UNWRITABLE: 'output file cannot be written (missing directory or no permission)',
 } as const;
 
 export type Code = keyof typeof CODES;

@@ -1,0 +1,234 @@
+// A whole device on Node: modem (AT over a ByteStream) + MQTT to the core + the provisioning
+// client, driving FIG. 2 from the device's side: powerOn (201-207), use (207), roaming with
+// make-before-break re-provisioning (patent claim 2), switchOff (208-210).
+import { EventEmitter } from 'node:events';
+import { AtEngine, type AtTrace } from '../../core/at/engine.js';
+import { isRegistered, type Registration } from '../../core/cereg.js';
+import { attach, detach, readOperator, watchRegistration, type AttachInfo } from '../../core/modem.js';
+import type { Platform } from '../../core/platform.js';
+import { ProvisionClient } from '../../core/provision.js';
+import type { ByteStream } from '../../core/stream.js';
+import { SimedgeError } from '../../wire/codes.js';
+import type { DevReady, Reason, Term } from '../../wire/messages.js';
+import type { Step, TraceSink } from '../../wire/trace.js';
+import { connectMqtt, endMqtt, type MqttClient } from './mqtt.js';
+import { nodePlatform } from './platform.js';
+import { mqttTransport, wireCodec, type MqttTransport } from './transport.js';
+
+export interface NodeDeviceOptions {
+  stream: ByteStream;
+  brokerUrl: string;
+  /** The factory-signed resource template (COSE_Sign1 bytes). */
+  template: Uint8Array;
+  trace?: TraceSink;
+  pin?: string;
+  apn?: string;
+  /** Deadline for each wait (chal, acc, ready, term, MQTT connect, service call); default 10 s (ready 30 s). */
+  timeoutMs?: number;
+  registerTimeoutMs?: number;
+  /** Line trace of the AT link (debugging). */
+  atTrace?: AtTrace;
+  platform?: Platform;
+}
+
+export interface NodeDeviceEvents {
+  attached: [AttachInfo];
+  ready: [DevReady];
+  term: [Term];
+  roamed: [AttachInfo];
+  error: [SimedgeError];
+}
+
+export class NodeDevice extends EventEmitter<NodeDeviceEvents> {
+  private readonly opts: NodeDeviceOptions;
+  private readonly platform: Platform;
+  private readonly at: AtEngine;
+  private simImsi: string | undefined;
+  private info: AttachInfo | undefined;
+  private current: DevReady | undefined;
+  private client: MqttClient | undefined;
+  private transport: MqttTransport | undefined;
+  private prov: ProvisionClient | undefined;
+  private unwatch: (() => void) | undefined;
+  /** Roams are handled one after the other. */
+  private roaming: Promise<void> = Promise.resolve();
+  private phase: 'off' | 'starting' | 'on' | 'stopping' = 'off';
+
+  constructor(opts: NodeDeviceOptions) {
+    super();
+    if (!(opts.template instanceof Uint8Array) || opts.template.length === 0) throw new TypeError('NodeDevice: template must be COSE bytes');
+    this.opts = opts;
+    this.platform = opts.platform ?? nodePlatform;
+    this.at = new AtEngine(opts.stream, this.platform, { trace: opts.atTrace });
+  }
+
+  get imsi(): string | undefined {
+    return this.simImsi;
+  }
+  get ready(): DevReady | undefined {
+    return this.current;
+  }
+  get attachInfo(): AttachInfo | undefined {
+    return this.info;
+  }
+
+  /** Attach, connect to the broker as the IMSI, provision; resolves with the ready services. */
+  async powerOn(why: Extract<Reason, 'on' | 'reset'> = 'on'): Promise<DevReady> {
+    if (this.phase !== 'off') throw new TypeError(`NodeDevice.powerOn: device is ${this.phase}`);
+    this.phase = 'starting';
+    try {
+      const info = await attach(this.at, this.platform, {
+        pin: this.opts.pin, apn: this.opts.apn, registerTimeoutMs: this.opts.registerTimeoutMs,
+        onSim: (imsi) => {
+          this.simImsi = imsi;
+          this.trace(201, 'cfun', 'radio on, SIM ready');
+        },
+      });
+      this.info = info;
+      this.trace(202, 'attached', `plmn=${info.plmn} cell=${info.cell} ${info.roaming ? 'roaming' : 'home'}`);
+      this.emit('attached', info);
+
+      const timeoutMs = this.opts.timeoutMs ?? 10_000;
+      this.client = await connectMqtt(this.opts.brokerUrl, { clientId: info.imsi, clean: true, connectTimeoutMs: timeoutMs }).catch((e: Error) => {
+        throw new SimedgeError('TRANSPORT', e.message);
+      });
+      this.transport = mqttTransport(this.client);
+      this.prov = new ProvisionClient({
+        imsi: info.imsi, codec: wireCodec, transport: this.transport, platform: this.platform,
+        timeoutMs, readyTimeoutMs: this.opts.timeoutMs ?? 30_000, trace: this.opts.trace,
+        onTerm: (t) => this.emit('term', t),
+      });
+      const ready = await this.prov.provision(info, why, this.opts.template);
+      this.current = ready;
+      this.unwatch = watchRegistration(this.at, (r) => this.onRegistration(r));
+      this.phase = 'on';
+      this.emit('ready', ready);
+      return ready;
+    } catch (e) {
+      await this.disconnect();
+      this.phase = 'off';
+      throw e;
+    }
+  }
+
+  /** Call a ready service over HTTP: POST JSON, answer parsed from JSON. */
+  async use(service: string, input: unknown): Promise<unknown> {
+    const ready = this.current;
+    if (!ready) throw new SimedgeError('SERVICE_ERROR', 'device has no ready provision');
+    const ep = ready.svc.find((s) => s.n === service);
+    if (!ep) throw new SimedgeError('SERVICE_ERROR', `no endpoint for service ${service}`);
+    if (!/^https?:\/\//.test(ep.ep)) throw new SimedgeError('SERVICE_ERROR', `endpoint of ${service} is not HTTP: ${ep.ep}`);
+    this.trace(207, 'use', service);
+    let res: Response;
+    try {
+      res = await fetch(ep.ep, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(input === undefined ? null : input),
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+      });
+    } catch (e) {
+      const err = e as Error;
+      if (err.name === 'TimeoutError') throw new SimedgeError('TIMEOUT', `${service}: no answer`);
+      throw new SimedgeError('SERVICE_ERROR', `${service} unreachable: ${err.message}`);
+    }
+    const text = await res.text();
+    // Any 2xx is success (a 204 has no body); everything else is the service's error.
+    if (res.status < 200 || res.status > 299) throw new SimedgeError('SERVICE_ERROR', `${res.status} ${text.slice(0, 200)}`);
+    if (text === '') return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new SimedgeError('SERVICE_ERROR', `${res.status} answer is not JSON: ${text.slice(0, 100)}`);
+    }
+  }
+
+  /** bye (208), wait for term of every live provision (210), radio off, MQTT closed. */
+  async switchOff(): Promise<Term[]> {
+    if (this.phase !== 'on') throw new TypeError(`NodeDevice.switchOff: device is ${this.phase}`);
+    this.phase = 'stopping';
+    this.stopWatching();
+    await this.roaming; // never rejects (errors are reported as 'error')
+    try {
+      return await (this.prov as ProvisionClient).bye('off');
+    } finally {
+      this.current = undefined;
+      try {
+        await detach(this.at);
+        this.trace(208, 'detached', 'radio off');
+      } finally {
+        await this.disconnect();
+        this.phase = 'off';
+      }
+    }
+  }
+
+  /** Drop everything at once (tests, process exit): no bye, MQTT forced closed, modem link closed. */
+  close(): void {
+    this.stopWatching();
+    this.prov?.close();
+    this.transport?.detach();
+    if (this.client) this.client.end(true);
+    this.client = undefined;
+    this.prov = undefined;
+    this.current = undefined;
+    this.at.close();
+    this.phase = 'off';
+  }
+
+  private onRegistration(r: Registration): void {
+    if (this.phase !== 'on' || !isRegistered(r)) return; // out of coverage: wait for the next registration
+    const old = this.info as AttachInfo;
+    if (r.ci === old.ci && r.roaming === old.roaming) return;
+    this.roaming = this.roaming.then(() => this.roam(r)).catch((e: unknown) => this.fail(e));
+  }
+
+  /** Re-provision for the new cell (why 'roam'); the core terminates the old pid afterwards. */
+  private async roam(r: Registration): Promise<void> {
+    if (this.phase !== 'on' || !this.prov) return;
+    const plmn = await readOperator(this.at);
+    const old = this.info as AttachInfo;
+    if (r.ci === old.ci && r.roaming === old.roaming && plmn === old.plmn) return;
+    const info: AttachInfo = { imsi: old.imsi, iccid: old.iccid, plmn, cell: r.ci, tac: r.tac, ci: r.ci, roaming: r.roaming };
+    this.info = info;
+    this.trace(202, 'roamed', `plmn=${plmn} cell=${info.cell} ${info.roaming ? 'roaming' : 'home'}`);
+    this.emit('roamed', info);
+    const ready = await this.prov.provision(info, 'roam', this.opts.template);
+    if (this.phase !== 'on') return;
+    this.current = ready;
+    this.emit('ready', ready);
+  }
+
+  private fail(e: unknown): void {
+    const err = e instanceof SimedgeError ? e : new SimedgeError('TRANSPORT', String(e));
+    this.trace(undefined, 'error', err.message);
+    // An 'error' event without a listener would throw out of a promise chain: only emit if heard.
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+
+  private stopWatching(): void {
+    if (this.unwatch) this.unwatch();
+    this.unwatch = undefined;
+  }
+
+  private async disconnect(): Promise<void> {
+    this.prov?.close();
+    this.prov = undefined;
+    this.transport?.detach();
+    this.transport = undefined;
+    const c = this.client;
+    this.client = undefined;
+    if (c) await endMqtt(c);
+  }
+
+  private trace(step: Step | undefined, ev: string, detail?: string): void {
+    const sink = this.opts.trace;
+    if (!sink) return;
+    const imsi = this.simImsi ?? 'unknown';
+    try {
+      sink({ at: this.platform.now(), ...(step ? { step } : {}), actor: `device:${imsi}`, imsi, ev, ...(detail ? { detail } : {}) });
+    } catch {
+      // A failing trace sink must not break the device.
+    }
+  }
+}

@@ -1,0 +1,262 @@
+// AT command engine over a ByteStream: one command at a time (later ones queue), per-command
+// timeout, final result codes mapped to SimedgeError codes, echo tolerance, and URCs routed
+// through a prefix-keyed table even when they arrive between a command and its final result.
+// Portable core: plain Promises, no async/await, no Map (see reference/espruino.md).
+import { SimedgeError } from '../../wire/codes.js';
+import type { Platform } from '../platform.js';
+import type { ByteStream } from '../stream.js';
+import { AtFramer } from './framer.js';
+
+/** Line-level trace: what went to the modem (tx) and what came back (rx). */
+export type AtTrace = (dir: 'tx' | 'rx', text: string) => void;
+
+export interface AtEngineOptions {
+  /** Timeout for a command without its own (default 5000 ms). */
+  defaultTimeoutMs?: number;
+  trace?: AtTrace;
+  /** Longest accepted response line (default 1024 bytes). */
+  maxLine?: number;
+}
+
+export interface SendOptions {
+  timeoutMs?: number;
+  /** Bytes to write when the modem shows the `> ` prompt (binary publish, AT+CSIM-like forms). */
+  payload?: Uint8Array;
+}
+
+type UrcHandler = (line: string) => void;
+
+interface Job {
+  cmd: string;
+  timeoutMs: number;
+  payload: Uint8Array | undefined;
+  /** Prefix (e.g. `+CEREG:`) of lines that answer this command even though they are also URCs. */
+  claim: string;
+  lines: string[];
+  echoSeen: boolean;
+  timer: unknown;
+  resolve: (lines: string[]) => void;
+  reject: (e: Error) => void;
+}
+
+// [V.250 §5.7.1] final result codes other than OK that end a command unsuccessfully.
+const FAILURES = ['ERROR', 'NO CARRIER', 'BUSY', 'NO ANSWER', 'NO DIALTONE'];
+const CME = '+CME ERROR:'; // [TS27.007 §9.2]
+const CMS = '+CMS ERROR:'; // [TS27.005 §3.2.5]
+// Read (`AT+X?`) and test (`AT+X=?`) forms answer with `+X: …` lines.
+const QUERY = /^AT([+&%$#^][A-Za-z0-9]+)(\?|=\?)$/;
+
+function startsWith(s: string, p: string): boolean {
+  return s.substring(0, p.length) === p;
+}
+
+function toBytes(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 0xff;
+  return b;
+}
+
+export class AtEngine {
+  private readonly stream: ByteStream;
+  private readonly platform: Platform;
+  private readonly framer: AtFramer;
+  private readonly defaultTimeoutMs: number;
+  private readonly trace: AtTrace | undefined;
+  private readonly queue: Job[] = [];
+  private current: Job | undefined;
+  private urcs: { [prefix: string]: UrcHandler[] } = {};
+  private binaryFn: ((bytes: Uint8Array) => void) | undefined;
+  private closed = false;
+
+  constructor(stream: ByteStream, platform: Platform, opts?: AtEngineOptions) {
+    const o = opts || {};
+    this.stream = stream;
+    this.platform = platform;
+    this.defaultTimeoutMs = o.defaultTimeoutMs === undefined ? 5000 : o.defaultTimeoutMs;
+    this.trace = o.trace;
+    this.framer = new AtFramer({
+      line: (s) => this.onLine(s),
+      prompt: () => this.onPrompt(),
+      data: (b) => this.onData(b),
+      overflow: () => this.log('rx', '<line too long, dropped>'),
+    }, o.maxLine);
+    stream.onReadable((bytes) => {
+      // Never throw out of an I/O callback (STYLE #9): a bug in a handler must not kill the port.
+      try {
+        if (!this.closed) this.framer.push(bytes);
+      } catch (e) {
+        this.log('rx', '<internal error: ' + String(e) + '>');
+      }
+    });
+  }
+
+  /** Send one command (without `AT`-line terminator); resolves with its information lines. */
+  send(cmd: string, opts?: SendOptions): Promise<string[]> {
+    if (typeof cmd !== 'string' || cmd.length === 0 || cmd.length > 1024 || /[\r\n]/.test(cmd)) {
+      throw new TypeError('AtEngine.send: a command is one line of 1..1024 characters');
+    }
+    const o = opts || {};
+    if (this.closed) return Promise.reject(new SimedgeError('AT_CLOSED', cmd));
+    const m = QUERY.exec(cmd);
+    return new Promise<string[]>((resolve, reject) => {
+      this.queue.push({
+        cmd: cmd,
+        timeoutMs: o.timeoutMs === undefined ? this.defaultTimeoutMs : o.timeoutMs,
+        payload: o.payload,
+        claim: m ? (m[1] as string).toUpperCase() + ':' : '',
+        lines: [],
+        echoSeen: false,
+        timer: undefined,
+        resolve: resolve,
+        reject: reject,
+      });
+      this.pump();
+    });
+  }
+
+  /**
+   * Route lines starting with prefix (e.g. `+CEREG:`, `RING`) to fn. Several handlers may share a
+   * prefix; the longest matching prefix wins. Returns a function that removes the handler.
+   */
+  onUrc(prefix: string, fn: UrcHandler): () => void {
+    if (typeof prefix !== 'string' || prefix.length === 0) throw new TypeError('AtEngine.onUrc: prefix must be non-empty');
+    const list = Object.prototype.hasOwnProperty.call(this.urcs, prefix) ? (this.urcs[prefix] as UrcHandler[]) : (this.urcs[prefix] = []);
+    list.push(fn);
+    return () => {
+      const i = list.indexOf(fn);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  /**
+   * Read the n bytes that follow the line being handled as one raw block (call it from a URC
+   * handler whose line announces a binary payload).
+   */
+  expectBytes(n: number, fn: (bytes: Uint8Array) => void): void {
+    this.binaryFn = fn;
+    this.framer.expectBytes(n);
+  }
+
+  /** Fail every pending command with AT_CLOSED and close the stream. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const jobs = this.queue.splice(0, this.queue.length);
+    if (this.current) jobs.unshift(this.current);
+    this.current = undefined;
+    for (let i = 0; i < jobs.length; i++) {
+      const j = jobs[i] as Job;
+      if (j.timer !== undefined) this.platform.clearTimer(j.timer);
+      j.reject(new SimedgeError('AT_CLOSED', j.cmd));
+    }
+    this.stream.close();
+  }
+
+  private pump(): void {
+    if (this.current || this.closed) return;
+    const job = this.queue.shift();
+    if (!job) return;
+    this.current = job;
+    this.framer.expectPrompt(job.payload !== undefined);
+    job.timer = this.platform.setTimer(() => {
+      if (this.current !== job) return;
+      this.finish(job, new SimedgeError('AT_TIMEOUT', job.cmd));
+    }, job.timeoutMs);
+    this.write(job, job.cmd + '\r', toBytes(job.cmd + '\r'));
+  }
+
+  private write(job: Job, shown: string, bytes: Uint8Array): void {
+    this.log('tx', shown);
+    try {
+      this.stream.write(bytes);
+    } catch (e) {
+      this.finish(job, new SimedgeError('AT_CLOSED', 'write failed: ' + String(e)));
+    }
+  }
+
+  private finish(job: Job, err: Error | undefined): void {
+    if (this.current !== job) return;
+    this.current = undefined;
+    this.framer.expectPrompt(false);
+    this.platform.clearTimer(job.timer);
+    if (err) job.reject(err);
+    else job.resolve(job.lines);
+    this.pump();
+  }
+
+  private onLine(line: string): void {
+    this.log('rx', line);
+    const job = this.current;
+    if (job) {
+      // Echo (until ATE0 takes effect): the command's own line, before anything else.
+      if (!job.echoSeen && job.lines.length === 0 && line.trim() === job.cmd) {
+        job.echoSeen = true;
+        return;
+      }
+      if (line === 'OK') return this.finish(job, undefined);
+      if (FAILURES.indexOf(line) >= 0) return this.finish(job, new SimedgeError('AT_ERROR', job.cmd + ': ' + line));
+      if (startsWith(line, CME)) return this.finish(job, new SimedgeError('AT_CME_ERROR', line.substring(CME.length).trim()));
+      if (startsWith(line, CMS)) return this.finish(job, new SimedgeError('AT_ERROR', job.cmd + ': ' + line));
+      // A read form's answer shares its prefix with the URC (`+CEREG:`): while the read form is in
+      // flight such a line is its answer. [TS27.007 §10.1.22]
+      if (job.claim && startsWith(line.toUpperCase(), job.claim)) {
+        job.lines.push(line);
+        return;
+      }
+    }
+    const handlers = this.urcFor(line);
+    if (handlers) {
+      const copy = handlers.slice();
+      for (let i = 0; i < copy.length; i++) {
+        try {
+          (copy[i] as UrcHandler)(line);
+        } catch (e) {
+          this.log('rx', '<URC handler failed: ' + String(e) + '>');
+        }
+      }
+      return;
+    }
+    if (job) job.lines.push(line);
+    // Otherwise an unsolicited line nobody asked for (e.g. a late OK after a timeout): dropped.
+  }
+
+  private urcFor(line: string): UrcHandler[] | undefined {
+    let best = '';
+    const keys = Object.keys(this.urcs);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      if (k.length > best.length && startsWith(line, k) && (this.urcs[k] as UrcHandler[]).length > 0) best = k;
+    }
+    return best ? this.urcs[best] : undefined;
+  }
+
+  private onPrompt(): void {
+    const job = this.current;
+    this.log('rx', '> ');
+    if (!job || job.payload === undefined) return;
+    const p = job.payload;
+    job.payload = undefined; // a second prompt must not send the payload twice
+    this.write(job, '<' + p.length + ' bytes>', p);
+  }
+
+  private onData(bytes: Uint8Array): void {
+    const fn = this.binaryFn;
+    this.binaryFn = undefined;
+    this.log('rx', '<' + bytes.length + ' bytes>');
+    if (!fn) return;
+    try {
+      fn(bytes);
+    } catch (e) {
+      this.log('rx', '<binary handler failed: ' + String(e) + '>');
+    }
+  }
+
+  private log(dir: 'tx' | 'rx', text: string): void {
+    if (!this.trace) return;
+    try {
+      this.trace(dir, text);
+    } catch (e) {
+      // A failing trace sink must not break the modem link.
+    }
+  }
+}

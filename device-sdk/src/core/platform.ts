@@ -1,0 +1,23 @@
+// The capabilities the portable core needs from its runtime, filled in by each adapter
+// (STYLE #2: passed in, never sniffed). Keep it minimal: every member has to be implemented on
+// Espruino, Moddable XS and Node.
+export interface Platform {
+  /** Milliseconds since the epoch (fractional allowed); used for trace timestamps and deadlines. */
+  now(): number;
+  /** Run fn once after ms milliseconds; the returned handle is only ever given back to clearTimer. */
+  setTimer(fn: () => void, ms: number): unknown;
+  /** Cancel a timer from setTimer; a handle that already fired or was cleared is ignored. */
+  clearTimer(h: unknown): void;
+  /** n cryptographically random bytes (request ids must not be guessable by other devices). */
+  randomBytes(n: number): Uint8Array;
+}
+
+/** Lower-case hex of bytes (request ids, traces). */
+export function toHex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) {
+    const v = b[i] as number;
+    s += (v < 16 ? '0' : '') + v.toString(16);
+  }
+  return s;
+}
