@@ -7,11 +7,13 @@
 // DataView so the device core can use it on Espruino and XS too.
 //
 // Decoding of hostile input on Node goes through cbor-x (native-accelerated) wrapped in
-// `decodeCbor`, which enforces size, depth and item limits, refuses types we never send
-// (dates, big integers, typed arrays other than bytes, unknown tags) and turns maps with text keys
-// into plain objects without ever touching `__proto__`.
+// `decodeCbor`: a linear pre-scan (cbor-scan.ts) first enforces size, depth and item limits and
+// our subset (no unknown tags, bignums, undefined, simple values, indefinite lengths, duplicate
+// keys or invalid UTF-8), then cbor-x materialises and `convert` turns maps with text keys into
+// plain objects without ever touching `__proto__`.
 import { Decoder, Tag, setSizeLimits } from 'cbor-x';
 import { SimedgeError } from './codes.js';
+import { scanCbor } from './cbor-scan.js';
 
 /** A CBOR tag wrapping a value, e.g. COSE_Sign1 is tag 18. */
 export class CborTag {
@@ -188,7 +190,9 @@ export const DEFAULT_LIMITS: DecodeLimits = { maxBytes: 16 * 1024, maxDepth: 16,
 
 // cbor-x keeps these limits globally; they only bound allocation, ours are enforced below.
 setSizeLimits({ maxArraySize: 65536, maxMapSize: 65536, maxObjectSize: 65536 });
-const decoder = new Decoder({ mapsAsObjects: false, useRecords: false, int64AsType: 'number' } as ConstructorParameters<typeof Decoder>[0]);
+// 64-bit integers come back as BigInt (cbor-x's `int64AsNumber` would round silently); the scan
+// already refused anything beyond ±(2^53-1), so `convert` turns them into exact numbers.
+const decoder = new Decoder({ mapsAsObjects: false, useRecords: false });
 
 interface WalkState { items: number; limits: DecodeLimits }
 
@@ -197,6 +201,10 @@ function convert(v: unknown, depth: number, st: WalkState): unknown {
   if (depth > st.limits.maxDepth) throw new SimedgeError('CBOR_LIMIT', `nesting deeper than ${st.limits.maxDepth}`);
   if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
   if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') {
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) throw new SimedgeError('CBOR_INVALID', 'integer outside ±(2^53-1)');
+    return Number(v);
+  }
   if (v === undefined) throw new SimedgeError('CBOR_INVALID', 'undefined is not used');
   if (v instanceof Uint8Array) return new Uint8Array(v);
   if (Array.isArray(v)) return v.map((x) => convert(x, depth + 1, st));
@@ -212,8 +220,9 @@ function convert(v: unknown, depth: number, st: WalkState): unknown {
     }
     const m = new Map<unknown, unknown>();
     for (const [k, x] of v) {
-      if (typeof k !== 'number' && typeof k !== 'string') throw new SimedgeError('CBOR_INVALID', 'map keys must be integers or text');
-      m.set(k, convert(x, depth + 1, st));
+      const key = typeof k === 'bigint' ? convert(k, depth + 1, st) : k;
+      if (typeof key !== 'string' && !Number.isSafeInteger(key)) throw new SimedgeError('CBOR_INVALID', 'map keys must be integers or text');
+      m.set(key, convert(x, depth + 1, st));
     }
     return m;
   }
@@ -233,9 +242,12 @@ export function decodeCbor(bytes: Uint8Array, limits: Partial<DecodeLimits> = {}
   if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeCbor: bytes must be a Uint8Array');
   if (bytes.length > lim.maxBytes) throw new SimedgeError('CBOR_TOO_LARGE', `${bytes.length} > ${lim.maxBytes} bytes`);
   if (bytes.length === 0) throw new SimedgeError('CBOR_INCOMPLETE', 'empty input');
+  scanCbor(bytes, lim);
   let raw: unknown;
   try {
-    raw = decoder.decode(bytes);
+    // A fresh view: cbor-x caches a `dataView` property on the array it is given, which would
+    // otherwise leak onto the caller's bytes.
+    raw = decoder.decode(bytes.subarray(0));
   } catch (e) {
     const err = e as { incomplete?: boolean; message?: string };
     if (err && err.incomplete) throw new SimedgeError('CBOR_INCOMPLETE', err.message);

@@ -5,6 +5,8 @@ import { SimedgeError } from './codes.js';
 import { nodeEd25519Sync } from './ed25519.js';
 import type { KeyObject } from 'node:crypto';
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 export const COSE_SIGN1_TAG = 18;
 export const ALG_EDDSA = -8;
 
@@ -23,7 +25,8 @@ function protectedHeader(kid: string): Uint8Array {
 
 function encodeUtf8Kid(kid: string): Uint8Array {
   const b = typeof kid === 'string' ? utf8Encode(kid) : new Uint8Array(0);
-  if (b.length === 0 || b.length > 64) throw new TypeError('kid must be 1..64 bytes of UTF-8 text');
+  // \p{Cs} in u-mode matches only lone surrogates, which have no UTF-8 form.
+  if (b.length === 0 || b.length > 64 || /\p{Cs}/u.test(kid)) throw new TypeError('kid must be 1..64 bytes of UTF-8 text');
   return b;
 }
 
@@ -77,8 +80,15 @@ export function decodeSign1(bytes: Uint8Array, limits: Partial<DecodeLimits> = {
     throw new SimedgeError('COSE_INVALID', 'kid (label 4) must be a byte string of 1..64 bytes');
   }
   if (signature.length !== 64) throw new SimedgeError('COSE_INVALID', 'EdDSA signature must be 64 bytes');
+  let kid: string;
+  try {
+    // Strict: a lenient decode would map different kid bytes to the same U+FFFD-laden text.
+    kid = strictUtf8.decode(kidBytes);
+  } catch {
+    throw new SimedgeError('COSE_INVALID', 'kid (label 4) must be UTF-8 text');
+  }
   return {
-    kid: Buffer.from(kidBytes).toString('utf8'),
+    kid,
     payload,
     signature,
     toBeSigned: sigStructure(prot, payload),

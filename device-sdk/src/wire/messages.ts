@@ -87,9 +87,14 @@ const DOWN: Record<string, Parser<DownMsg>> = {
 };
 
 const services = (v: unknown): ServiceSpec[] => {
-  // Reuse the template schema for the service list an order carries.
-  const tpl = validateTemplate({ v: 1, tid: 'order', seq: 0, cls: 'order', mfr: 'order', iat: 0, exp: 1, svc: v });
-  return tpl.svc;
+  // Reuse the template schema for the service list an order carries; a bad list is a bad
+  // message (MSG_INVALID at `svc…`), as this module promises, not a bad template.
+  try {
+    return validateTemplate({ v: 1, tid: 'order', seq: 0, cls: 'order', mfr: 'order', iat: 0, exp: 1, svc: v }).svc;
+  } catch (e) {
+    if (e instanceof SimedgeError && e.code === 'TEMPLATE_INVALID') throw new SimedgeError('MSG_INVALID', (e.detail ?? 'svc').replace(/^template\./, ''));
+    throw e;
+  }
 };
 
 const ORDERS: Record<string, Parser<Order>> = {
