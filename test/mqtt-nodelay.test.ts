@@ -19,3 +19,14 @@ describe('embedded broker + connectMqtt', () => {
     await endMqtt(b);
   });
 });
+
+describe('connectMqtt localAddress', () => {
+  it('connects from the given loopback address, which the broker sees as the peer', async () => {
+    const seen = new Promise<string | undefined>((resolve) => {
+      broker.aedes.once('client', (c) => resolve((c as unknown as { conn: { remoteAddress?: string } }).conn.remoteAddress));
+    });
+    const c = await connectMqtt(broker.url, { clientId: 'bound', localAddress: '127.100.0.9' });
+    expect(await seen).toBe('127.100.0.9');
+    await endMqtt(c);
+  });
+});
