@@ -23,6 +23,8 @@ export interface NetworkSimOptions {
   cells: CellInfo[];
   trace?: TraceSink;
   now?: () => number;
+  /** IPv4 CIDR the session addresses come from; default 100.64.0.0/10 [RFC6598]. */
+  ipPool?: string;
 }
 
 function checkCell(c: CellInfo): CellInfo {
@@ -37,7 +39,7 @@ function checkCell(c: CellInfo): CellInfo {
 export class NetworkSim extends EventEmitter {
   private readonly cells = new Map<string, CellInfo>();
   private readonly active = new Map<string, Session>();
-  private readonly pool = new IpPool();
+  private readonly pool: IpPool;
   private readonly trace: TraceSink | undefined;
   private readonly now: () => number;
 
@@ -49,6 +51,7 @@ export class NetworkSim extends EventEmitter {
       if (this.cells.has(cell.id)) throw new RangeError(`duplicate cell id ${cell.id}`);
       this.cells.set(cell.id, cell);
     }
+    this.pool = new IpPool(opts.ipPool); // RangeError for a malformed CIDR
     this.trace = opts.trace;
     this.now = opts.now ?? Date.now;
   }

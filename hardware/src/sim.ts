@@ -1,6 +1,10 @@
-// The emulated SIM: identity (IMSI, ICCID), the home PLMN taken from the IMSI, PIN/PUK state and
-// the few elementary files a driver reads through AT+CRSM. Pure state, no I/O.
+// The emulated SIM: identity (IMSI, ICCID), the home PLMN taken from the IMSI, PIN/PUK state,
+// the few elementary files a driver reads through AT+CRSM, and the UICC with its IoT SAFE applet
+// (a P-256 key per SIM) that AT+CSIM talks to. Pure state, no I/O.
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { AtFail, CME } from './modem/result.js';
+import { UiccCard } from './uicc/card.js';
+import { IotSafeApplet, type SignatureFormat } from './uicc/iot-safe.js';
 
 export interface SimProfile {
   imsi: string;
@@ -11,6 +15,10 @@ export interface SimProfile {
   puk?: string;
   /** Digits of the MNC in the IMSI (EF_AD byte 4) [TS31.102 §4.2.18]; default 2. */
   mncLength?: 2 | 3;
+  /** The IoT SAFE applet's P-256 private key (KeyObject or PKCS#8/SEC1 PEM); generated when absent. */
+  iotSafeKey?: KeyObject | string;
+  /** How COMPUTE SIGNATURE returns the signature in tag 33: raw r‖s (IoT.05, default) or DER. */
+  iotSafeSignatureFormat?: SignatureFormat;
 }
 
 export type PinState = 'READY' | 'SIM PIN' | 'SIM PUK';
@@ -27,6 +35,18 @@ export function checkSimProfile(p: SimProfile): void {
   if (p.pin !== undefined && !/^[0-9]{4,8}$/.test(p.pin)) throw new RangeError('sim.pin must be 4-8 digits');
   if (p.puk !== undefined && !/^[0-9]{8}$/.test(p.puk)) throw new RangeError('sim.puk must be 8 digits');
   if (p.mncLength !== undefined && p.mncLength !== 2 && p.mncLength !== 3) throw new RangeError('sim.mncLength must be 2 or 3');
+  if (p.iotSafeSignatureFormat !== undefined && p.iotSafeSignatureFormat !== 'raw' && p.iotSafeSignatureFormat !== 'der') {
+    throw new RangeError("sim.iotSafeSignatureFormat must be 'raw' or 'der'");
+  }
+}
+
+/** The profile's IoT SAFE key as a P-256 private KeyObject; TypeError for anything else. */
+function loadIotSafeKey(k: KeyObject | string): KeyObject {
+  const key = typeof k === 'string' ? createPrivateKey(k) : k;
+  if (key.type !== 'private' || key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new TypeError('sim.iotSafeKey must be a P-256 private key');
+  }
+  return key;
 }
 
 /** Home PLMN = MCC (3 digits) + MNC (mncLength digits) at the start of the IMSI [TS23.003 §2.2]. */
@@ -39,12 +59,29 @@ export class SimCard {
   private pin: string | undefined;
   private attempts = PIN_ATTEMPTS;
   private _state: PinState;
+  private keys: { priv: KeyObject; pub: KeyObject } | undefined;
+  /** The card behind AT+CSIM, with the IoT SAFE applet. */
+  readonly uicc: UiccCard;
 
   constructor(profile: SimProfile) {
     checkSimProfile(profile);
     this.profile = { ...profile };
     this.pin = profile.pin;
     this._state = profile.pin === undefined ? 'READY' : 'SIM PIN';
+    if (profile.iotSafeKey !== undefined) {
+      const priv = loadIotSafeKey(profile.iotSafeKey);
+      this.keys = { priv, pub: createPublicKey(priv) };
+    }
+    this.uicc = new UiccCard(new IotSafeApplet(() => this.iotSafeKeys(), profile.iotSafeSignatureFormat ?? 'raw'));
+  }
+
+  /** The applet's key pair, generated on first use when the profile gave none. */
+  iotSafeKeys(): { priv: KeyObject; pub: KeyObject } {
+    if (!this.keys) {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      this.keys = { priv: privateKey, pub: publicKey };
+    }
+    return this.keys;
   }
 
   get state(): PinState { return this._state; }

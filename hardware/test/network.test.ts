@@ -1,8 +1,9 @@
 // The network simulator's attach/detach events and session table.
 import { describe, expect, it } from 'vitest';
 import type { AttachEvent, DetachEvent, TraceEvent } from '@simedge/device-sdk/wire';
+import { once } from 'node:events';
 import { NetworkSim } from '../src/index.js';
-import { CELLS } from './fixtures.js';
+import { CELLS, rig } from './fixtures.js';
 
 function sim() {
   const attaches: AttachEvent[] = [];
@@ -69,5 +70,27 @@ describe('NetworkSim', () => {
     expect(() => new NetworkSim({ cells: [{ id: 'x', plmn: '2440', tac: '0A01', ci: '01A2D101' }] })).toThrow(RangeError);
     expect(() => new NetworkSim({ cells: [{ id: 'x', plmn: '24405', tac: 'A01', ci: '01A2D101' }] })).toThrow(RangeError);
     expect(() => new NetworkSim({ cells: [{ id: 'x', plmn: '24405', tac: '0A01', ci: '01A2D' }] })).toThrow(RangeError);
+  });
+
+  it('takes its addresses from ipPool when given (e.g. loopback for network attestation), RangeError for a bad CIDR', () => {
+    const network = new NetworkSim({ cells: CELLS, ipPool: '127.100.0.0/16' });
+    expect(network.register('244051234567890', 'home-1').ip).toBe('127.100.0.1');
+    expect(network.register('244059999999999', 'home-1').ip).toBe('127.100.0.2');
+    expect(() => new NetworkSim({ cells: CELLS, ipPool: '127.100.0.1/16' })).toThrow(RangeError); // host bits set
+    expect(() => new NetworkSim({ cells: CELLS, ipPool: '10.0.0.0' })).toThrow(RangeError);
+    expect(() => new NetworkSim({ cells: CELLS, ipPool: '300.0.0.0/8' })).toThrow(RangeError);
+  });
+
+  it('network-initiated detach: +CEREG: 0 for the host, detach event for the core', async () => {
+    const r = rig({ echo: false });
+    expect(await r.host.cmd('AT+CEREG=1')).toEqual({ lines: [], final: 'OK' });
+    expect(await r.host.cmd('AT+CFUN=1')).toEqual({ lines: [], final: 'OK' });
+    expect(await r.host.next()).toBe('+CEREG: 1');
+    const detached = once(r.network, 'detach');
+    r.modem.networkDetach();
+    await detached;
+    expect(await r.host.next()).toBe('+CEREG: 0');
+    expect(r.modem.registered).toBe(false);
+    r.modem.close();
   });
 });

@@ -24,8 +24,10 @@ export interface ModemCoreOptions {
   now: () => number;
   /** Queue an unsolicited result code; the emulator sends it after the current output. */
   urc: (line: string) => void;
-  /** Run `fn` later (after the current command's final result has been written). */
-  defer: (fn: () => void) => void;
+  /** Run `fn` later (after the current command's final result has been written), `delayMs` on. */
+  defer: (fn: () => void, delayMs?: number) => void;
+  /** How long a registration takes once it is possible (ms); default 0. */
+  registerDelayMs?: () => number;
 }
 
 export class ModemCore {
@@ -43,6 +45,8 @@ export class ModemCore {
   copsFormat: 0 | 1 | 2 = 0;
   /** +COPS <mode>: 0 automatic, 2 deregistered by the host. */
   copsMode: 0 | 2 = 0;
+  /** +CSIM answers with the response in quotes (most modems) or bare (some omit them). */
+  csimQuoted = true;
   /** +CGDCONT contexts by <cid> [TS27.007 §10.1.1]. */
   readonly pdp = new Map<number, PdpContext>();
 
@@ -55,7 +59,9 @@ export class ModemCore {
   private readonly trace: TraceSink | undefined;
   private readonly now: () => number;
   private readonly urc: (line: string) => void;
-  private readonly defer: (fn: () => void) => void;
+  private readonly defer: (fn: () => void, delayMs?: number) => void;
+  private readonly registerDelayMs: () => number;
+  private readonly detachHooks: Array<() => void> = [];
 
   constructor(o: ModemCoreOptions) {
     this.sim = o.sim;
@@ -68,6 +74,17 @@ export class ModemCore {
     this.now = o.now;
     this.urc = o.urc;
     this.defer = o.defer;
+    this.registerDelayMs = o.registerDelayMs ?? (() => 0);
+  }
+
+  /** Queue an unsolicited result code (sent after the output in progress). */
+  emitUrc(line: string): void {
+    this.urc(line);
+  }
+
+  /** Called whenever the modem leaves the network: the vendor MQTT clients lose their link. */
+  onDetach(fn: () => void): void {
+    this.detachHooks.push(fn);
   }
 
   get fun(): 0 | 1 | 4 { return this._fun; }
@@ -101,7 +118,7 @@ export class ModemCore {
     this.defer(() => {
       this.pendingRegister = false;
       this.register();
-    });
+    }, this.registerDelayMs());
   }
 
   /** Registers now if the radio is on, the SIM unlocked and automatic selection allowed. */
@@ -120,6 +137,7 @@ export class ModemCore {
     this.network.deregister(this.sim.imsi);
     this.trace?.({ at: this.now(), actor: this.actor, imsi: this.sim.imsi, ev: 'deregistered' });
     this.report(before);
+    for (const h of this.detachHooks) h();
   }
 
   /** The radio side of handover / roaming: camp on another cell, updating the network if registered. */
