@@ -9,3 +9,16 @@ export {
   ProvisionClient, isRejected,
   type DeviceInfo, type ProvState, type ProvisionCodec, type ProvisionOptions, type ProvisionTransport, type RejectedError,
 } from './provision.js';
+export {
+  DIALECTS, dialectInfo, readIccidFor, readMncLength, mncLengthFromEfAd, homePlmn, isRoaming, readHomePlmn, crsmData,
+  type Dialect, type DialectInfo,
+} from './lifecycle.js';
+export {
+  modemMqtt, mqttDriver, MqttSession, QmtDriver, CmqttDriver, SmDriver, UmqttDriver, backoffDelay,
+  fromHex, upperHex, byteString, toByteString, concatBytes,
+  type ModemMqttOptions, type ModemMqttTransport, type MqttDriver, type DriverEvents, type DriverOptions, type SessionState,
+  type SessionOptions, type BackoffOptions, type UmqttOptions,
+} from './transport/index.js';
+export { iotSafeSign, provisionProof, proofMessage, iotSafeProver, IOTSAFE_AID, type IotSafeOptions } from './iotsafe.js';
+export { parseCsim, claFor, type Rapdu } from './iotsafe/csim.js';
+export { derToRaw, signatureToRaw } from './iotsafe/der.js';

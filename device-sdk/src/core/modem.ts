@@ -3,7 +3,8 @@
 // detach. Vendor dialects (QMT, CMQTT, …) build on this; nothing here is vendor-specific.
 import { SimedgeError } from '../wire/codes.js';
 import type { AtEngine } from './at/engine.js';
-import { fieldsOf, iccidFromEf, isRegistered, parseCereg, parseCops, parseIccid, STAT_DENIED, type Registration } from './cereg.js';
+import { fieldsOf, isRegistered, parseCereg, parseCops, STAT_DENIED, type Registration } from './cereg.js';
+import { dialectInfo, isRoaming, readHomePlmn, readIccidFor, type Dialect } from './lifecycle.js';
 import type { Platform } from './platform.js';
 
 export interface AttachInfo {
@@ -16,6 +17,8 @@ export interface AttachInfo {
   tac: string;
   ci: string;
   roaming: boolean;
+  /** The SIM's home PLMN (only with the `homePlmn` option, and when EF_AD could be read). */
+  home?: string;
 }
 
 export interface AttachOptions {
@@ -27,6 +30,13 @@ export interface AttachOptions {
   apn?: string;
   /** Called as soon as IMSI and ICCID are known (before registration), e.g. to label traces. */
   onSim?: (imsi: string, iccid: string) => void;
+  /** Modem family: picks the ICCID command (default `generic`, AT+CCID). */
+  dialect?: Dialect;
+  /**
+   * Also call it roaming when the serving PLMN is not the SIM's home PLMN (read from IMSI + EF_AD),
+   * not only on +CEREG stat 5 (patent claim 2). Off by default: one more SIM read.
+   */
+  homePlmn?: boolean;
 }
 
 // Radio and packet-domain commands can take seconds on real modems.
@@ -81,31 +91,6 @@ function readImsi(at: AtEngine): Promise<string> {
   });
 }
 
-/** AT+CCID, falling back to reading EF_ICCID through AT+CRSM on modems without it. */
-function readIccid(at: AtEngine): Promise<string> {
-  const fromLines = (lines: string[]): string | undefined => {
-    for (let i = 0; i < lines.length; i++) {
-      const s = parseIccid(lines[i] as string);
-      if (s) return s;
-    }
-    return undefined;
-  };
-  return at.send('AT+CCID').then(fromLines, (e: unknown) => {
-    if (isCode(e, 'AT_ERROR') || isCode(e, 'AT_CME_ERROR')) return undefined;
-    throw e;
-  }).then((iccid) => {
-    if (iccid) return iccid;
-    return at.send('AT+CRSM=176,12258,0,0,10').then((lines) => {
-      for (let i = 0; i < lines.length; i++) {
-        const f = fieldsOf(lines[i] as string, '+CRSM:');
-        const s = f && f[0] === '144' && f[2] ? iccidFromEf(f[2]) : undefined; // 144,0 = 90 00 success
-        if (s) return s;
-      }
-      throw new SimedgeError('SIM_NOT_READY', 'no ICCID');
-    });
-  });
-}
-
 /**
  * Turn on registration URCs and wait for stat 1 or 5. The URC handler is in place before
  * AT+CEREG=2 goes out, and AT+CEREG? is polled once in case registration happened earlier.
@@ -155,6 +140,8 @@ export function attach(at: AtEngine, platform: Platform, opts?: AttachOptions): 
   if (o.pin !== undefined && !/^[0-9]{4,8}$/.test(o.pin)) throw new TypeError('attach: pin must be 4..8 digits');
   if (o.apn !== undefined && !/^[A-Za-z0-9.-]{1,100}$/.test(o.apn)) throw new TypeError('attach: apn must be a plain APN name');
   const registerTimeoutMs = o.registerTimeoutMs === undefined ? 60000 : o.registerTimeoutMs;
+  dialectInfo(o.dialect); // TypeError for an unknown dialect, before talking to the modem
+  let home: string | undefined;
   let imsi = '';
   let iccid = '';
   let reg: Registration | undefined;
@@ -165,11 +152,15 @@ export function attach(at: AtEngine, platform: Platform, opts?: AttachOptions): 
     .then(() => readImsi(at))
     .then((i) => {
       imsi = i;
-      return readIccid(at);
+      return readIccidFor(at, o.dialect);
     })
     .then((c) => {
       iccid = c;
       if (o.onSim) o.onSim(imsi, iccid);
+      return o.homePlmn ? readHomePlmn(at, imsi) : undefined;
+    })
+    .then((h) => {
+      home = h;
       return o.apn ? at.send('AT+CGDCONT=1,"IP","' + o.apn + '"') : []; // [TS27.007 §10.1.1]
     })
     .then(() => waitRegistered(at, platform, registerTimeoutMs))
@@ -183,7 +174,12 @@ export function attach(at: AtEngine, platform: Platform, opts?: AttachOptions): 
     })
     .then(() => {
       const r = reg as Registration;
-      return { imsi: imsi, iccid: iccid, plmn: plmn, cell: r.ci, tac: r.tac, ci: r.ci, roaming: r.roaming };
+      const info: AttachInfo = { imsi: imsi, iccid: iccid, plmn: plmn, cell: r.ci, tac: r.tac, ci: r.ci, roaming: r.roaming };
+      if (o.homePlmn) {
+        info.roaming = isRoaming(r.stat, plmn, imsi, home);
+        if (home) info.home = home;
+      }
+      return info;
     });
 }
 

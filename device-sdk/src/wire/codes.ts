@@ -35,6 +35,10 @@ export const CODES = {
   TIMEOUT: 'operation did not complete before its deadline',
   FN_ERROR: 'the edge function threw, timed out or returned a value that is not JSON',
   FN_BAD_INPUT: 'the request to the edge function is not a JSON body of at most 64 KiB',
+  ARTEFACT_TOO_LARGE: 'artefact is larger than its declared size or the edge limit',
+  ARTEFACT_DIGEST_MISMATCH: 'artefact bytes do not match their SHA-256 digest',
+  ARTEFACT_FETCH_FAILED: 'artefact download failed (network error, HTTP status or truncated body)',
+  ARTEFACT_QUOTA: 'artefact cache quota exceeded and nothing unreferenced is left to remove',
   // network intake (RADIUS accounting, step 201)
   RADIUS_MALFORMED: 'RADIUS packet or attribute lengths are inconsistent',
   RADIUS_BAD_AUTHENTICATOR: 'RADIUS Request Authenticator does not match the shared secret',
@@ -50,12 +54,19 @@ export const CODES = {
   TRANSPORT: 'transport to the core failed',
   REJECTED: 'the core rejected the provisioning request (its code is in the detail)',
   SERVICE_ERROR: 'the edge service answered with an error status',
+  MODEM_MQTT_CONNECT: 'the modem could not open its internal MQTT connection (result code in the detail)',
+  MODEM_MQTT_PUBLISH: 'the modem did not publish the message (result code in the detail)',
+  MODEM_MQTT_SUBSCRIBE: 'the modem did not subscribe to the topic (result code in the detail)',
+  LINK_LOST: 'the modem reported the MQTT link lost and reconnecting gave up',
+  IOTSAFE_FAILED: 'the IoT SAFE applet on the SIM refused or failed (status word in the detail)',
   // tools (simedge keys / template)
   INPUT_UNREADABLE: 'input file does not exist or cannot be read',
   INPUT_INVALID: 'input file is not valid JSON or YAML, or too large',
   KEY_FILE_INVALID: 'key file is not an Ed25519 JWK [RFC8037] or its keys do not match',
   OUTPUT_EXISTS: 'output file already exists (use --force to replace it)',
   OUTPUT_UNWRITABLE: 'output file cannot be written (missing directory or no permission)',
+  // test bench (hardware: modem emulator)
+  PTY_UNAVAILABLE: 'socat could not create the pseudo-terminal (binary missing or it exited; detail says which)',
 } as const;
 
 export type Code = keyof typeof CODES;

@@ -1,9 +1,12 @@
 // A whole device on Node: modem (AT over a ByteStream) + MQTT to the core + the provisioning
 // client, driving FIG. 2 from the device's side: powerOn (201-207), use (207), roaming with
 // make-before-break re-provisioning (patent claim 2), switchOff (208-210).
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { AtEngine, type AtTrace } from '../../core/at/engine.js';
 import { isRegistered, type Registration } from '../../core/cereg.js';
+import { iotSafeProver, type IotSafeOptions } from '../../core/iotsafe.js';
+import { isRoaming, type Dialect } from '../../core/lifecycle.js';
 import { attach, detach, readOperator, watchRegistration, type AttachInfo } from '../../core/modem.js';
 import type { Platform } from '../../core/platform.js';
 import { ProvisionClient } from '../../core/provision.js';
@@ -29,7 +32,15 @@ export interface NodeDeviceOptions {
   /** Line trace of the AT link (debugging). */
   atTrace?: AtTrace;
   platform?: Platform;
+  /** Modem family (ICCID command; see core/lifecycle.ts); default generic 27.007. */
+  dialect?: Dialect;
+  /** Roaming also when the serving PLMN is not the SIM's home PLMN (IMSI + EF_AD), not only stat 5. */
+  homePlmn?: boolean;
+  /** Prove the SIM with its IoT SAFE applet (AT+CSIM) in every prov; options pick the key. */
+  iotSafe?: boolean | IotSafeOptions;
 }
+
+const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
 
 export interface NodeDeviceEvents {
   attached: [AttachInfo];
@@ -79,6 +90,7 @@ export class NodeDevice extends EventEmitter<NodeDeviceEvents> {
     try {
       const info = await attach(this.at, this.platform, {
         pin: this.opts.pin, apn: this.opts.apn, registerTimeoutMs: this.opts.registerTimeoutMs,
+        dialect: this.opts.dialect, homePlmn: this.opts.homePlmn,
         onSim: (imsi) => {
           this.simImsi = imsi;
           this.trace(201, 'cfun', 'radio on, SIM ready');
@@ -97,6 +109,9 @@ export class NodeDevice extends EventEmitter<NodeDeviceEvents> {
         imsi: info.imsi, codec: wireCodec, transport: this.transport, platform: this.platform,
         timeoutMs, readyTimeoutMs: this.opts.timeoutMs ?? 30_000, trace: this.opts.trace,
         onTerm: (t) => this.emit('term', t),
+        prove: this.opts.iotSafe
+          ? iotSafeProver(this.at, sha256, info.imsi, typeof this.opts.iotSafe === 'object' ? this.opts.iotSafe : undefined)
+          : undefined,
       });
       const ready = await this.prov.provision(info, why, this.opts.template);
       this.current = ready;
@@ -188,8 +203,11 @@ export class NodeDevice extends EventEmitter<NodeDeviceEvents> {
     if (this.phase !== 'on' || !this.prov) return;
     const plmn = await readOperator(this.at);
     const old = this.info as AttachInfo;
-    if (r.ci === old.ci && r.roaming === old.roaming && plmn === old.plmn) return;
-    const info: AttachInfo = { imsi: old.imsi, iccid: old.iccid, plmn, cell: r.ci, tac: r.tac, ci: r.ci, roaming: r.roaming };
+    // Patent claim 2: with homePlmn, a visited PLMN is roaming even when the network says stat 1.
+    const roaming = this.opts.homePlmn ? isRoaming(r.stat, plmn, old.imsi, old.home) : r.roaming;
+    if (r.ci === old.ci && roaming === old.roaming && plmn === old.plmn) return;
+    const info: AttachInfo = { imsi: old.imsi, iccid: old.iccid, plmn, cell: r.ci, tac: r.tac, ci: r.ci, roaming };
+    if (old.home) info.home = old.home;
     this.info = info;
     this.trace(202, 'roamed', `plmn=${plmn} cell=${info.cell} ${info.roaming ? 'roaming' : 'home'}`);
     this.emit('roamed', info);

@@ -1,0 +1,150 @@
+// u-blox SARA-R4/R5 internal MQTT (`AT+UMQTT…`). Publishes use the binary
+// `AT+UMQTTC=9,<qos>,<retain>,"<topic>",<len>` + `>` form (SARA-R5, R422); the R410M lacks it and
+// publishes hex `AT+UMQTTC=2,<qos>,<retain>,1,"<topic>","<hex>"` (short payloads only). Received
+// messages are announced as an unread count `+UUMQTTC: 6,<n>` and fetched with `AT+UMQTTC=6`:
+//   R5:  +UMQTTC: 6,<qos>,<topic_len>,<msg_len>,"<topic>","<msg>"
+//   R4:  +UMQTTC: 6,<qos>,<topic_len+msg_len>,<topic_len>,"<topic>",<msg_len>,"<msg>"
+// Both carry the lengths first, so the fields are read by count (see quoted.ts). Login result:
+// `+UUMQTTC: 1,<r>` (1 = success on R5/R422; the R410M reports success as 0). Link loss:
+// `+UUMQTTC: 0,<cause>`.
+import { SimedgeError } from '../../wire/codes.js';
+import type { AtEngine } from '../at/engine.js';
+import { fieldsOf } from '../cereg.js';
+import type { Platform } from '../platform.js';
+import { asciiTopic, upperHex } from './bytes.js';
+import { readQuoted } from './quoted.js';
+import type { DriverEvents, DriverOptions, MqttDriver } from './types.js';
+import { sendAs, sendForUrc, sendQuiet } from './urc-wait.js';
+
+/** Largest binary publish accepted here. */
+export const UMQTT_MAX_PAYLOAD = 1024;
+
+export interface UmqttOptions extends DriverOptions {
+  /** SARA-R410M firmware: login success is reported as `+UUMQTTC: 1,0`. */
+  r410m?: boolean;
+}
+
+const READ = /^\+UMQTTC: 6,([0-9]),([0-9]{1,5}),([0-9]{1,5}),"/;
+/** AtEngine's longest command line. */
+const MAX_CMD = 1024;
+
+/** The `+UMQTTC: <op>,<result>` line of an accepted command (1 = success). */
+function accepted(lines: string[], op: string): boolean {
+  for (let i = 0; i < lines.length; i++) {
+    const f = fieldsOf(lines[i] as string, '+UMQTTC:');
+    if (f && f[0] === op) return f[1] === '1';
+  }
+  return true; // firmware that answers with a bare OK
+}
+
+export class UmqttDriver implements MqttDriver {
+  private readonly at: AtEngine;
+  private readonly platform: Platform;
+  private readonly o: UmqttOptions;
+  private offs: Array<() => void> = [];
+  private reading = false;
+
+  constructor(at: AtEngine, platform: Platform, opts?: UmqttOptions) {
+    this.at = at;
+    this.platform = platform;
+    this.o = opts || {};
+  }
+
+  start(ev: DriverEvents): void {
+    this.offs.push(this.at.onUrc('+UUMQTTC:', (line) => {
+      const f = fieldsOf(line, '+UUMQTTC:');
+      if (!f) return;
+      if (f[0] === '0') ev.lost('UUMQTTC 0,' + (f[1] === undefined ? '?' : f[1]));
+      else if (f[0] === '6' && f[1] !== '0') this.read(ev);
+    }));
+    // `term`: the byte that ended the line, when the engine reports it (see quoted.ts).
+    this.offs.push(this.at.onUrc('+UMQTTC: 6,', (line: string, term?: number) => this.onRead(line, term, ev)));
+  }
+
+  open(host: string, port: number, clientId: string): Promise<void> {
+    const ct = this.o.connectTimeoutMs === undefined ? 30000 : this.o.connectTimeoutMs;
+    const set = (s: string) => sendAs(this.at, 'AT+UMQTT=' + s, 'MODEM_MQTT_CONNECT');
+    return set('0,"' + clientId + '"')
+      .then(() => set('2,"' + host + '",' + port))
+      .then(() => set('12,1')) // clean session
+      .then(() => sendForUrc(this.at, this.platform, 'AT+UMQTTC=1', '+UUMQTTC:', (f) => f[0] === '1', ct, 'MODEM_MQTT_CONNECT'))
+      .then((f) => {
+        const ok = this.o.r410m ? '0' : '1';
+        if (f[1] !== ok) throw new SimedgeError('MODEM_MQTT_CONNECT', 'UUMQTTC login result ' + f[1]);
+      });
+  }
+
+  publish(topic: string, payload: Uint8Array): Promise<void> {
+    asciiTopic(topic, 255);
+    if (this.o.r410m) {
+      const cmd = 'AT+UMQTTC=2,1,0,1,"' + topic + '","' + upperHex(payload) + '"';
+      if (payload.length === 0 || cmd.length > MAX_CMD) return Promise.reject(new RangeError('UMQTT hex publish: payload too long for one command line'));
+      return sendAs(this.at, cmd, 'MODEM_MQTT_PUBLISH', { timeoutMs: this.opTimeout() }).then((lines) => {
+        if (!accepted(lines, '2')) throw new SimedgeError('MODEM_MQTT_PUBLISH', 'UMQTTC 2 refused');
+      });
+    }
+    if (payload.length === 0 || payload.length > UMQTT_MAX_PAYLOAD) return Promise.reject(new RangeError('UMQTT publish: payload is 1..' + UMQTT_MAX_PAYLOAD + ' bytes'));
+    return sendAs(this.at, 'AT+UMQTTC=9,1,0,"' + topic + '",' + payload.length, 'MODEM_MQTT_PUBLISH', { payload: payload, timeoutMs: this.opTimeout() })
+      .then((lines) => {
+        if (!accepted(lines, '9')) throw new SimedgeError('MODEM_MQTT_PUBLISH', 'UMQTTC 9 refused');
+      });
+  }
+
+  subscribe(topic: string): Promise<void> {
+    asciiTopic(topic, 255);
+    return sendAs(this.at, 'AT+UMQTTC=4,1,"' + topic + '"', 'MODEM_MQTT_SUBSCRIBE', { timeoutMs: this.opTimeout() })
+      .then((lines) => {
+        if (!accepted(lines, '4')) throw new SimedgeError('MODEM_MQTT_SUBSCRIBE', 'UMQTTC 4 refused');
+      });
+  }
+
+  disconnect(): Promise<void> {
+    return sendQuiet(this.at, 'AT+UMQTTC=0');
+  }
+
+  stop(): void {
+    for (let i = 0; i < this.offs.length; i++) (this.offs[i] as () => void)();
+    this.offs = [];
+  }
+
+  /** Fetch unread messages; one read at a time (a count URC during a read is served by it). */
+  private read(ev: DriverEvents): void {
+    if (this.reading) return;
+    this.reading = true;
+    this.at.send('AT+UMQTTC=6', { timeoutMs: this.opTimeout() }).then(() => {
+      this.reading = false;
+    }, (e: unknown) => {
+      this.reading = false;
+      ev.note('AT+UMQTTC=6 failed: ' + String(e instanceof Error ? e.message : e));
+    });
+  }
+
+  private onRead(line: string, term: number | undefined, ev: DriverEvents): void {
+    const m = READ.exec(line);
+    if (!m) return; // `+UMQTTC: 6,1`: the read command's own result line
+    const a = parseInt(m[2] as string, 10);
+    const b = parseInt(m[3] as string, 10);
+    const ts = (m[0] as string).length;
+    let tl: number;
+    let n: number;
+    let sep: RegExpExecArray | null;
+    if (this.o.r410m) {
+      tl = b; // R4: <topic+msg len>,<topic len>,"<topic>",<msg len>,"<msg>"
+      sep = /^",([0-9]{1,5}),"/.exec(line.substring(ts + tl));
+      n = sep ? parseInt(sep[1] as string, 10) : -1;
+      if (n + tl !== a) sep = null;
+    } else {
+      tl = a; // R5: <topic len>,<msg len>,"<topic>","<msg>"
+      n = b;
+      sep = /^","/.exec(line.substring(ts + tl));
+    }
+    const topic = line.substring(ts, ts + tl);
+    if (topic.length !== tl || !sep) return ev.note('malformed +UMQTTC: 6 line dropped');
+    if (n > UMQTT_MAX_PAYLOAD) return ev.note('+UMQTTC: 6 message of ' + n + ' bytes exceeds ' + UMQTT_MAX_PAYLOAD + ', dropped');
+    readQuoted(this.at, line, ts + tl + (sep[0] as string).length, n, term, (p) => ev.message(topic, p), (why) => ev.note('UMQTT message on ' + topic + ' dropped: ' + why));
+  }
+
+  private opTimeout(): number {
+    return this.o.opTimeoutMs === undefined ? 15000 : this.o.opTimeoutMs;
+  }
+}

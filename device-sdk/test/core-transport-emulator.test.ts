@@ -1,0 +1,146 @@
+// The modem-internal MQTT drivers and the IoT SAFE client against the hardware/ modem emulator
+// (each vendor dialect, its emulated SIM and applet) with a real embedded broker (aedes): a real
+// MQTT.js client on the other side sends and receives binary payloads; link loss comes from the
+// emulator dropping its broker connection. (STYLE #12: one contract, every dialect.)
+import { createHash, verify } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEmbeddedBroker, type EmbeddedBroker } from '@simedge/core-validator/broker';
+import { ModemEmulator, NetworkSim, duplexPair } from '@simedge/hardware';
+import { AtEngine } from '../src/core/at/engine.js';
+import { iotSafeSign } from '../src/core/iotsafe.js';
+import type { Dialect } from '../src/core/lifecycle.js';
+import { attach } from '../src/core/modem.js';
+import { modemMqtt } from '../src/core/transport/index.js';
+import type { ModemMqttTransport } from '../src/core/transport/types.js';
+import { connectMqtt, endMqtt, nodePlatform, type MqttClient } from '../src/adapter/node/index.js';
+
+const IMSI = '244051234567890';
+const ICCID = '8935805123456789012';
+const UP = `simedge/v1/d/${IMSI}/up`;
+const DOWN = `simedge/v1/d/${IMSI}/down`;
+/** NUL, CR LF, Ctrl-Z, a prompt look-alike, a quote, 0xFF. */
+const NASTY = new Uint8Array([0x00, 0x0d, 0x0a, 0x1a, 0x3e, 0x20, 0x22, 0xff, 0x3e, 0x0d, 0x0a, 0x2c, 0x41]);
+/** Lone CR / LF: kept by dialects whose receive form is length-prefixed raw blocks or hex. */
+const LONE = new Uint8Array([0x0a, 0x41, 0x0d, 0x42, 0x0d, 0x0d, 0x0a, 0x0a, 0x3e, 0x20, 0x00, 0x1a]);
+const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
+
+const DIALECTS: Array<{ d: Dialect; lone: boolean; pub: string }> = [
+  { d: 'bg96', lone: false, pub: 'AT+QMTPUBEX=' }, // raw +QMTRECV: a lone CR/LF needs the engine to report line terminators
+  { d: 'sim7600', lone: true, pub: 'AT+CMQTTPAYLOAD=' },
+  { d: 'sim7080', lone: true, pub: 'AT+SMPUB=' },
+  { d: 'sara-r5', lone: false, pub: 'AT+UMQTTC=9,' },
+  { d: 'sara-r4', lone: false, pub: 'AT+UMQTTC=2,' }, // the R410M has no binary publish: hex
+];
+
+let broker: EmbeddedBroker | undefined;
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  await broker?.close();
+  broker = undefined;
+});
+
+async function rig(dialect: Dialect) {
+  broker = await startEmbeddedBroker();
+  const network = new NetworkSim({ cells: [{ id: 'home-1', plmn: '24405', tac: '0A01', ci: '01A2D101' }] });
+  const [modemSide, hostSide] = duplexPair();
+  const modem = new ModemEmulator({
+    sim: { imsi: IMSI, iccid: ICCID }, network, cell: 'home-1', dialect: dialect as never, broker: broker.url,
+  });
+  modem.connect(modemSide);
+  const tx: string[] = [];
+  const at = new AtEngine(hostSide, nodePlatform, { defaultTimeoutMs: 3000, maxLine: 20000, trace: (dir, s) => { if (dir === 'tx') tx.push(s); } });
+  cleanups.push(() => modem.close());
+  const info = await attach(at, nodePlatform, { dialect, registerTimeoutMs: 5000 });
+  const peer: MqttClient = await connectMqtt(broker.url, { clientId: 'peer' });
+  cleanups.push(() => endMqtt(peer, true));
+  const t: ModemMqttTransport = modemMqtt(at, nodePlatform, dialect, { backoff: { baseMs: 5, maxMs: 20, attempts: 5 } });
+  cleanups.push(() => t.close());
+  return { modem, at, info, peer, t, tx };
+}
+
+function nextMessage(c: MqttClient, topic: string): Promise<Uint8Array> {
+  return new Promise((resolve) => {
+    const on = (tp: string, p: Buffer) => {
+      if (tp !== topic) return;
+      c.off('message', on);
+      resolve(new Uint8Array(p));
+    };
+    c.on('message', on);
+  });
+}
+
+class Inbox {
+  private got: Uint8Array[] = [];
+  private waiters: Array<(b: Uint8Array) => void> = [];
+  push = (b: Uint8Array): void => {
+    const w = this.waiters.shift();
+    if (w) w(b);
+    else this.got.push(b);
+  };
+  next(): Promise<Uint8Array> {
+    const b = this.got.shift();
+    return b ? Promise.resolve(b) : new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
+describe.each(DIALECTS)('against the emulator: $d', ({ d, lone, pub }) => {
+  it('attaches with the vendor ICCID command, then moves binary payloads both ways through a real broker', async () => {
+    const { info, peer, t, tx } = await rig(d);
+    expect(info.iccid).toBe(ICCID);
+    const inbox = new Inbox();
+    await t.connect('broker.simedge.test', 1883, IMSI);
+    await t.subscribe(DOWN, inbox.push);
+    await peer.subscribeAsync(UP, { qos: 1 });
+
+    const up = nextMessage(peer, UP);
+    await t.publish(UP, NASTY);
+    expect(await up).toEqual(NASTY);
+    expect(tx.some((c) => c.startsWith(pub)), pub).toBe(true);
+
+    await peer.publishAsync(DOWN, Buffer.from(NASTY), { qos: 1 });
+    expect(await inbox.next()).toEqual(NASTY);
+    if (lone) {
+      await peer.publishAsync(DOWN, Buffer.from(LONE), { qos: 1 });
+      expect(await inbox.next()).toEqual(LONE);
+    }
+  });
+
+  it('reconnects after the modem reports the link lost, and keeps its subscription', async () => {
+    const { modem, peer, t } = await rig(d);
+    const inbox = new Inbox();
+    await t.connect('broker.simedge.test', 1883, IMSI);
+    await t.subscribe(DOWN, inbox.push);
+    const lost = new Promise<string>((resolve) => t.onLinkLost(resolve));
+    modem.dropLink();
+    expect(await lost).toBeTruthy();
+    await peer.subscribeAsync(UP, { qos: 1 });
+    const up = nextMessage(peer, UP);
+    await t.publish(UP, NASTY); // waits for the reconnect
+    expect(await up).toEqual(NASTY);
+    await peer.publishAsync(DOWN, Buffer.from(NASTY), { qos: 1 });
+    expect(await inbox.next()).toEqual(NASTY);
+  });
+});
+
+describe('IoT SAFE against the emulated SIM applet', () => {
+  for (const [fmt, quoted] of [['raw', true], ['der', false]] as const) {
+    it(`signs with the SIM key (${fmt} signature, ${quoted ? 'quoted' : 'unquoted'} +CSIM)`, async () => {
+      const network = new NetworkSim({ cells: [{ id: 'home-1', plmn: '24405', tac: '0A01', ci: '01A2D101' }] });
+      const [modemSide, hostSide] = duplexPair();
+      const modem = new ModemEmulator({
+        sim: { imsi: IMSI, iccid: ICCID, iotSafeSignatureFormat: fmt }, network, cell: 'home-1', csimQuoted: quoted,
+      });
+      modem.connect(modemSide);
+      cleanups.push(() => modem.close());
+      const at = new AtEngine(hostSide, nodePlatform, { defaultTimeoutMs: 3000 });
+      await attach(at, nodePlatform, { registerTimeoutMs: 5000 });
+      const msg = new Uint8Array([1, 2, 3, 0x0d, 0x0a]);
+      const sig = await iotSafeSign(at, msg, sha256, { label: 'SIGN' });
+      expect(verify('sha256', msg, { key: modem.iotSafePublicKey, dsaEncoding: 'ieee-p1363' }, sig)).toBe(true);
+      // The channel was closed: a second signature opens channel 1 again and works.
+      const sig2 = await iotSafeSign(at, msg, sha256);
+      expect(verify('sha256', msg, { key: modem.iotSafePublicKey, dsaEncoding: 'ieee-p1363' }, sig2)).toBe(true);
+    });
+  }
+});
