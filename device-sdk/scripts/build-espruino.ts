@@ -1,0 +1,92 @@
+// Build of the Espruino bundle: dist/espruino/simedge.min.js from the same TypeScript sources as
+// the Node SDK (run: `npm run build:espruino -w @simedge/device-sdk`, or `npx tsx` this file).
+//
+// - esbuild bundles src/adapter/espruino/entry.ts to one minified IIFE; target es2015 lowers what
+//   Espruino lacks and esbuild can lower (`**`, `?.`, `??=`), and class fields become constructor
+//   assignments (useDefineForClassFields false) instead of defineProperty helpers.
+// - wire/codes.ts is swapped for core/errors.ts (STYLE #3, platform chosen at build time): same
+//   SimedgeError API without `class extends Error` (which Espruino cannot run) or the message table.
+// - A banner declares `var SimEdge`; a footer copies it to `exports` when the code runs as a module.
+// - The output must pass the Espruino subset check (scripts/espruino-subset.ts).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+import { checkEspruinoSubset, type Violation } from './espruino-subset.js';
+
+export const SDK_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const ESPRUINO_ENTRY = join(SDK_DIR, 'src/adapter/espruino/entry.ts');
+export const ESPRUINO_OUT = join(SDK_DIR, 'dist/espruino/simedge.min.js');
+/** The issue's budget for the minified bundle: every byte of code lives in RAM on Espruino. */
+export const SIZE_BUDGET = 12288;
+
+export interface EspruinoBuild {
+  code: string;
+  bytes: number;
+  /** Bytes each source file contributes, largest first. */
+  modules: Array<{ path: string; bytes: number }>;
+  violations: Violation[];
+}
+
+const portableErrors: Plugin = {
+  name: 'portable-errors',
+  setup(b) {
+    b.onResolve({ filter: /(^|\/)wire\/codes\.js$/ }, () => ({ path: join(SDK_DIR, 'src/core/errors.ts') }));
+  },
+};
+
+/** Build in memory (deterministic for the same sources and esbuild version). */
+export async function buildEspruino(): Promise<EspruinoBuild> {
+  const r = await build({
+    entryPoints: [ESPRUINO_ENTRY],
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    target: 'es2015',
+    platform: 'neutral',
+    legalComments: 'none',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [portableErrors],
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
+    banner: { js: 'var SimEdge;' },
+    footer: { js: 'if(typeof exports=="object"&&exports)exports.SimEdge=SimEdge;' },
+  });
+  const out = r.outputFiles[0];
+  if (!out) throw new Error('esbuild produced no output');
+  const code = out.text;
+  const meta = Object.values(r.metafile.outputs)[0];
+  const modules = meta
+    ? Object.keys(meta.inputs).map((p) => ({ path: relative(SDK_DIR, join(process.cwd(), p)), bytes: (meta.inputs[p] as { bytesInOutput: number }).bytesInOutput }))
+    : [];
+  modules.sort((a, b) => b.bytes - a.bytes);
+  return { code, bytes: Buffer.byteLength(code), modules, violations: checkEspruinoSubset(code) };
+}
+
+export function sizeReport(b: EspruinoBuild): string {
+  const lines = [`simedge.min.js: ${b.bytes} bytes (budget ${SIZE_BUDGET}: ${b.bytes <= SIZE_BUDGET ? 'within' : `OVER by ${b.bytes - SIZE_BUDGET}`})`];
+  for (const m of b.modules) lines.push(`  ${String(m.bytes).padStart(6)}  ${m.path}`);
+  return lines.join('\n') + '\n';
+}
+
+async function main(): Promise<number> {
+  const b = await buildEspruino();
+  if (b.violations.length > 0) {
+    for (const v of b.violations) process.stderr.write(`espruino subset: ${v.rule} at ${v.line}:${v.column}\n`);
+    return 1;
+  }
+  mkdirSync(dirname(ESPRUINO_OUT), { recursive: true });
+  writeFileSync(ESPRUINO_OUT, b.code);
+  const report = sizeReport(b);
+  writeFileSync(join(dirname(ESPRUINO_OUT), 'size.txt'), report);
+  process.stdout.write(report);
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().then((code) => process.exit(code), (e: unknown) => {
+    process.stderr.write(`build-espruino: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(70);
+  });
+}

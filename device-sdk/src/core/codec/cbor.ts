@@ -1,0 +1,241 @@
+// A tiny CBOR codec for the device [RFC8949], written in the Espruino language subset
+// (reference/espruino.md): no Map, spread, destructuring, TextEncoder or BigInt.
+//
+// Encoding is the core deterministic encoding of [RFC8949 §4.2.1] for what the device sends:
+// text-keyed maps (keys sorted by their encoded bytes), integers within ±(2^53-1), byte and text
+// strings, arrays, booleans and null; it gives the same bytes as wire/cbor.ts encodeCbor. Floats
+// are not needed by any up message and are refused (TypeError) to keep the code small.
+//
+// Decoding takes hostile input with size limits and returns plain values (objects for text-keyed
+// maps, Uint8Array, arrays, strings, numbers, booleans, null). It throws only SimedgeError:
+// CBOR_TOO_LARGE, CBOR_INCOMPLETE (input ends inside an item), CBOR_LIMIT (depth, items) and
+// CBOR_INVALID for everything outside that subset (tags, floats, undefined, simple values,
+// indefinite lengths, invalid UTF-8, non-text map keys, duplicate or `__proto__` keys, trailing
+// bytes, integers beyond ±(2^53-1)).
+import { SimedgeError } from '../../wire/codes.js';
+
+export interface DeviceLimits {
+  /** Largest input accepted, in bytes (default 4096: down messages are small). */
+  maxBytes?: number;
+  /** Deepest nesting of arrays and maps (default 8). */
+  maxDepth?: number;
+  /** Most data items, all levels together (default 256). */
+  maxItems?: number;
+}
+
+const MAX_SAFE = 9007199254740991;
+
+// ---------------------------------------------------------------- encoder
+
+function head(major: number, n: number): Uint8Array {
+  const m = major << 5;
+  if (n < 24) return new Uint8Array([m | n]);
+  if (n < 0x100) return new Uint8Array([m | 24, n]);
+  if (n < 0x10000) return new Uint8Array([m | 25, n >> 8, n & 0xff]);
+  if (n < 0x100000000) return new Uint8Array([m | 26, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
+  const hi = Math.floor(n / 0x100000000);
+  const lo = n - hi * 0x100000000;
+  return new Uint8Array([m | 27, 0, (hi >> 16) & 0xff, (hi >> 8) & 0xff, hi & 0xff, (lo >>> 24) & 0xff, (lo >> 16) & 0xff, (lo >> 8) & 0xff, lo & 0xff]);
+}
+
+/** UTF-8 of a JS string (surrogate pairs joined; a lone surrogate is encoded as is, like encodeCbor). */
+export function utf8(s: string): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      }
+    }
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+  }
+  return new Uint8Array(out);
+}
+
+function less(a: Uint8Array, b: Uint8Array): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return (a[i] as number) < (b[i] as number);
+  return a.length < b.length;
+}
+
+// Parts are collected and joined once: a template of several KB is referenced, not copied per item.
+function put(parts: Uint8Array[], v: unknown, depth: number): void {
+  if (depth > 16) throw new RangeError('CBOR encode: nesting deeper than 16');
+  if (v === null) parts.push(new Uint8Array([0xf6]));
+  else if (v === false) parts.push(new Uint8Array([0xf4]));
+  else if (v === true) parts.push(new Uint8Array([0xf5]));
+  else if (typeof v === 'number') {
+    if (v !== Math.floor(v) || v > MAX_SAFE || v < -MAX_SAFE || 1 / v === -Infinity) throw new TypeError('CBOR encode: only integers within +-(2^53-1)');
+    parts.push(v >= 0 ? head(0, v) : head(1, -1 - v));
+  } else if (typeof v === 'string') {
+    const b = utf8(v);
+    parts.push(head(3, b.length), b);
+  } else if (v instanceof Uint8Array) parts.push(head(2, v.length), v);
+  else if (Array.isArray(v)) {
+    parts.push(head(4, v.length));
+    for (let i = 0; i < v.length; i++) put(parts, v[i], depth + 1);
+  } else if (typeof v === 'object') {
+    const o = v as { [k: string]: unknown };
+    const keys: Uint8Array[] = [];
+    const names: string[] = [];
+    const all = Object.keys(o);
+    // [RFC8949 §4.2.1] keys in the bytewise order of their encodings (insertion sort: maps are small).
+    for (let i = 0; i < all.length; i++) {
+      const k = all[i] as string;
+      if (o[k] === undefined) continue;
+      const e = utf8(k);
+      const h = head(3, e.length);
+      const key = new Uint8Array(h.length + e.length);
+      key.set(h, 0);
+      key.set(e, h.length);
+      let j = keys.length;
+      while (j > 0 && less(key, keys[j - 1] as Uint8Array)) j--;
+      keys.splice(j, 0, key);
+      names.splice(j, 0, k);
+    }
+    parts.push(head(5, keys.length));
+    for (let i = 0; i < keys.length; i++) {
+      parts.push(keys[i] as Uint8Array);
+      put(parts, o[names[i] as string], depth + 1);
+    }
+  } else throw new TypeError('CBOR encode: unsupported ' + typeof v);
+}
+
+/** Deterministic CBOR of a message [RFC8949 §4.2.1]; undefined properties are skipped. */
+export function encode(v: unknown): Uint8Array {
+  const parts: Uint8Array[] = [];
+  put(parts, v, 0);
+  let n = 0;
+  for (let i = 0; i < parts.length; i++) n += (parts[i] as Uint8Array).length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (let i = 0; i < parts.length; i++) {
+    out.set(parts[i] as Uint8Array, at);
+    at += (parts[i] as Uint8Array).length;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- decoder
+
+interface Reader {
+  b: Uint8Array;
+  at: number;
+  items: number;
+  maxDepth: number;
+  maxItems: number;
+}
+
+function bad(code: 'CBOR_INCOMPLETE' | 'CBOR_INVALID' | 'CBOR_LIMIT', detail: string): never {
+  throw new SimedgeError(code, detail);
+}
+
+function take(r: Reader, n: number): number {
+  if (r.at + n > r.b.length) bad('CBOR_INCOMPLETE', 'ends at byte ' + r.b.length);
+  const at = r.at;
+  r.at += n;
+  return at;
+}
+
+/** The argument of a head with additional info ai [RFC8949 §3]. */
+function arg(r: Reader, ai: number): number {
+  if (ai < 24) return ai;
+  const b = r.b;
+  if (ai === 24) return b[take(r, 1)] as number;
+  if (ai === 25) {
+    const i = take(r, 2);
+    return ((b[i] as number) << 8) | (b[i + 1] as number);
+  }
+  if (ai === 26 || ai === 27) {
+    let hi = 0;
+    if (ai === 27) {
+      const i = take(r, 4);
+      hi = ((b[i] as number) << 24 >>> 0) + ((b[i + 1] as number) << 16) + ((b[i + 2] as number) << 8) + (b[i + 3] as number);
+      if (hi > 0x1fffff) bad('CBOR_INVALID', 'integer beyond 2^53-1');
+    }
+    const i = take(r, 4);
+    return hi * 0x100000000 + ((b[i] as number) << 24 >>> 0) + ((b[i + 1] as number) << 16) + ((b[i + 2] as number) << 8) + (b[i + 3] as number);
+  }
+  return bad('CBOR_INVALID', ai === 31 ? 'indefinite length' : 'reserved additional info ' + ai);
+}
+
+/** Strict UTF-8 decode [RFC3629 §4]: no overlong forms, surrogates or code points beyond U+10FFFF. */
+function text(b: Uint8Array, from: number, to: number): string {
+  let s = '';
+  let i = from;
+  while (i < to) {
+    const c = b[i++] as number;
+    let n = 0;
+    let cp = c;
+    let min = 0;
+    if (c >= 0xf0 && c <= 0xf4) { n = 3; cp = c & 7; min = 0x10000; }
+    else if (c >= 0xe0 && c <= 0xef) { n = 2; cp = c & 15; min = 0x800; }
+    else if (c >= 0xc2 && c <= 0xdf) { n = 1; cp = c & 31; min = 0x80; }
+    else if (c >= 0x80) bad('CBOR_INVALID', 'invalid UTF-8');
+    if (i + n > to) bad('CBOR_INVALID', 'invalid UTF-8');
+    for (let k = 0; k < n; k++) {
+      const d = b[i++] as number;
+      if ((d & 0xc0) !== 0x80) bad('CBOR_INVALID', 'invalid UTF-8');
+      cp = (cp << 6) | (d & 63);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) bad('CBOR_INVALID', 'invalid UTF-8');
+    if (cp < 0x10000) s += String.fromCharCode(cp);
+    else s += String.fromCharCode(0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 1023));
+  }
+  return s;
+}
+
+function item(r: Reader, depth: number): unknown {
+  if (++r.items > r.maxItems) bad('CBOR_LIMIT', 'more than ' + r.maxItems + ' items');
+  if (depth > r.maxDepth) bad('CBOR_LIMIT', 'nesting deeper than ' + r.maxDepth);
+  const ib = r.b[take(r, 1)] as number;
+  const major = ib >> 5;
+  const ai = ib & 31;
+  if (major === 7) {
+    if (ai === 20) return false;
+    if (ai === 21) return true;
+    if (ai === 22) return null;
+    return bad('CBOR_INVALID', ai >= 25 && ai <= 27 ? 'floats are not used' : 'simple value ' + ai);
+  }
+  if (major === 6) return bad('CBOR_INVALID', 'tags are not used');
+  const n = arg(r, ai);
+  if (major === 0) return n;
+  if (major === 1) return n < MAX_SAFE ? -1 - n : bad('CBOR_INVALID', 'integer beyond -(2^53-1)');
+  if (major === 2 || major === 3) {
+    // Checked before any allocation: a declared length never exceeds the input.
+    const at = take(r, n);
+    return major === 2 ? r.b.slice(at, at + n) : text(r.b, at, at + n);
+  }
+  if (n > r.b.length - r.at) bad('CBOR_INCOMPLETE', 'declared ' + n + ' entries');
+  if (major === 4) {
+    const a: unknown[] = [];
+    for (let i = 0; i < n; i++) a.push(item(r, depth + 1));
+    return a;
+  }
+  const o: { [k: string]: unknown } = {};
+  for (let i = 0; i < n; i++) {
+    const k = item(r, depth + 1);
+    if (typeof k !== 'string') bad('CBOR_INVALID', 'map keys must be text');
+    if (k === '__proto__' || Object.prototype.hasOwnProperty.call(o, k)) bad('CBOR_INVALID', 'map key ' + k);
+    o[k] = item(r, depth + 1);
+  }
+  return o;
+}
+
+/** Decode one CBOR item from hostile bytes; throws only SimedgeError with a CBOR_* code. */
+export function decode(bytes: Uint8Array, limits?: DeviceLimits): unknown {
+  const l = limits || {};
+  const max = l.maxBytes === undefined ? 4096 : l.maxBytes;
+  if (!(bytes instanceof Uint8Array)) throw new SimedgeError('CBOR_INVALID', 'not bytes');
+  if (bytes.length > max) throw new SimedgeError('CBOR_TOO_LARGE', bytes.length + ' > ' + max + ' bytes');
+  const r: Reader = { b: bytes, at: 0, items: 0, maxDepth: l.maxDepth === undefined ? 8 : l.maxDepth, maxItems: l.maxItems === undefined ? 256 : l.maxItems };
+  const v = item(r, 0);
+  if (r.at !== bytes.length) bad('CBOR_INVALID', 'trailing bytes');
+  return v;
+}
