@@ -1,0 +1,79 @@
+// What an Accounting-Request says [RFC2866 §5] [TS29.061 §16.4.7]: the status type, the session,
+// and (for Start / Interim-Update) who is where: IMSI, framed IP, serving PLMN and E-UTRAN cell.
+// Pure: bytes in, a record out, or a SimedgeError with a stable RADIUS_* code.
+import { SimedgeError, isImsi } from '@simedge/device-sdk/wire';
+import type { Attribute, Packet } from './packet.js';
+import { TGPP_IMSI, TGPP_SGSN_MCC_MNC, TGPP_USER_LOCATION_INFO, cellName, decodeUli, tgppAttributes } from './tgpp.js';
+
+/** [RFC2865 §5.8] [RFC2866 §5.1, §5.2, §5.5] */
+export const FRAMED_IP_ADDRESS = 8;
+export const PROXY_STATE = 33;
+export const ACCT_STATUS_TYPE = 40;
+export const ACCT_DELAY_TIME = 41;
+export const ACCT_SESSION_ID = 44;
+
+/** [RFC2866 §5.1] Acct-Status-Type values. */
+export const STATUS = { start: 1, stop: 2, interim: 3, on: 7, off: 8 } as const;
+export type Status = keyof typeof STATUS;
+
+export interface AccountingRecord {
+  status: Status;
+  /** Acct-Session-Id; empty for Accounting-On/Off, which concern the whole NAS. */
+  session: string;
+  imsi?: string;
+  ip?: string;
+  plmn?: string;
+  cell?: string;
+  /** Acct-Delay-Time: seconds the NAS has been trying to send this record [RFC2866 §5.2]. */
+  delaySec: number;
+}
+
+const text = (v: Uint8Array) => new TextDecoder('utf-8', { fatal: false }).decode(v);
+
+function u32(v: Uint8Array, name: string): number {
+  if (v.length !== 4) throw new SimedgeError('RADIUS_MALFORMED', `${name} is ${v.length} octets, not 4`);
+  return new DataView(v.buffer, v.byteOffset, 4).getUint32(0);
+}
+
+const first = (attrs: readonly Attribute[], type: number) => attrs.find((a) => a.type === type)?.value;
+
+export function parseAccounting(p: Packet): AccountingRecord {
+  const st = first(p.attributes, ACCT_STATUS_TYPE);
+  if (st === undefined) throw new SimedgeError('RADIUS_MISSING_ATTRIBUTE', 'Acct-Status-Type');
+  const code = u32(st, 'Acct-Status-Type');
+  const status = (Object.keys(STATUS) as Status[]).find((k) => STATUS[k] === code);
+  if (status === undefined) throw new SimedgeError('RADIUS_UNSUPPORTED', `Acct-Status-Type ${code}`);
+  const delay = first(p.attributes, ACCT_DELAY_TIME);
+  const rec: AccountingRecord = { status, session: '', delaySec: delay === undefined ? 0 : u32(delay, 'Acct-Delay-Time') };
+  if (status === 'on' || status === 'off') return rec;
+
+  const sid = first(p.attributes, ACCT_SESSION_ID);
+  if (sid === undefined || sid.length === 0) throw new SimedgeError('RADIUS_MISSING_ATTRIBUTE', 'Acct-Session-Id'); // [RFC2866 §5.5]
+  rec.session = text(sid);
+  const ip = first(p.attributes, FRAMED_IP_ADDRESS);
+  if (ip !== undefined) {
+    if (ip.length !== 4) throw new SimedgeError('RADIUS_MALFORMED', 'Framed-IP-Address is not 4 octets');
+    rec.ip = [...ip].join('.');
+  }
+
+  const vsa = tgppAttributes(p.attributes);
+  const imsi = first(vsa, TGPP_IMSI);
+  if (imsi !== undefined) {
+    const s = text(imsi);
+    if (!isImsi(s)) throw new SimedgeError('RADIUS_MALFORMED', '3GPP-IMSI is not an IMSI');
+    rec.imsi = s;
+  }
+  const uli = first(vsa, TGPP_USER_LOCATION_INFO);
+  const loc = uli === undefined ? undefined : decodeUli(uli);
+  if (loc) rec.cell = cellName(loc.eci);
+  // The serving PLMN: 3GPP-SGSN-MCC-MNC [TS29.061 §16.4.7.2 item 18], else the ECGI's.
+  const sgsn = first(vsa, TGPP_SGSN_MCC_MNC);
+  if (sgsn !== undefined) {
+    const s = text(sgsn);
+    if (!/^[0-9]{5,6}$/.test(s)) throw new SimedgeError('RADIUS_MALFORMED', '3GPP-SGSN-MCC-MNC is not 5-6 digits');
+    rec.plmn = s;
+  } else if (loc) {
+    rec.plmn = loc.plmn;
+  }
+  return rec;
+}

@@ -1,0 +1,8 @@
+// RADIUS accounting intake [RFC2866] [TS29.061 §16.4.7]: the server and its codec.
+export { startRadiusAccounting, type RadiusAccounting, type RadiusAccountingOptions, type RadiusStats } from './server.js';
+export { parseAccounting, STATUS, type AccountingRecord, type Status } from './accounting.js';
+export {
+  ACCOUNTING_REQUEST, ACCOUNTING_RESPONSE, decodePacket, encodeAccountingRequest, encodeAccountingResponse,
+  verifyAccountingRequest, verifyAccountingResponse, type Attribute, type Packet,
+} from './packet.js';
+export { cellName, decodePlmn, decodeUli, encodePlmn, encodeUliTaiEcgi, tgppAttribute, type Uli } from './tgpp.js';

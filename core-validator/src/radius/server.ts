@@ -1,0 +1,186 @@
+// RADIUS accounting server [RFC2866]: the network intake of FIG. 2 steps 201 and 208. A PGW/SMF
+// (or the network simulator) sends Accounting-Request Start / Interim-Update / Stop; a request
+// whose Request Authenticator matches the shared secret is recorded and answered with an
+// Accounting-Response, and becomes an attach or detach event. Anything else is dropped with a
+// stable code, counted, logged and never answered, so a NAS with the wrong secret sees timeouts.
+import { SimedgeError, isSimedgeError, type AttachEvent, type Code, type DetachEvent } from '@simedge/device-sdk/wire';
+import { createSocket, type RemoteInfo } from 'node:dgram';
+import { silentLogger, type Logger } from '../log.js';
+import { parseAccounting, PROXY_STATE, type AccountingRecord } from './accounting.js';
+import { ACCOUNTING_REQUEST, decodePacket, encodeAccountingResponse, verifyAccountingRequest, type Packet } from './packet.js';
+
+export interface RadiusAccountingOptions {
+  /** Shared secret of the NAS (PGW/SMF or simulator) [RFC2865 §3]. */
+  secret: string;
+  /** UDP port; default 0 = ephemeral (1813 is the registered one). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  onAttach(ev: AttachEvent): void;
+  onDetach(ev: DetachEvent): void;
+  log?: Logger;
+  /** ms clock, injectable. */
+  now?: () => number;
+}
+
+export interface RadiusStats {
+  received: number;
+  answered: number;
+  /** Retransmissions answered from the reply cache, with no second event. */
+  duplicates: number;
+  /** Records ignored because they belong to an older session of the IMSI. */
+  stale: number;
+  dropped: Partial<Record<Code, number>>;
+}
+
+export interface RadiusAccounting {
+  host: string;
+  port: number;
+  readonly stats: RadiusStats;
+  close(): Promise<void>;
+}
+
+interface SessionState { imsi: string; ip: string; plmn: string; cell: string; nas: string }
+
+/** How long a reply is kept for retransmissions [RFC2865 §3: "within a short span of time"]. */
+const DUP_TTL_MS = 30_000;
+const DUP_MAX = 4096;
+
+export async function startRadiusAccounting(opts: RadiusAccountingOptions): Promise<RadiusAccounting> {
+  if (typeof opts.secret !== 'string' || opts.secret.length === 0) throw new TypeError('radius: secret must be a non-empty string');
+  const host = opts.host ?? '127.0.0.1';
+  const log = opts.log ?? silentLogger;
+  const now = opts.now ?? Date.now;
+  const stats: RadiusStats = { received: 0, answered: 0, duplicates: 0, stale: 0, dropped: {} };
+  const replies = new Map<string, { at: number; bytes: Uint8Array }>();
+  const sessions = new Map<string, SessionState>();
+  const current = new Map<string, string>(); // imsi -> its current Acct-Session-Id
+
+  const sock = createSocket('udp4');
+  const drop = (code: Code, from: RemoteInfo, detail?: string) => {
+    stats.dropped[code] = (stats.dropped[code] ?? 0) + 1;
+    log('warn', 'radius packet dropped', { code, from: `${from.address}:${from.port}`, detail });
+  };
+
+  const apply = (rec: AccountingRecord, nas: string): void => {
+    const at = now() - rec.delaySec * 1000;
+    if (rec.status === 'on' || rec.status === 'off') {
+      // [RFC2866 §5.1] the NAS (re)started or is going down: every session it reported is over.
+      for (const [sid, s] of sessions) {
+        if (s.nas !== nas) continue;
+        sessions.delete(sid);
+        if (current.get(s.imsi) === sid) {
+          current.delete(s.imsi);
+          opts.onDetach({ imsi: s.imsi, at });
+        }
+      }
+      return;
+    }
+    const known = sessions.get(rec.session);
+    const imsi = rec.imsi ?? known?.imsi;
+    if (imsi === undefined) throw new SimedgeError('RADIUS_MISSING_ATTRIBUTE', '3GPP-IMSI');
+    const cur = current.get(imsi);
+    // A late record of an older session (the device has since attached elsewhere) changes nothing.
+    if (rec.status !== 'start' && cur !== undefined && cur !== rec.session) {
+      stats.stale++;
+      log('info', 'stale accounting record ignored', { imsi, session: rec.session, current: cur, status: rec.status });
+      return;
+    }
+    if (rec.status === 'stop') {
+      sessions.delete(rec.session);
+      if (cur === undefined) return; // nothing open: a repeated or unmatched Stop
+      current.delete(imsi);
+      opts.onDetach({ imsi, at });
+      return;
+    }
+    const ip = rec.ip ?? known?.ip;
+    const plmn = rec.plmn ?? known?.plmn;
+    const cell = rec.cell ?? known?.cell;
+    if (ip === undefined) throw new SimedgeError('RADIUS_MISSING_ATTRIBUTE', 'Framed-IP-Address');
+    if (plmn === undefined) throw new SimedgeError('RADIUS_MISSING_ATTRIBUTE', '3GPP-SGSN-MCC-MNC');
+    if (cell === undefined) throw new SimedgeError('RADIUS_MISSING_ATTRIBUTE', '3GPP-User-Location-Info (ECGI)');
+    // Start, or Interim-Update (location update, or a refresh after a core restart): attach is an upsert.
+    opts.onAttach({ imsi, ip, plmn, cell, at });
+    if (cur !== undefined && cur !== rec.session) sessions.delete(cur);
+    sessions.set(rec.session, { imsi, ip, plmn, cell, nas });
+    current.set(imsi, rec.session);
+  };
+
+  const onDatagram = (msg: Buffer, from: RemoteInfo): void => {
+    stats.received++;
+    const buf = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
+    let pkt: Packet;
+    try {
+      pkt = decodePacket(buf);
+      if (pkt.code !== ACCOUNTING_REQUEST) throw new SimedgeError('RADIUS_UNSUPPORTED', `code ${pkt.code}`);
+      if (!verifyAccountingRequest(buf, opts.secret)) throw new SimedgeError('RADIUS_BAD_AUTHENTICATOR');
+    } catch (e) {
+      return drop(isSimedgeError(e) ? e.code : 'RADIUS_MALFORMED', from, e instanceof Error ? e.message : undefined);
+    }
+    const t = now();
+    const key = `${from.address}:${from.port}:${pkt.id}:${Buffer.from(pkt.authenticator).toString('hex')}`;
+    const cached = replies.get(key);
+    if (cached && t - cached.at < DUP_TTL_MS) {
+      stats.duplicates++;
+      return send(cached.bytes, from);
+    }
+    try {
+      apply(parseAccounting(pkt), from.address);
+    } catch (e) {
+      if (isSimedgeError(e)) return drop(e.code, from, e.detail);
+      // The intake callback failed (a bug or a store failure): the record is not recorded, so it
+      // must not be answered [RFC2866 §2]; the NAS will retransmit.
+      log('error', 'radius intake failed', { from: `${from.address}:${from.port}`, err: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    // [RFC2866 §4.2] Proxy-State attributes are copied into the response, in order.
+    const bytes = encodeAccountingResponse(pkt, pkt.attributes.filter((a) => a.type === PROXY_STATE), opts.secret);
+    remember(key, { at: t, bytes });
+    stats.answered++;
+    send(bytes, from);
+  };
+
+  const remember = (key: string, v: { at: number; bytes: Uint8Array }) => {
+    replies.set(key, v);
+    for (const [k, r] of replies) {
+      if (replies.size <= DUP_MAX && v.at - r.at < DUP_TTL_MS) break; // oldest first: the rest are younger
+      replies.delete(k);
+    }
+  };
+
+  const send = (bytes: Uint8Array, to: RemoteInfo) => {
+    sock.send(bytes, to.port, to.address, (err) => {
+      if (err) log('warn', 'radius reply not sent', { to: `${to.address}:${to.port}`, err: err.message });
+    });
+  };
+
+  sock.on('message', (msg, from) => {
+    try {
+      onDatagram(msg, from);
+    } catch (e) {
+      // Never let one datagram take the listener down.
+      log('error', 'radius datagram handling failed', { err: e instanceof Error ? e.message : String(e) });
+    }
+  });
+  sock.on('error', (e) => log('error', 'radius socket error', { err: e.message }));
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', reject);
+    sock.bind(opts.port ?? 0, host, () => {
+      sock.off('error', reject);
+      resolve();
+    });
+  });
+  const port = sock.address().port;
+  log('info', 'radius accounting listening', { host, port });
+  let closed = false;
+  return {
+    host,
+    port,
+    stats,
+    close: () => new Promise<void>((resolve) => {
+      if (closed) return resolve();
+      closed = true;
+      sock.close(() => resolve());
+    }),
+  };
+}
