@@ -2,9 +2,11 @@
 // the two outputs (publish to a topic, reply to a device). Built once by CoreValidator.
 import { encodeMsg, topics, type DownMsg, type Step } from '@simedge/device-sdk/wire';
 import type { KeyObject } from 'node:crypto';
+import type { RetrySettings } from './backoff.js';
 import type { Deadlines } from './deadlines.js';
 import type { EdgeTable } from './edges.js';
 import type { Logger } from './log.js';
+import type { Policy } from './policy.js';
 import type { CoreStore } from './store/types.js';
 
 export interface CoreSettings {
@@ -14,6 +16,9 @@ export interface CoreSettings {
   opTimeoutMs: number;
   nonceTtlSec: number;
   orderTtlSec: number;
+  policy: Policy;
+  /** Deploy-order re-sends while the edge has not said `rcvd`. */
+  retry: RetrySettings;
 }
 
 export interface Ctx {
@@ -22,6 +27,10 @@ export interface Ctx {
   readonly cfg: CoreSettings;
   readonly log: Logger;
   readonly deadlines: Deadlines;
+  /** Deploy-order retry timers (per pid); not waited on by idle(): the deadline covers them. */
+  readonly retries: Deadlines;
+  /** Lease and roaming-grace timers (per pid); not waited on by idle(): they may be hours away. */
+  readonly expiries: Deadlines;
   now(): number;
   trace(step: Step | undefined, ev: string, imsi?: string, detail?: string): void;
   /** Publish at QoS 1; tracked so idle() waits for it. Never throws. */

@@ -1,15 +1,23 @@
 // CoreValidator: wires the MQTT client, the store, the edge table and the handlers together.
-// The network intake (attach/detach) is a method call: the network simulator calls it now,
-// the RADIUS accounting listener will later.
+// The network intake (attach/detach) is a method call, made by the network simulator or by the
+// RADIUS accounting server that start() runs with the `radius` option.
 import { isImsi, privateKeyObject, topics, type AttachEvent, type DetachEvent, type Step, type TraceSink } from '@simedge/device-sdk/wire';
 import { connectMqtt, endMqtt, type MqttClient } from '@simedge/device-sdk/node';
 import { randomBytes } from 'node:crypto';
+import { withPeerOf, type AttestationPolicy } from './attest/context.js';
+import type { PeerLog } from './attest/peers.js';
 import type { Ctx, CoreSettings } from './context.js';
 import { Deadlines } from './deadlines.js';
 import { dispatch } from './dispatch.js';
 import { EdgeTable } from './edges.js';
-import { onDeadline, teardown } from './lifecycle.js';
+import { onDeadline, resume, teardown } from './lifecycle.js';
+import { retrySettings, type RetrySettings } from './backoff.js';
+import { chargingCsv } from './charging.js';
+import { onAttach, onExpiry } from './expiry.js';
+import { makePolicy, type PolicyOptions } from './policy.js';
+import { onRetry } from './retry.js';
 import { jsonLogger, type Logger } from './log.js';
+import { startRadiusAccounting, type RadiusAccounting } from './radius/server.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { CoreStore } from './store/types.js';
 
@@ -32,9 +40,17 @@ export interface CoreOptions {
   orderTtlSec?: number;
   /** Structured log sink; default JSON lines on stderr at level warn and above. */
   log?: Logger;
+  /** Proof requirement, service catalog, default plan, lease and roaming grace (policy.ts). */
+  policy?: PolicyOptions;
+  /** Deploy-order re-send backoff while the edge has not said rcvd (default 1 s doubling to 8 s, jittered). */
+  retry?: Partial<RetrySettings>;
+  /** RADIUS accounting intake [RFC2866]: start() listens (UDP, 127.0.0.1, ephemeral port by default) and feeds attach()/detach(). */
+  radius?: { secret: string; port?: number; host?: string };
+  /** 'network': a `prov` must be published from the framed IP of the IMSI's session, else NOT_ATTESTED. Default 'off'. */
+  attestation?: AttestationPolicy;
+  /** Broker peer records for 'network' attestation: `recordPeers(broker.aedes)`. */
+  brokerPeers?: PeerLog;
 }
-
-const IN_FLIGHT = ['STARTING', 'PROCESSING', 'REMOVING'];
 
 export class CoreValidator {
   readonly store: CoreStore;
@@ -42,6 +58,7 @@ export class CoreValidator {
   private readonly ctx: Ctx;
   private readonly opts: CoreOptions;
   private client: MqttClient | undefined;
+  private radiusServer: RadiusAccounting | undefined;
   private pending = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -53,7 +70,10 @@ export class CoreValidator {
       opTimeoutMs: positive(opts.opTimeoutMs ?? 15_000, 'opTimeoutMs'),
       nonceTtlSec: positive(opts.nonceTtlSec ?? 60, 'nonceTtlSec'),
       orderTtlSec: positive(opts.orderTtlSec ?? 60, 'orderTtlSec'),
+      policy: makePolicy(opts.policy),
+      retry: retrySettings(opts.retry),
     };
+    if (opts.attestation === 'network' && !opts.brokerPeers) throw new TypeError("CoreOptions.attestation 'network' needs brokerPeers (recordPeers on the broker)");
     this.opts = opts;
     this.store = opts.store ?? new SqliteStore(opts.dbPath ?? ':memory:');
     const now = opts.now ?? Date.now;
@@ -66,6 +86,8 @@ export class CoreValidator {
       log,
       now,
       deadlines: new Deadlines(now, (pid) => onDeadline(this.ctx, pid), () => this.checkIdle()),
+      retries: new Deadlines(now, (pid) => onRetry(this.ctx, pid)),
+      expiries: new Deadlines(now, (pid) => onExpiry(this.ctx, pid)),
       trace(step: Step | undefined, ev: string, imsi?: string, detail?: string) {
         if (!sink) return;
         try {
@@ -83,19 +105,34 @@ export class CoreValidator {
     const client = await connectMqtt(this.opts.brokerUrl, { clientId: `core-${randomBytes(6).toString('hex')}` });
     this.client = client;
     client.on('message', (topic, payload) => {
-      dispatch(this.ctx, topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
+      const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+      const peers = this.opts.attestation === 'network' ? this.opts.brokerPeers : undefined;
+      if (peers) withPeerOf(peers, topic, bytes, () => dispatch(this.ctx, topic, bytes));
+      else dispatch(this.ctx, topic, bytes);
     });
     client.on('error', (e) => this.ctx.log('error', 'mqtt error', { err: e.message }));
     await client.subscribeAsync([topics.allDeviceUp, topics.allEdgeEvents, topics.allEdgeStatus], { qos: 1 });
-    // Operations left in flight by a previous run (file store) get their deadlines back.
-    for (const p of this.store.provisions()) {
-      if (IN_FLIGHT.includes(p.state)) this.ctx.deadlines.arm(p.pid, p.deadline ?? this.ctx.now());
+    // Operations left by a previous run (file store) get their deadlines, retries and leases back.
+    resume(this.ctx);
+    if (this.opts.radius) {
+      this.radiusServer = await startRadiusAccounting({
+        ...this.opts.radius, log: this.ctx.log, now: this.ctx.now, onAttach: (ev) => this.attach(ev), onDetach: (ev) => this.detach(ev),
+      });
     }
     this.ctx.log('info', 'core validator started', { broker: this.opts.brokerUrl });
   }
 
+  /** The RADIUS accounting server's UDP port while started with the `radius` option. */
+  get radiusPort(): number | undefined {
+    return this.radiusServer?.port;
+  }
+
   async stop(): Promise<void> {
+    await this.radiusServer?.close();
+    this.radiusServer = undefined;
     this.ctx.deadlines.clearAll();
+    this.ctx.retries.clearAll();
+    this.ctx.expiries.clearAll();
     const client = this.client;
     this.client = undefined;
     if (client) {
@@ -115,6 +152,7 @@ export class CoreValidator {
   attach(ev: AttachEvent): void {
     if (!isImsi(ev.imsi)) throw new TypeError(`attach: not an IMSI: ${String(ev.imsi)}`);
     this.store.upsertAttach({ imsi: ev.imsi, ip: ev.ip, plmn: ev.plmn, cell: ev.cell, at: Math.floor(ev.at) });
+    onAttach(this.ctx, { imsi: ev.imsi, ip: ev.ip, plmn: ev.plmn, cell: ev.cell, at: Math.floor(ev.at) }); // roaming grace
     this.ctx.log('info', 'attach', { imsi: ev.imsi, ip: ev.ip, plmn: ev.plmn, cell: ev.cell });
   }
 
@@ -131,6 +169,11 @@ export class CoreValidator {
     this.ctx.trace(208, 'detach', ev.imsi);
     const n = teardown(this.ctx, ev.imsi, 'detach');
     this.ctx.log('info', 'detach', { imsi: ev.imsi, removing: n });
+  }
+
+  /** Charging records overlapping [from, to) (ms since the epoch) as CSV [RFC4180]. */
+  chargingCsv(from?: number, to?: number): string {
+    return chargingCsv(this.store, from, to);
   }
 
   /** Resolves when no operation is in flight (no deadline armed, no publish outstanding). */

@@ -4,9 +4,17 @@ export { CoreValidator, type CoreOptions } from './core.js';
 export { SqliteStore } from './store/sqlite.js';
 export {
   ACTIVE_STATES,
-  type AttachRecord, type CoreStore, type EndReason, type OrderRecord, type ProvisionPatch, type ProvisionRecord,
-  type ProvisionState, type Subscriber, type TrustKey,
+  type AttachRecord, type ChargingRecord, type CoreStore, type EndReason, type OrderRecord, type PlacementRecord, type Plan,
+  type ProvisionPatch, type ProvisionRecord, type ProvisionState, type Subscriber, type SubscriberStatus, type TrustKey,
 } from './store/types.js';
 export { EdgeTable, type EdgeInfo } from './edges.js';
 export { jsonLogger, silentLogger, type Level, type Logger } from './log.js';
+export { startRadiusAccounting, type RadiusAccounting, type RadiusAccountingOptions, type RadiusStats } from './radius/server.js';
+export { PeerLog, recordPeers, type AttestationPolicy } from './attest/index.js';
+export { makePolicy, type Policy, type PolicyOptions } from './policy.js';
+export { fits, needOf, place, preferredEdge, type Need, type PlacementInput, type PlacementResult } from './placement.js';
+export { backoffDelay, retrySettings, type RetrySettings } from './backoff.js';
+export { chargingCsv, csvField, toCsv, CHARGING_COLUMNS } from './charging.js';
+export { satisfies } from './semver.js';
+export { simProofMessage, simPublicKey, verifySimProof } from './simproof.js';
 export { PIPELINE, validateProv, type Validated, type ValidationStep } from './validate/pipeline.js';

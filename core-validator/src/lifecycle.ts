@@ -3,31 +3,46 @@
 //                                \-> FAILED (edge fail)  \-> FAILED_TEMP (deadline passed)
 //   any active state -> REMOVING (remove order sent) -> REMOVED (edge removed, device gets term)
 // Each transition that waits on an edge arms the provision's deadline; every terminal one clears it.
+// While STARTING, the deploy order is re-sent with backoff (retry.ts); a lease or a roaming grace
+// period may end an active provision (expiry.ts).
 import { CODES, encodeMsg, isCode, topics, type Code, type Template } from '@simedge/device-sdk/wire';
 import type { Ctx } from './context.js';
+import { armExpiry } from './expiry.js';
 import { newId } from './ids.js';
-import { sendDeploy, sendRemove } from './orders.js';
-import { ACTIVE_STATES, type EndReason, type ProvisionRecord } from './store/types.js';
+import { publishOrder, sendRemove, signDeploy } from './orders.js';
+import { armRetry } from './retry.js';
+import { ACTIVE_STATES, type EndReason, type PlacementRecord, type ProvisionRecord } from './store/types.js';
 
-/** Create the provision, answer `acc`, send the signed deploy order [steps 204 -> 205]. */
-export function deploy(ctx: Ctx, req: { imsi: string; rid: string; edge: string; template: Template }): string {
+/** Create the provision, answer `acc`, send the signed deploy order [steps 204 -> 205]. The
+ *  template's seq becomes the highest accepted for its id in the same transaction (anti-rollback). */
+export function deploy(ctx: Ctx, req: { imsi: string; rid: string; edge: string; template: Template; placement: PlacementRecord }): string {
   const { imsi, rid, edge, template } = req;
   const pid = newId('p');
   const oid = newId('o');
   const now = ctx.now();
   const deadline = now + ctx.cfg.opTimeoutMs;
   const acc = encodeMsg({ t: 'acc', rid, pid, edge });
+  const bytes = signDeploy(ctx, { oid, pid, edge, imsi, cls: template.cls, tid: template.tid, svc: template.svc });
+  const p: ProvisionRecord = {
+    pid, imsi, edge, state: 'STARTING', tid: template.tid, cls: template.cls, rid, oid, created: now, updated: now, deadline,
+    seq: template.seq, mfr: template.mfr, services: template.svc.map((s) => s.n), placement: req.placement,
+  };
+  const lease = ctx.cfg.policy.leaseSec;
+  if (lease !== undefined) p.leaseUntil = now + Math.round(lease * 1000);
   ctx.store.tx(() => {
-    ctx.store.createProvision({ pid, imsi, edge, state: 'STARTING', tid: template.tid, cls: template.cls, rid, oid, created: now, updated: now, deadline });
-    ctx.store.createOrder({ oid, pid, kind: 'deploy', edge, at: now });
+    ctx.store.createProvision(p);
+    ctx.store.createOrder({ oid, pid, kind: 'deploy', edge, at: now, bytes, sends: 1 });
     ctx.store.putReply(imsi, 'prov', rid, acc, now);
+    ctx.store.raiseTemplateSeq(template.mfr, template.tid, template.seq);
   });
   // Publish only once the records are committed: an edge answer must find them.
   ctx.publish(topics.deviceDown(imsi), acc);
-  sendDeploy(ctx, { oid, pid, edge, imsi, cls: template.cls, tid: template.tid, svc: template.svc });
+  publishOrder(ctx, edge, bytes);
   ctx.deadlines.arm(pid, deadline);
+  armRetry(ctx, pid, 0);
+  armExpiry(ctx, p);
   ctx.trace(205, 'deploy-order', imsi, edge);
-  ctx.log('info', 'deploy order sent', { imsi, pid, oid, edge, tid: template.tid });
+  ctx.log('info', 'deploy order sent', { imsi, pid, oid, edge, tid: template.tid, placement: req.placement.reason });
   return pid;
 }
 
@@ -40,6 +55,8 @@ export function remove(ctx: Ctx, p: ProvisionRecord, why: EndReason, endRid?: st
     ctx.store.createOrder({ oid, pid: p.pid, kind: 'remove', edge: p.edge, at: now });
     ctx.store.updateProvision(p.pid, { state: 'REMOVING', oid, deadline, endWhy: why, endRid, updated: now });
   });
+  ctx.retries.clear(p.pid);
+  ctx.expiries.clear(p.pid);
   sendRemove(ctx, { oid, pid: p.pid, edge: p.edge, imsi: p.imsi });
   ctx.deadlines.arm(p.pid, deadline);
   ctx.trace(209, 'remove-order', p.imsi, p.edge);
@@ -60,6 +77,8 @@ export function failDeploy(ctx: Ctx, p: ProvisionRecord, state: 'FAILED' | 'FAIL
   const c: Code = isCode(code) ? code : 'DEPLOY_FAILED';
   const rej = encodeMsg({ t: 'rej', rid: p.rid, code: c, msg: (msg ?? CODES[c]).slice(0, 256) || CODES[c] });
   ctx.deadlines.clear(p.pid);
+  ctx.retries.clear(p.pid);
+  ctx.expiries.clear(p.pid);
   ctx.store.tx(() => {
     ctx.store.updateProvision(p.pid, { state, code: c, deadline: undefined, updated: now });
     // A redelivered prov with the same rid now gets the failure, not the stale `acc`.
@@ -83,8 +102,23 @@ export function onDeadline(ctx: Ctx, pid: string): void {
     sendRemove(ctx, { oid, pid, edge: p.edge, imsi: p.imsi });
     ctx.trace(209, 'remove-order', p.imsi, p.edge);
   } else if (p.state === 'REMOVING') {
-    ctx.store.updateProvision(pid, { state: 'FAILED_TEMP', code: 'TIMEOUT', deadline: undefined, updated: ctx.now() });
+    // The edge stopped answering: billing stops where we gave up waiting.
+    ctx.store.tx(() => {
+      ctx.store.updateProvision(pid, { state: 'FAILED_TEMP', code: 'TIMEOUT', deadline: undefined, updated: ctx.now() });
+      ctx.store.closeCharging(pid, ctx.now());
+    });
     ctx.trace(210, 'remove-timeout', p.imsi, p.edge);
     ctx.log('warn', 'remove order not answered before the deadline', { imsi: p.imsi, pid, edge: p.edge });
+  }
+}
+
+const IN_FLIGHT: readonly string[] = ['STARTING', 'PROCESSING', 'REMOVING'];
+
+/** On start: give operations left by a previous run (file store) their timers back. */
+export function resume(ctx: Ctx): void {
+  for (const p of ctx.store.provisions()) {
+    if (IN_FLIGHT.includes(p.state)) ctx.deadlines.arm(p.pid, p.deadline ?? ctx.now());
+    if (p.state === 'STARTING') armRetry(ctx, p.pid, 0);
+    if (ACTIVE_STATES.includes(p.state)) armExpiry(ctx, p);
   }
 }

@@ -1,7 +1,9 @@
 // Edge `ready` [step 207]: the services run; COMPLETED, and the device gets `ready` with the
 // endpoints. Make-before-break on roaming/re-provisioning: only now is any older COMPLETED
-// provision of the IMSI removed (`term {why: 'roam'}` follows its `removed`).
+// provision of the IMSI removed (`term {why: 'roam'}` follows its `removed`). The charging
+// records of the provision's services open now.
 import type { EdgeReady } from '@simedge/device-sdk/wire';
+import { openCharging } from '../charging.js';
 import { sendDown, type Ctx } from '../context.js';
 import { remove } from '../lifecycle.js';
 import { matchOrder } from './edge-order.js';
@@ -10,7 +12,12 @@ export function onEdgeReady(ctx: Ctx, ev: EdgeReady): void {
   const p = matchOrder(ctx, ev, 'deploy');
   if (!p || (p.state !== 'STARTING' && p.state !== 'PROCESSING')) return;
   ctx.deadlines.clear(p.pid);
-  ctx.store.updateProvision(p.pid, { state: 'COMPLETED', svc: ev.svc, deadline: undefined, updated: ctx.now() });
+  ctx.retries.clear(p.pid);
+  const now = ctx.now();
+  ctx.store.tx(() => {
+    ctx.store.updateProvision(p.pid, { state: 'COMPLETED', svc: ev.svc, deadline: undefined, updated: now });
+    openCharging(ctx, p, now);
+  });
   ctx.trace(207, 'ready', p.imsi, ev.edge);
   const others = ctx.store.provisions({ imsi: p.imsi, state: 'COMPLETED' }).filter((o) => o.pid !== p.pid);
   // A provision that completes after a newer one did is the stale one: drop it, keep the newer.

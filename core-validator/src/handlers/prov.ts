@@ -12,7 +12,7 @@ export function onProv(ctx: Ctx, m: Prov): void {
   const now = ctx.now();
   let ok: Validated;
   try {
-    ok = validateProv(m, { store: ctx.store, edges: ctx.edges, now });
+    ok = validateProv(m, { store: ctx.store, edges: ctx.edges, now, policy: ctx.cfg.policy });
   } catch (e) {
     if (!isSimedgeError(e)) throw e;
     // The device sees the code and its fixed message; the detail stays in our log.
@@ -24,5 +24,5 @@ export function onProv(ctx: Ctx, m: Prov): void {
     return;
   }
   ctx.trace(204, 'validated', m.imsi, ok.template.tid);
-  deploy(ctx, { imsi: m.imsi, rid: m.rid, edge: ok.edge, template: ok.template });
+  deploy(ctx, { imsi: m.imsi, rid: m.rid, edge: ok.edge, template: ok.template, placement: ok.placement });
 }

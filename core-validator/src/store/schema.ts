@@ -17,4 +17,23 @@ export const MIGRATIONS: readonly string[] = [
      end_why TEXT, end_rid TEXT, svc TEXT);
    CREATE INDEX provisions_imsi ON provisions (imsi, state);
    CREATE TABLE orders (oid TEXT PRIMARY KEY, pid TEXT NOT NULL, kind TEXT NOT NULL, edge TEXT NOT NULL, at INTEGER NOT NULL);`,
+  // 2: SIM identity and plans, anti-rollback, fallback placement costs, retries, leases, charging.
+  `ALTER TABLE subscribers ADD COLUMN sim_key BLOB;
+   ALTER TABLE subscribers ADD COLUMN status TEXT NOT NULL DEFAULT 'active';
+   ALTER TABLE subscribers ADD COLUMN plan TEXT; -- JSON Plan
+   ALTER TABLE attach ADD COLUMN tai TEXT;
+   CREATE TABLE edge_costs (loc TEXT NOT NULL, edge TEXT NOT NULL, cost REAL NOT NULL, PRIMARY KEY (loc, edge));
+   CREATE TABLE template_seq (mfr TEXT NOT NULL, tid TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (mfr, tid));
+   ALTER TABLE provisions ADD COLUMN seq INTEGER;
+   ALTER TABLE provisions ADD COLUMN mfr TEXT;
+   ALTER TABLE provisions ADD COLUMN services TEXT; -- JSON string[]
+   ALTER TABLE provisions ADD COLUMN placement TEXT; -- JSON PlacementRecord
+   ALTER TABLE provisions ADD COLUMN lease_until INTEGER;
+   ALTER TABLE provisions ADD COLUMN roam_by INTEGER;
+   ALTER TABLE orders ADD COLUMN bytes BLOB;
+   ALTER TABLE orders ADD COLUMN sends INTEGER NOT NULL DEFAULT 1;
+   CREATE TABLE charging (
+     imsi TEXT NOT NULL, pid TEXT NOT NULL, service TEXT NOT NULL, edge TEXT NOT NULL,
+     start INTEGER NOT NULL, stop INTEGER, PRIMARY KEY (pid, service));
+   CREATE INDEX charging_start ON charging (start);`,
 ];

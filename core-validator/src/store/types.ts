@@ -10,9 +10,27 @@ export type ProvisionState = 'STARTING' | 'PROCESSING' | 'COMPLETED' | 'FAILED' 
 export const ACTIVE_STATES: readonly ProvisionState[] = ['STARTING', 'PROCESSING', 'COMPLETED'];
 
 /** Why a provision ended; sent to the device in `term`. */
-export type EndReason = 'bye' | 'detach' | 'roam' | 'timeout';
+export type EndReason = 'bye' | 'detach' | 'roam' | 'timeout' | 'lease';
 
-export interface Subscriber { imsi: string; iccid: string }
+export type SubscriberStatus = 'active' | 'suspended';
+
+/** A subscription's quota; an absent limit falls back to the core policy's default plan. */
+export interface Plan {
+  /** Provisions of the IMSI holding edge resources at once (STARTING, PROCESSING, COMPLETED). */
+  maxProvisions?: number;
+  /** Services one template may ask for. */
+  maxServices?: number;
+}
+
+export interface Subscriber {
+  imsi: string;
+  iccid: string;
+  /** IoT SAFE applet public key (P-256) registered for this ICCID: SPKI DER or an uncompressed point. */
+  simKey?: Uint8Array;
+  /** Absent = active. */
+  status?: SubscriberStatus;
+  plan?: Plan;
+}
 
 export interface TrustKey {
   kid: string;
@@ -27,7 +45,25 @@ export interface TrustKey {
   revoked?: boolean;
 }
 
-export interface AttachRecord { imsi: string; ip: string; plmn: string; cell: string; at: number }
+export interface AttachRecord {
+  imsi: string; ip: string; plmn: string; cell: string; at: number;
+  /** Tracking area, when the network reports it (3GPP User-Location-Info); a placement key like the cell. */
+  tai?: string;
+}
+
+/** Why placement chose an edge: which table rule matched, and the edges passed over on the way. */
+export interface PlacementRecord {
+  rule: 'cell-map' | 'serving-cell' | 'cost';
+  /** The location key (cell or TAI) the rule matched on. */
+  loc: string;
+  cost?: number;
+  skipped: { edge: string; why: 'unknown' | 'offline' | 'no-capacity' }[];
+  /** One line for operators, e.g. "cell-map cell-a1 -> edge-a". */
+  reason: string;
+}
+
+/** One billable stretch of one service of a provision on an edge (ms since the epoch). */
+export interface ChargingRecord { imsi: string; pid: string; service: string; edge: string; start: number; stop?: number }
 
 export interface ProvisionRecord {
   pid: string;
@@ -52,11 +88,27 @@ export interface ProvisionRecord {
   endRid?: string;
   /** Endpoints reported by the edge on `ready`. */
   svc?: Endpoint[];
+  /** Template sequence number (anti-rollback is raised to it when the provision is accepted). */
+  seq?: number;
+  mfr?: string;
+  /** Names of the template's services (charging records). */
+  services?: string[];
+  placement?: PlacementRecord;
+  /** Lease end (ms): the provision is torn down with `term {why: 'lease'}` then. */
+  leaseUntil?: number;
+  /** The device attached where another edge serves it: torn down (`roam`) then unless it re-provisions. */
+  roamBy?: number;
 }
 
-export interface OrderRecord { oid: string; pid: string; kind: 'deploy' | 'remove'; edge: string; at: number }
+export interface OrderRecord {
+  oid: string; pid: string; kind: 'deploy' | 'remove'; edge: string; at: number;
+  /** The signed order as published, so a retry re-sends the very same bytes (same oid). */
+  bytes?: Uint8Array;
+  /** How many times it was published. */
+  sends?: number;
+}
 
-export type ProvisionPatch = Partial<Pick<ProvisionRecord, 'state' | 'oid' | 'deadline' | 'code' | 'endWhy' | 'endRid' | 'svc'>> & { updated: number };
+export type ProvisionPatch = Partial<Pick<ProvisionRecord, 'state' | 'oid' | 'deadline' | 'code' | 'endWhy' | 'endRid' | 'svc' | 'roamBy' | 'leaseUntil'>> & { updated: number };
 
 export interface CoreStore {
   // registry and trust
@@ -64,8 +116,18 @@ export interface CoreStore {
   subscriber(imsi: string): Subscriber | undefined;
   addTrustKey(k: TrustKey): void;
   trustKey(kid: string): TrustKey | undefined;
+  setSubscriberStatus(imsi: string, status: SubscriberStatus): void;
+  /** Cell or TAI -> edge placement table. */
   setCellEdge(cell: string, edge: string): void;
   edgeForCell(cell: string): string | undefined;
+  /** Fallback placement: the cost of serving a cell or TAI from an edge (lower is nearer). */
+  setEdgeCost(loc: string, edge: string, cost: number): void;
+  edgeCosts(loc: string): { edge: string; cost: number }[];
+
+  // anti-rollback: highest accepted template seq per (manufacturer, template id)
+  templateSeq(mfr: string, tid: string): number | undefined;
+  /** Raise the stored seq to `seq` (never lowers it). */
+  raiseTemplateSeq(mfr: string, tid: string, seq: number): void;
 
   // network attach records (step 201)
   upsertAttach(a: AttachRecord): void;
@@ -88,6 +150,16 @@ export interface CoreStore {
   updateProvision(pid: string, patch: ProvisionPatch): void;
   createOrder(o: OrderRecord): void;
   order(oid: string): OrderRecord | undefined;
+  /** Count one more publication of the order. */
+  orderSent(oid: string): void;
+
+  // charging records
+  /** Open one record per service; a second call for the same (pid, service) changes nothing. */
+  openCharging(recs: ChargingRecord[]): void;
+  /** Close the open records of a provision. */
+  closeCharging(pid: string, stop: number): void;
+  /** Records overlapping [from, to) (ms), oldest first. */
+  charging(range?: { from?: number; to?: number }): ChargingRecord[];
 
   /** Run `fn` atomically. */
   tx<T>(fn: () => T): T;

@@ -1,55 +1,30 @@
-// The validation steps of a `prov` [step 204], each small and each failing with one stable code.
-// Order matters and is fixed in pipeline.ts: cheap checks and the nonce (anti-replay) first, the
-// signature before anything in the payload is trusted [STYLE #10], placement last.
-import {
-  SimedgeError, decodeCbor, decodeSign1, validateTemplate, verifySign1,
-  type Prov, type Sign1, type Template,
-} from '@simedge/device-sdk/wire';
-import type { EdgeTable } from '../edges.js';
-import type { AttachRecord, CoreStore, Subscriber, TrustKey } from '../store/types.js';
+// The validation steps of a `prov` about the template and the registry [step 204], each small and
+// each failing with one stable code. Order matters and is fixed in pipeline.ts: structure first,
+// the signature before anything in the payload is trusted [STYLE #10]. SIM steps are in
+// sim-steps.ts, policy/quota/placement in policy-steps.ts.
+import { SimedgeError, decodeCbor, decodeSign1, validateTemplate, verifySign1 } from '@simedge/device-sdk/wire';
+import { need, type ValidationStep } from './types.js';
 
-export interface StepEnv {
-  msg: Prov;
-  store: CoreStore;
-  edges: EdgeTable;
-  /** ms since the epoch */
-  now: number;
-}
+export type { Established, StepEnv, Validated, ValidationStep } from './types.js';
+export { need } from './types.js';
 
-/** What the steps establish, filled in as they pass. */
-export interface Validated {
-  cose: Sign1;
-  key: TrustKey;
-  template: Template;
-  subscriber: Subscriber;
-  attach: AttachRecord;
-  edge: string;
-}
-export type Established = Partial<Validated>;
-
-export interface ValidationStep {
-  name: string;
-  run(env: StepEnv, acc: Established): void;
-}
-
-function need<K extends keyof Validated>(acc: Established, k: K): Validated[K] {
-  const v = acc[k];
-  if (v === undefined) throw new Error(`validation pipeline: "${k}" is not set by an earlier step`);
-  return v as Validated[K];
-}
+/** Largest template COSE_Sign1 looked at (the `prov` decoder caps `tpl` at the same size). */
+export const MAX_TEMPLATE_BYTES = 8192;
 
 /** [RFC9052 §4.2] COSE_Sign1 structure with decode limits (CBOR_*, COSE_INVALID). */
 export const decodeStep: ValidationStep = {
   name: 'decode',
   run(env, acc) {
-    acc.cose = decodeSign1(env.msg.tpl, { maxBytes: 8192 });
+    acc.cose = decodeSign1(env.msg.tpl, { maxBytes: MAX_TEMPLATE_BYTES });
   },
 };
 
-/** The challenge nonce was issued to this IMSI, is unused and unexpired; consumed either way. */
+/** The challenge nonce was issued to this IMSI, is unused and unexpired. Consumed whatever the
+ *  outcome: here, or by the pipeline when an earlier step failed. */
 export const nonceStep: ValidationStep = {
   name: 'nonce',
-  run(env) {
+  run(env, acc) {
+    acc.nonceTaken = true;
     if (!env.store.takeNonce(env.msg.imsi, env.msg.nonce, env.now)) throw new SimedgeError('BAD_NONCE');
   },
 };
@@ -74,7 +49,7 @@ export const signatureStep: ValidationStep = {
 export const templateStep: ValidationStep = {
   name: 'template',
   run(_env, acc) {
-    acc.template = validateTemplate(decodeCbor(need(acc, 'cose').payload, { maxBytes: 8192 }));
+    acc.template = validateTemplate(decodeCbor(need(acc, 'cose').payload, { maxBytes: MAX_TEMPLATE_BYTES }));
   },
 };
 
@@ -104,6 +79,18 @@ export const expiryStep: ValidationStep = {
   },
 };
 
+/** Anti-rollback [DESIGN "Trust"]: seq is not below the highest accepted for this manufacturer's
+ *  template id. Equal is fine: the same template re-sent after a reset. Keyed by manufacturer too,
+ *  so one manufacturer cannot lock out another's template id with a huge seq. */
+export const rollbackStep: ValidationStep = {
+  name: 'rollback',
+  run(env, acc) {
+    const t = need(acc, 'template');
+    const highest = env.store.templateSeq(t.mfr, t.tid);
+    if (highest !== undefined && t.seq < highest) throw new SimedgeError('TEMPLATE_ROLLBACK', `${t.tid} seq ${t.seq} < ${highest}`);
+  },
+};
+
 export const subscriberStep: ValidationStep = {
   name: 'subscriber',
   run(env, acc) {
@@ -113,24 +100,13 @@ export const subscriberStep: ValidationStep = {
   },
 };
 
-/** Network attestation, minimal form: the network reported this IMSI attached [step 201]. */
+/** The network reported this IMSI attached [step 201]: the serving PLMN and cell come from here,
+ *  never from the device. */
 export const attachStep: ValidationStep = {
   name: 'attach',
   run(env, acc) {
     const a = env.store.attachOf(env.msg.imsi);
     if (!a) throw new SimedgeError('NO_ATTACH');
     acc.attach = a;
-  },
-};
-
-/** The edge of the attach cell (cell table first, then an online edge advertising the cell), online. */
-export const placementStep: ValidationStep = {
-  name: 'placement',
-  run(env, acc) {
-    const cell = need(acc, 'attach').cell;
-    const edge = env.store.edgeForCell(cell) ?? env.edges.servingCell(cell);
-    if (edge === undefined) throw new SimedgeError('NO_EDGE', `no edge for cell ${cell}`);
-    if (!env.edges.isOnline(edge)) throw new SimedgeError('NO_EDGE', `edge ${edge} is offline`);
-    acc.edge = edge;
   },
 };

@@ -1,0 +1,72 @@
+// Ends of an active provision that no device message announces [DESIGN step 208]:
+//   - lease: the policy gives every accepted provision `leaseSec`; then it is torn down (`lease`);
+//   - roaming: the network reports an attach where the placement tables name another edge; the device
+//     has `roamGraceSec` to re-provision (make-before-break removes the old provision once the new
+//     one is ready), else the old one is torn down (`roam`). Attaching back cancels the grace.
+// One timer per provision, at the earlier of the two.
+import type { Ctx } from './context.js';
+import { remove } from './lifecycle.js';
+import { preferredEdge } from './placement.js';
+import { ACTIVE_STATES, type AttachRecord, type ProvisionRecord } from './store/types.js';
+
+function nextEnd(p: ProvisionRecord): number | undefined {
+  const ends = [p.leaseUntil, p.roamBy].filter((t): t is number => t !== undefined);
+  return ends.length ? Math.min(...ends) : undefined;
+}
+
+export function armExpiry(ctx: Ctx, p: ProvisionRecord): void {
+  const at = nextEnd(p);
+  if (at === undefined) ctx.expiries.clear(p.pid);
+  else ctx.expiries.arm(p.pid, at);
+}
+
+export function onExpiry(ctx: Ctx, pid: string): void {
+  const p = ctx.store.provision(pid);
+  if (!p || !ACTIVE_STATES.includes(p.state)) return;
+  const now = ctx.now();
+  if (p.roamBy !== undefined && now >= p.roamBy) {
+    ctx.log('info', 'device roamed away and did not re-provision', { imsi: p.imsi, pid, edge: p.edge });
+    return remove(ctx, p, 'roam');
+  }
+  if (p.leaseUntil !== undefined && now >= p.leaseUntil) {
+    ctx.log('info', 'lease expired', { imsi: p.imsi, pid, edge: p.edge });
+    return remove(ctx, p, 'lease');
+  }
+  armExpiry(ctx, p); // fired early against the (injectable) clock: wait again
+}
+
+/** The edge the placement tables name first for this location, whatever its health or load: an
+ *  edge that is briefly offline, or statuses not yet replayed after a restart, are no roaming. */
+function homeEdge(ctx: Ctx, a: AttachRecord): string | undefined {
+  return preferredEdge({
+    loc: a.tai !== undefined ? [a.cell, a.tai] : [a.cell],
+    mapped: (loc) => ctx.store.edgeForCell(loc),
+    costs: (loc) => ctx.store.edgeCosts(loc),
+    edges: ctx.edges.list(),
+  });
+}
+
+/** Network intake [step 201]: a (new) attach of the IMSI; start or cancel roaming grace periods. */
+export function onAttach(ctx: Ctx, a: AttachRecord): void {
+  const active = ctx.store.provisions({ imsi: a.imsi }).filter((p) => ACTIVE_STATES.includes(p.state));
+  if (active.length === 0) return;
+  const preferred = homeEdge(ctx, a);
+  // No edge is named for the new location: nothing nearer to move to, so keep the service.
+  if (preferred === undefined) return;
+  const now = ctx.now();
+  for (const p of active) {
+    const elsewhere = preferred !== p.edge;
+    if (elsewhere && p.roamBy === undefined) {
+      const roamBy = now + Math.round(ctx.cfg.policy.roamGraceSec * 1000);
+      ctx.store.updateProvision(p.pid, { roamBy, updated: now });
+      armExpiry(ctx, { ...p, roamBy });
+      ctx.trace(208, 'roam', a.imsi, `${p.edge} -> ${preferred}`);
+      ctx.log('info', 'attach elsewhere: roaming grace started', { imsi: a.imsi, pid: p.pid, edge: p.edge, preferred, roamBy });
+    } else if (!elsewhere && p.roamBy !== undefined) {
+      ctx.store.updateProvision(p.pid, { roamBy: undefined, updated: now });
+      const { roamBy: _dropped, ...back } = p;
+      armExpiry(ctx, back);
+      ctx.log('info', 'attached back: roaming grace cancelled', { imsi: a.imsi, pid: p.pid, edge: p.edge });
+    }
+  }
+}

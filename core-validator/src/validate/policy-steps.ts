@@ -1,0 +1,53 @@
+// Policy, quota and placement steps of the `prov` pipeline [step 204; issue 4 items 2-3]: the
+// catalog offers every service in a version the template accepts; the subscription's plan allows
+// one more provision of this size; an edge near the device is up and has the capacity.
+import { SimedgeError } from '@simedge/device-sdk/wire';
+import { needOf, place } from '../placement.js';
+import { catalogDenies, planOf } from '../policy.js';
+import { ACTIVE_STATES } from '../store/types.js';
+import { need, type ValidationStep } from './types.js';
+
+export const catalogStep: ValidationStep = {
+  name: 'catalog',
+  run(env, acc) {
+    for (const s of need(acc, 'template').svc) {
+      const why = catalogDenies(env.policy, s.n, s.ver);
+      if (why) throw new SimedgeError('POLICY_DENIED', why);
+    }
+  },
+};
+
+/** Per-subscription quotas: provisions holding edge resources, services per template. */
+export const quotaStep: ValidationStep = {
+  name: 'quota',
+  run(env, acc) {
+    const plan = planOf(env.policy, need(acc, 'subscriber').plan);
+    const t = need(acc, 'template');
+    if (plan.maxServices !== undefined && t.svc.length > plan.maxServices) {
+      throw new SimedgeError('QUOTA_EXCEEDED', `${t.svc.length} services > ${plan.maxServices}`);
+    }
+    if (plan.maxProvisions !== undefined) {
+      const active = env.store.provisions({ imsi: env.msg.imsi }).filter((p) => ACTIVE_STATES.includes(p.state)).length;
+      if (active >= plan.maxProvisions) throw new SimedgeError('QUOTA_EXCEEDED', `${active} active provisions, plan allows ${plan.maxProvisions}`);
+    }
+  },
+};
+
+/** Placement with capacity (placement.ts): NO_EDGE when no edge near the attach location is up,
+ *  NO_CAPACITY when those that are up lack the resources the template's services ask for. */
+export const placementStep: ValidationStep = {
+  name: 'placement',
+  run(env, acc) {
+    const a = need(acc, 'attach');
+    const r = place({
+      loc: a.tai !== undefined ? [a.cell, a.tai] : [a.cell],
+      need: needOf(need(acc, 'template').svc),
+      mapped: (loc) => env.store.edgeForCell(loc),
+      costs: (loc) => env.store.edgeCosts(loc),
+      edges: env.edges.list(),
+    });
+    if (!r.ok) throw new SimedgeError(r.code, r.reason);
+    acc.edge = r.edge;
+    acc.placement = r.record;
+  },
+};

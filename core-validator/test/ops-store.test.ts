@@ -1,0 +1,57 @@
+// The store's second migration [src/store/schema.ts]: a file written by the first schema opens,
+// is upgraded in place, keeps its rows, and takes the new records (plans, SIM keys, costs,
+// anti-rollback, orders with their bytes).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../src/index.js';
+import { MIGRATIONS } from '../src/store/schema.js';
+import { openDatabase } from '../src/store/sqlite-driver.js';
+import { IMSI } from './harness.js';
+import { newSim } from './pipeline-tools.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('schema upgrade v1 -> v2', () => {
+  it('keeps v1 rows and stores the new fields', () => {
+    const d = mkdtempSync(join(tmpdir(), 'simedge-store-'));
+    dirs.push(d);
+    const path = join(d, 'core.db');
+    const v1 = openDatabase(path);
+    v1.exec(MIGRATIONS[0] as string);
+    v1.pragma('user_version = 1');
+    v1.prepare('INSERT INTO subscribers (imsi, iccid) VALUES (?, ?)').run(IMSI, '894601');
+    v1.prepare(`INSERT INTO provisions (pid, imsi, edge, state, tid, cls, rid, oid, created, updated) VALUES ('p-1', ?, 'e', 'COMPLETED', 't', 'c', 'r', 'o', 1, 1)`).run(IMSI);
+    v1.close();
+
+    const s = new SqliteStore(path);
+    expect(s.subscriber(IMSI)).toEqual({ imsi: IMSI, iccid: '894601', status: 'active' });
+    expect(s.provision('p-1')).toMatchObject({ pid: 'p-1', state: 'COMPLETED' });
+    expect(s.provision('p-1')?.placement).toBeUndefined();
+
+    const sim = newSim();
+    s.addSubscriber({ imsi: IMSI, iccid: '894601', simKey: sim.point, status: 'suspended', plan: { maxProvisions: 2 } });
+    expect(s.subscriber(IMSI)).toEqual({ imsi: IMSI, iccid: '894601', simKey: sim.point, status: 'suspended', plan: { maxProvisions: 2 } });
+    expect(() => s.addSubscriber({ imsi: IMSI, iccid: '1', plan: { maxServices: -1 } })).toThrow(RangeError);
+
+    s.setEdgeCost('cell-1', 'b', 9);
+    s.setEdgeCost('cell-1', 'a', 3);
+    s.setEdgeCost('cell-1', 'b', 2);
+    expect(s.edgeCosts('cell-1')).toEqual([{ edge: 'b', cost: 2 }, { edge: 'a', cost: 3 }]);
+    expect(() => s.setEdgeCost('cell-1', 'c', Number.NaN)).toThrow(RangeError);
+
+    s.raiseTemplateSeq('acme', 't', 5);
+    s.raiseTemplateSeq('acme', 't', 3);
+    expect(s.templateSeq('acme', 't')).toBe(5);
+    expect(s.templateSeq('globex', 't')).toBeUndefined();
+
+    s.createOrder({ oid: 'o-2', pid: 'p-1', kind: 'deploy', edge: 'e', at: 2, bytes: new Uint8Array([1, 2, 3]) });
+    s.orderSent('o-2');
+    expect(s.order('o-2')).toEqual({ oid: 'o-2', pid: 'p-1', kind: 'deploy', edge: 'e', at: 2, bytes: new Uint8Array([1, 2, 3]), sends: 2 });
+    s.close();
+  });
+});
