@@ -1,7 +1,11 @@
 // The edge agent: a thin shell around MQTT. It verifies every order (verify.ts), answers
 // redeliveries from the journal, serialises orders per provisioning id and dispatches each order
-// type to its handler (handlers/). Runtimes do the process work; the status is republished
-// (retained) whenever the instance table changes, and the last will marks the edge offline.
+// type to its handler (handlers/), which persists the desired state (store/) before anything
+// happens. The reconciler (reconcile/) makes the runtimes match it - on start-up too, adopting or
+// removing what a previous agent process left behind. The status is republished (retained)
+// whenever the instance table changes, and the last will marks the edge offline.
+import { resolve as resolvePath } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { connectMqtt, endMqtt, type MqttClient } from '@simedge/device-sdk/node';
 import { encodeMsg, isEdgeId, topics, type EdgeEvent, type Order, type Step, type TraceSink } from '@simedge/device-sdk/wire';
 import type { EdgeContext } from './context.js';
@@ -10,9 +14,14 @@ import { handleRemove } from './handlers/remove.js';
 import { InstanceTable } from './instances.js';
 import { OrderJournal } from './journal.js';
 import { stderrLog, type Log } from './log.js';
-import { ProcessRuntime } from './runtime/process.js';
+import { EdgeMetrics } from './metrics.js';
+import { Backoff, type BackoffOptions } from './reconcile/backoff.js';
+import type { ExecEnv } from './reconcile/executor.js';
+import { Reconciler } from './reconcile/loop.js';
+import { ProcessRuntime, type ProcessRuntimeOptions } from './runtime/process.js';
 import type { ExitInfo, Instance, Runtime } from './runtime/types.js';
 import { buildStatus } from './status.js';
+import { StateStore } from './store/store.js';
 import { checkOrder, coreKeyMap, type CoreKeys } from './verify.js';
 
 export interface EdgeOptions {
@@ -30,6 +39,26 @@ export interface EdgeOptions {
   trace?: TraceSink;
   /** ms clock (order expiry tests). */
   now?: () => number;
+  /**
+   * Directory of the crash-safe state (SQLite `edge.sqlite`: applied orders, desired state, owed
+   * answers). Without it the state is in memory and dies with the agent (tests, the demo).
+   */
+  stateDir?: string;
+  /**
+   * Runtime that runs the catalog's services: 'process' (default) or a Runtime object (OCI,
+   * Kubernetes, constructed by the caller). The process runtime is always available as well.
+   */
+  runtime?: 'process' | Runtime;
+  /** Options of the built-in process runtime (liveness probe period, stop grace, ...). */
+  process?: Omit<ProcessRuntimeOptions, 'host' | 'scope'>;
+  /** How long a shared (`share: "class"`) instance outlives its last device; default 30 000 ms. */
+  sharedGraceMs?: number;
+  /** Restart backoff of instances that end on their own. */
+  restart?: BackoffOptions;
+  /** Serve Prometheus metrics on 127.0.0.1:<port> (0 = any free port; see metricsPort()). */
+  metricsPort?: number;
+  /** Operator log lines; default stderr. */
+  log?: Log;
 }
 
 /** Fail messages are at most 256 characters on the wire (messages.ts). */
@@ -43,14 +72,19 @@ export class EdgeAgent {
   private readonly capacity: { cpu: number; mem: number };
   private readonly now: () => number;
   private readonly log: Log;
-  private readonly journal = new OrderJournal();
+  private readonly store: StateStore;
+  private readonly journal: OrderJournal;
   private readonly table = new InstanceTable();
   private readonly runtimes: Record<string, Runtime>;
+  private readonly metricsReg: EdgeMetrics;
+  private readonly reconciler: Reconciler;
   /** Per provisioning id, the tail of its order chain: orders for one pid run one at a time. */
   private readonly chains = new Map<string, Promise<void>>();
   private readonly ctx: EdgeContext;
   private client: MqttClient | undefined;
   private stopping = false;
+  private flushing: Promise<void> = Promise.resolve();
+  private metricsServer: { port: number; close: () => Promise<void> } | undefined;
 
   constructor(opts: EdgeOptions) {
     if (!isEdgeId(opts.id)) throw new TypeError(`EdgeAgent: not an edge id: ${String(opts.id)}`);
@@ -61,22 +95,54 @@ export class EdgeAgent {
     this.keys = coreKeyMap(opts.coreKeys);
     this.capacity = { ...(opts.capacity ?? { cpu: 2, mem: 1024 }) };
     this.now = opts.now ?? Date.now;
-    this.log = stderrLog(this.actor);
-    const proc = new ProcessRuntime(opts.host !== undefined ? { host: opts.host } : {});
-    proc.onExit = (inst, info) => this.instanceExited(inst, info);
+    this.log = opts.log ?? stderrLog(this.actor);
+    this.store = new StateStore(opts.stateDir);
+    this.journal = new OrderJournal(this.store);
+    this.metricsReg = new EdgeMetrics(this.id);
+    // The scope ties leftover host processes to this edge's state: only a restart on the same
+    // state directory claims them (an in-memory agent has nothing to come back to).
+    const scope = opts.stateDir !== undefined ? `${this.id}@${resolvePath(opts.stateDir)}` : `${this.id}@${randomUUID()}`;
+    const proc = new ProcessRuntime({ ...opts.process, ...(opts.host !== undefined ? { host: opts.host } : {}), scope });
     this.runtimes = { [proc.name]: proc };
+    const main = typeof opts.runtime === 'object' ? opts.runtime : proc;
+    this.runtimes[main.name] = main;
+    for (const rt of Object.values(this.runtimes)) rt.onExit = (inst, info) => this.instanceExited(inst, info);
+
+    const env: ExecEnv = {
+      edge: this.id,
+      store: this.store,
+      table: this.table,
+      runtimes: this.runtimes,
+      found: [],
+      backoff: new Backoff(opts.restart),
+      metrics: this.metricsReg,
+      log: this.log,
+      now: () => Date.now(),
+      stopping: () => this.stopping,
+      flush: () => this.flush(),
+      settled: (oid) => this.reconciler.settled(oid),
+      trace: (step, ev, imsi, detail) => this.trace(step, ev, imsi, detail),
+      statusChanged: () => this.statusChanged(),
+    };
+    this.reconciler = new Reconciler(env, opts.sharedGraceMs ?? 30_000);
+    this.env = env;
     this.ctx = {
       id: this.id,
       capacity: this.capacity,
-      runtimes: this.runtimes,
+      runtime: main.name,
+      store: this.store,
       instances: this.table,
-      emit: (ev) => this.emit(ev),
+      metrics: this.metricsReg,
+      now: () => Date.now(),
+      flush: () => this.flush(),
+      reconcile: () => this.reconciler.kick(),
+      answered: (oid) => this.reconciler.answered(oid),
       trace: (step, ev, imsi, detail) => this.trace(step, ev, imsi, detail),
-      statusChanged: () => this.publishStatus(true),
-      stopping: () => this.stopping,
       log: this.log,
     };
   }
+
+  private readonly env: ExecEnv;
 
   async start(): Promise<void> {
     if (this.client) throw new Error('EdgeAgent: already started');
@@ -90,9 +156,20 @@ export class EdgeAgent {
       if (topic !== topics.edgeOrders(this.id) || this.stopping) return;
       this.onOrder(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength)).catch((e: unknown) => this.log(`order handling failed: ${String(e)}`));
     });
-    // After a reconnect the broker has published our will: say we are back.
-    client.on('connect', () => this.publishStatus(true));
+    // After a reconnect the broker has published our will: say we are back, and send what is owed.
+    client.on('connect', () => {
+      void this.publishStatus(true);
+      void this.flush();
+    });
     client.on('error', (e) => this.log(`mqtt: ${e.message}`));
+    if (this.opts.metricsPort !== undefined) this.metricsServer = await this.metricsReg.listen(this.opts.metricsPort);
+    // Start-up reconcile: answers owed by a previous run go out first; provisions still waiting
+    // for their answer hold their pid's order chain, so a new order for that pid waits for it.
+    this.store.reopenUnsentReady();
+    await this.flush();
+    for (const p of this.store.provisions()) if (p.state !== 'ready') this.chains.set(p.pid, this.reconciler.answered(p.oid));
+    await this.reconciler.discover();
+    await this.reconciler.kick();
     await client.subscribeAsync(topics.edgeOrders(this.id), { qos: 1 });
     await this.publishStatus(true);
   }
@@ -101,21 +178,40 @@ export class EdgeAgent {
     const client = this.client;
     if (!client || this.stopping) return;
     this.stopping = true;
-    // Kill everything first (also instances still starting), so in-flight deploys end quickly.
+    await this.reconciler.close();
+    // Kill everything (also instances still starting), so in-flight deploys end quickly. The
+    // desired state stays in the store: a restart on the same stateDir brings them back.
     await Promise.all(Object.values(this.runtimes).map((r) => r.close()));
     await Promise.allSettled([...this.chains.values()]);
     this.table.clear();
     await this.publishStatus(false);
     await endMqtt(client);
+    await this.metricsServer?.close();
     this.client = undefined;
+    this.store.close();
   }
 
-  instances(): Array<{ pid: string; service: string; endpoint: string; osPid?: number }> {
-    return this.table.all().map(({ inst }) => {
-      const v: { pid: string; service: string; endpoint: string; osPid?: number } = { pid: inst.pid, service: inst.service, endpoint: inst.endpoint };
+  instances(): Array<{ pid: string; service: string; endpoint: string; osPid?: number; key: string }> {
+    return this.table.all().map(({ inst, key }) => {
+      const v: { pid: string; service: string; endpoint: string; osPid?: number; key: string } = { pid: inst.pid, service: inst.service, endpoint: inst.endpoint, key };
       if (inst.osPid !== undefined) v.osPid = inst.osPid;
       return v;
     });
+  }
+
+  /** Devices (pids) using an instance key: the refcount of a shared instance. */
+  refs(key: string): string[] {
+    return this.store.refs(key);
+  }
+
+  /** Prometheus text exposition of this agent's metrics. */
+  metrics(): Promise<string> {
+    return this.metricsReg.text();
+  }
+
+  /** Port of the metrics listener (metricsPort option), once started. */
+  metricsPort(): number | undefined {
+    return this.metricsServer?.port;
   }
 
   /** [FIG. 2 step 205] One order off the wire: verify, then dedupe, then dispatch. */
@@ -125,26 +221,32 @@ export class EdgeAgent {
     if (v.kind === 'drop') {
       this.log(`order dropped: ${v.why}`);
       this.trace(205, 'order-dropped', undefined, v.why);
+      this.metricsReg.order('unknown', 'dropped');
       return;
     }
     const o = v.order;
     if (v.kind === 'invalid') {
       this.log(`order ${o.oid} refused: ${v.why}`);
       this.trace(205, 'order-invalid', o.imsi, `ORDER_INVALID ${v.why}`);
+      this.metricsReg.order(o.t, 'invalid');
       await this.publishEvent({ t: 'fail', oid: o.oid, pid: o.pid, edge: this.id, code: 'ORDER_INVALID', msg: v.why });
       return;
     }
-    this.journal.prune(nowMs);
-    const prior = this.journal.get(o.oid);
-    if (prior) {
-      // A redelivery (our ack may have been lost): say again what we said, do nothing again.
-      this.trace(205, 'order-replay', o.imsi, `${o.t} ${o.oid}: re-sent ${prior.length} event(s)`);
-      for (const ev of prior) await this.publishEvent(ev);
-      return;
-    }
-    this.journal.begin(o.oid, o.exp);
-    this.trace(205, 'order', o.imsi, `${o.t} ${o.oid} pid ${o.pid}`);
-    await this.serial(o.pid, () => this.dispatch(o));
+    // Replay check and dispatch happen inside the pid's chain: a redelivery that arrives while its
+    // original is still being persisted then sees it.
+    await this.serial(o.pid, async () => {
+      this.journal.prune(nowMs);
+      const prior = this.journal.get(o.oid);
+      if (prior) {
+        // A redelivery (our ack may have been lost): say again what we said, do nothing again.
+        this.trace(205, 'order-replay', o.imsi, `${o.t} ${o.oid}: re-sent ${prior.length} event(s)`);
+        this.metricsReg.order(o.t, 'replay');
+        for (const ev of prior) await this.publishEvent(ev);
+        return;
+      }
+      this.trace(205, 'order', o.imsi, `${o.t} ${o.oid} pid ${o.pid}`);
+      await this.dispatch(o);
+    });
   }
 
   private dispatch(o: Order): Promise<void> {
@@ -158,7 +260,7 @@ export class EdgeAgent {
 
   private serial(pid: string, fn: () => Promise<void>): Promise<void> {
     const prev = this.chains.get(pid) ?? Promise.resolve();
-    const next = prev.then(fn).catch((e: unknown) => this.log(`order for pid ${pid} failed: ${e instanceof Error ? e.message : String(e)}`));
+    const next = prev.then(() => (this.stopping ? undefined : fn())).catch((e: unknown) => this.log(`order for pid ${pid} failed: ${e instanceof Error ? e.message : String(e)}`));
     this.chains.set(pid, next);
     void next.finally(() => {
       if (this.chains.get(pid) === next) this.chains.delete(pid);
@@ -166,25 +268,42 @@ export class EdgeAgent {
     return next;
   }
 
-  private async emit(ev: EdgeEvent): Promise<void> {
-    this.journal.record(ev.oid, ev);
-    await this.publishEvent(ev);
+  /** Publish the outbox in order, marking each answer sent once the broker acknowledged it. */
+  private flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const client = this.client;
+      if (!client || !client.connected) return;
+      for (const row of this.store.unsent()) {
+        if (!(await this.publishEvent(row.ev))) return;
+        this.store.markSent(row.seq);
+      }
+    });
+    return this.flushing;
   }
 
-  private async publishEvent(ev: EdgeEvent): Promise<void> {
+  private async publishEvent(ev: EdgeEvent): Promise<boolean> {
     const client = this.client;
-    if (!client) return;
+    if (!client) return false;
     // Fail messages are bounded on the wire; a longer cause (a stderr tail) is cut, not refused.
     const out = ev.t === 'fail' && ev.msg.length > MAX_MSG ? { ...ev, msg: `${ev.msg.slice(0, MAX_MSG - 1)}…` } : ev;
     try {
       await client.publishAsync(topics.edgeEvents(this.id), Buffer.from(encodeMsg(out)), { qos: 1 });
+      return true;
     } catch (e) {
       this.log(`publish ${ev.t} ${ev.oid} failed: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
     }
   }
 
   private status(online: boolean) {
     return buildStatus({ edge: this.id, online, nowMs: this.now(), cells: this.opts.cells, cap: this.capacity, table: this.table });
+  }
+
+  private statusChanged(): void {
+    const byRuntime: Record<string, number> = {};
+    for (const r of this.table.all()) byRuntime[r.runtime.name] = (byRuntime[r.runtime.name] ?? 0) + 1;
+    this.metricsReg.setInstances(byRuntime);
+    void this.publishStatus(!this.stopping);
   }
 
   private async publishStatus(online: boolean): Promise<void> {
@@ -198,11 +317,17 @@ export class EdgeAgent {
   }
 
   private instanceExited(inst: Instance, info: ExitInfo): void {
-    // No restart policy yet: record it, free its resources, tell the core through the status.
+    // Restart policy: drop it, free its resources, tell the core through the status; it is still
+    // desired, so the reconciler starts it again once its backoff allows.
     const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
     this.log(`instance ${inst.id} exited unexpectedly (${how})${info.stderr ? `: ${info.stderr.slice(-300)}` : ''}`);
     this.trace(207, 'exited', undefined, `${inst.id} ${how}`);
-    if (this.table.drop(inst)) void this.publishStatus(true);
+    const r = this.table.drop(inst);
+    if (!r) return;
+    const delay = this.env.backoff.failed(r.key, Date.now(), Date.now() - r.startedAt);
+    this.log(`instance ${r.key} restarts in ${delay} ms if still desired`);
+    this.statusChanged();
+    if (!this.stopping) void this.reconciler.kick();
   }
 
   private trace(step: Step, ev: string, imsi?: string, detail?: string): void {

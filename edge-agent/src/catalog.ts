@@ -1,21 +1,32 @@
 // The service catalog: which template services this edge can run, and how. Resolving a
-// ServiceSpec yields the runtime that runs it and the RunSpec it needs, or DEPLOY_FAILED saying
-// why not. Only `fn` exists in this issue; onem2m-cse and artefact downloads come later.
+// ServiceSpec yields the runtime that runs it, the instance key (private or shared by class), the
+// labelled RunSpec and its digest, or DEPLOY_FAILED saying why not. Only `fn` exists so far.
+import { createHash } from 'node:crypto';
 import { MAX_INLINE_ART, SimedgeError, type ServiceSpec } from '@simedge/device-sdk/wire';
-import type { RunSpec } from './runtime/types.js';
+import { instanceKey } from './reconcile/desired.js';
+import type { DesiredService } from './reconcile/types.js';
+import { LABEL } from './runtime/types.js';
 
 /** Heap reserved for an `fn` whose template gives no res.mem (MB). */
 export const FN_DEFAULT_MEM = 32;
 
-export interface Resolved {
-  /** Name of the runtime that runs it (key into the agent's runtime table). */
+/** What a catalog entry decides: the runtime and what it runs. */
+interface Resolved {
   runtime: string;
-  spec: RunSpec;
+  code: string;
+  res: { cpu: number; mem: number };
+}
+
+/** Whose service it is: the device's provisioning, its class, and this edge. */
+export interface Owner {
+  pid: string;
+  cls: string;
+  edge: string;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function resolveFn(pid: string, s: ServiceSpec): Resolved {
+function resolveFn(s: ServiceSpec): Resolved {
   if (s.art === undefined) throw new SimedgeError('DEPLOY_FAILED', 'service fn needs inline code in art');
   if (!(s.art instanceof Uint8Array)) throw new SimedgeError('DEPLOY_FAILED', 'artefact download not supported yet');
   if (s.art.length > MAX_INLINE_ART) throw new SimedgeError('DEPLOY_FAILED', `inline art over ${MAX_INLINE_ART} bytes`);
@@ -25,15 +36,32 @@ function resolveFn(pid: string, s: ServiceSpec): Resolved {
   } catch {
     throw new SimedgeError('DEPLOY_FAILED', 'fn art is not UTF-8 text');
   }
-  return { runtime: 'process', spec: { pid, service: 'fn', code, res: { cpu: s.res?.cpu ?? 0, mem: s.res?.mem ?? FN_DEFAULT_MEM } } };
+  return { runtime: 'process', code, res: { cpu: s.res?.cpu ?? 0, mem: s.res?.mem ?? FN_DEFAULT_MEM } };
 }
 
-const CATALOG: Record<string, (pid: string, s: ServiceSpec) => Resolved> = {
+const CATALOG: Record<string, (s: ServiceSpec) => Resolved> = {
   fn: resolveFn,
 };
 
-/** Resolve one service of a deploy order; throws DEPLOY_FAILED for anything this edge cannot run. */
-export function resolveService(pid: string, s: ServiceSpec): Resolved {
+/** Digest of what runs: an instance whose LABEL.spec differs from the desired one is replaced. */
+export function specHash(runtime: string, service: string, code: string, res: { cpu: number; mem: number }): string {
+  return createHash('sha256').update(JSON.stringify([runtime, service, code, res.cpu, res.mem])).digest('hex').slice(0, 32);
+}
+
+/**
+ * Resolve one service of a deploy order; throws DEPLOY_FAILED for anything this edge cannot run.
+ * `runtime` overrides the entry's default runtime (the agent's `runtime` option); `nth` counts
+ * earlier services of the same name in the order.
+ */
+export function resolveService(owner: Owner, s: ServiceSpec, runtime?: string, nth = 0): DesiredService {
   if (!Object.prototype.hasOwnProperty.call(CATALOG, s.n)) throw new SimedgeError('DEPLOY_FAILED', `service ${s.n} not in catalog`);
-  return (CATALOG[s.n] as (pid: string, s: ServiceSpec) => Resolved)(pid, s);
+  const entry = (CATALOG[s.n] as (s: ServiceSpec) => Resolved)(s);
+  const r = runtime === undefined ? entry : { ...entry, runtime };
+  const share = s.share ?? 'device';
+  // A template may list one service twice: the later ones get `#<n>` so every instance has its own key.
+  const key = instanceKey(share, owner.pid, owner.cls, s.n) + (nth > 0 ? `#${nth}` : '');
+  const hash = specHash(r.runtime, s.n, r.code, r.res);
+  const labels = { [LABEL.edge]: owner.edge, [LABEL.key]: key, [LABEL.service]: s.n, [LABEL.spec]: hash };
+  const pid = share === 'class' ? `class:${owner.cls}` : owner.pid;
+  return { key, share, runtime: r.runtime, hash, spec: { pid, service: s.n, edge: owner.edge, labels, code: r.code, res: r.res } };
 }

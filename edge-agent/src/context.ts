@@ -1,21 +1,29 @@
 // What an order handler may touch: the agent hands each handler this narrow context instead of
-// itself, so handlers stay small, testable and unaware of MQTT.
+// itself, so handlers stay small, testable and unaware of MQTT. Handlers only write the desired
+// state (with the answers they owe) and ask the reconciler to act on it.
 import type { EdgeEvent, Step } from '@simedge/device-sdk/wire';
 import type { InstanceTable } from './instances.js';
 import type { Log } from './log.js';
-import type { Runtime } from './runtime/types.js';
+import type { EdgeMetrics } from './metrics.js';
+import type { StateStore } from './store/store.js';
 
 export interface EdgeContext {
   readonly id: string;
   readonly capacity: { cpu: number; mem: number };
-  readonly runtimes: Readonly<Record<string, Runtime>>;
+  /** Runtime that runs every catalog service (the agent's `runtime` option). */
+  readonly runtime: string;
+  readonly store: StateStore;
   readonly instances: InstanceTable;
-  /** Record the event in the order journal and publish it on the events topic. */
-  emit(ev: EdgeEvent): Promise<void>;
+  readonly metrics: EdgeMetrics;
+  now(): number;
+  /** Publish every owed answer (the store's outbox). */
+  flush(): Promise<void>;
+  /** Run the reconciler (coalesced); resolves after a run that saw the caller's change. */
+  reconcile(): Promise<void>;
+  /** Resolves once the answer to `oid` is recorded and published (or the agent stops). */
+  answered(oid: string): Promise<void>;
   trace(step: Step, ev: string, imsi?: string, detail?: string): void;
-  /** The instance table changed: publish a fresh retained status. */
-  statusChanged(): void;
-  /** True once stop() began: handlers must not hand out new instances. */
-  stopping(): boolean;
   log: Log;
 }
+
+export type { EdgeEvent };

@@ -1,6 +1,9 @@
 // Public API of the edge agent: the agent itself, plus the runtime contract and the pure order
 // checks for whoever builds on them (OCI/Kubernetes runtimes, the daemon entry, tests).
 export { EdgeAgent, type EdgeOptions } from './agent.js';
-export type { Runtime, RunSpec, Instance, ExitInfo } from './runtime/types.js';
+export { LABEL, type Runtime, type RunSpec, type Instance, type InstanceRef, type ExitInfo } from './runtime/types.js';
+export { plan } from './reconcile/plan.js';
+export type { Desired, DesiredInstance, DesiredService, Observed, Provision, Step } from './reconcile/types.js';
+export { edgeStatusCommand, type CliIo } from './cli.js';
 export { ProcessRuntime, type ProcessRuntimeOptions } from './runtime/process.js';
 export { checkOrder, coreKeyMap, MAX_ORDER_BYTES, type Verdict, type CoreKeys } from './verify.js';

@@ -1,39 +1,52 @@
-// The table of running instances, by provisioning id, with the runtime that owns each one.
-// Resource use reported in the edge status is the sum of the instances' reservations.
+// The table of running instances, by instance key, with the runtime that owns each one. It is
+// the reconciler's "current" (plus what runtimes list at start-up); resource use reported in the
+// edge status is the sum of the instances' reservations.
+import type { Observed } from './reconcile/types.js';
 import type { Instance, Runtime } from './runtime/types.js';
 
 export interface Running {
+  /** Instance key (`<pid>/<service>` or `class:<cls>/<service>`). */
+  key: string;
+  /** LABEL.spec it was started with. */
+  hash: string;
   inst: Instance;
   runtime: Runtime;
+  /** When it became ready (ms): restart backoff resets after a long enough run. */
+  startedAt: number;
 }
 
 export class InstanceTable {
-  private readonly byPid = new Map<string, Running[]>();
+  private readonly byKey = new Map<string, Running>();
 
-  add(pid: string, list: Running[]): void {
-    if (list.length > 0) this.byPid.set(pid, [...(this.byPid.get(pid) ?? []), ...list]);
+  set(r: Running): void {
+    this.byKey.set(r.key, r);
   }
 
-  /** Remove and return every instance of `pid`. */
-  take(pid: string): Running[] {
-    const list = this.byPid.get(pid) ?? [];
-    this.byPid.delete(pid);
-    return list;
+  get(key: string): Running | undefined {
+    return this.byKey.get(key);
   }
 
-  /** Forget one instance (it ended on its own); false if it was not in the table. */
-  drop(inst: Instance): boolean {
-    const list = this.byPid.get(inst.pid);
-    if (!list) return false;
-    const rest = list.filter((r) => r.inst.id !== inst.id);
-    if (rest.length === list.length) return false;
-    if (rest.length > 0) this.byPid.set(inst.pid, rest);
-    else this.byPid.delete(inst.pid);
-    return true;
+  /** Remove and return the entry holding instance `id` (the reconciler stops it). */
+  takeById(id: string): Running | undefined {
+    for (const [k, r] of this.byKey) {
+      if (r.inst.id !== id) continue;
+      this.byKey.delete(k);
+      return r;
+    }
+    return undefined;
+  }
+
+  /** Forget an instance that ended on its own; undefined if it was not in the table. */
+  drop(inst: Instance): Running | undefined {
+    return this.takeById(inst.id);
   }
 
   all(): Running[] {
-    return [...this.byPid.values()].flat();
+    return [...this.byKey.values()];
+  }
+
+  observed(): Observed[] {
+    return this.all().map((r) => ({ key: r.key, runtime: r.runtime.name, hash: r.hash, state: 'running', id: r.inst.id }));
   }
 
   used(): { cpu: number; mem: number } {
@@ -48,6 +61,6 @@ export class InstanceTable {
   }
 
   clear(): void {
-    this.byPid.clear();
+    this.byKey.clear();
   }
 }

@@ -18,7 +18,9 @@ function runtime(opts: ConstructorParameters<typeof ProcessRuntime>[0] = {}): Pr
   return r;
 }
 
-const spec = (code: string, mem = 16): RunSpec => ({ pid: 'p1', service: 'fn', code, res: { cpu: 0, mem } });
+const spec = (code: string, mem = 16): RunSpec => ({
+  pid: 'p1', service: 'fn', edge: 'e1', labels: { 'simedge.edge': 'e1', 'simedge.key': 'p1/fn', 'simedge.service': 'fn' }, code, res: { cpu: 0, mem },
+});
 
 function get(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -121,5 +123,29 @@ describe('process runtime: lifecycle', () => {
     await r.close();
     expect(isSimedgeError(await starting)).toBe(true);
     expect(alive(ready.osPid ?? -1)).toBe(false);
+  });
+});
+
+describe('process runtime: adoption contract (list / adopt / remove)', () => {
+  it('lists its hosts by scope with their labels; another runtime of the same scope removes them, one of another scope does not see them', async () => {
+    const scope = `test-${process.pid}-${Date.now()}`;
+    const a = runtime({ scope });
+    const inst = await a.start(spec('function handle() { return 1; }'));
+    expect(await a.list()).toEqual([expect.objectContaining({ osPid: inst.osPid, labels: expect.objectContaining({ 'simedge.key': 'p1/fn' }) })]);
+    expect(await a.adopt((await a.list())[0]!)).toEqual(inst);
+    expect(await runtime({ scope: `${scope}-other` }).list()).toEqual([]);
+    const b = runtime({ scope });
+    const [ref] = await b.list();
+    expect(ref?.osPid).toBe(inst.osPid);
+    // A host of another agent process cannot be re-attached (its IPC lifeline is not ours)...
+    expect(await b.adopt(ref!)).toBeUndefined();
+    // ...so it is removed. Its parent (this test process, playing the dead agent) sees it end.
+    const ended = new Promise<ExitInfo>((resolve) => {
+      a.onExit = (_i, info) => resolve(info);
+    });
+    await b.remove(ref!);
+    expect((await ended).signal).toBe('SIGTERM');
+    expect(alive(inst.osPid ?? -1)).toBe(false);
+    expect(await a.list()).toEqual([]);
   });
 });

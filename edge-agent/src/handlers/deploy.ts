@@ -1,63 +1,62 @@
-// Deploy order (FIG. 2 steps 206-207): acknowledge with `rcvd`, resolve every service through the
-// catalog, check capacity, start the instances and answer `ready` with their endpoints only once
-// each answered its health check. All or nothing: if one service fails, those already started are
-// stopped and the answer is `fail` DEPLOY_FAILED with the cause.
-import { isSimedgeError, type DeployOrder } from '@simedge/device-sdk/wire';
-import { resolveService, type Resolved } from '../catalog.js';
+// Deploy order (FIG. 2 steps 206-207): resolve every service through the catalog and check
+// capacity, then persist the desired state together with `rcvd` (206) BEFORE anything is
+// published or started, publish it, and let the reconciler start the instances; it answers
+// `ready` (207) with the endpoints once each answered its health check, or `fail` DEPLOY_FAILED
+// with the cause (all or nothing: instances already started for it are stopped first).
+import type { DeployOrder, EdgeEvent } from '@simedge/device-sdk/wire';
+import { resolveService } from '../catalog.js';
 import type { EdgeContext } from '../context.js';
-import type { Running } from '../instances.js';
-import { stopAll } from './stop.js';
+import { crashPoint } from '../reconcile/crash.js';
+import { desiredInstances } from '../reconcile/desired.js';
+import { cause } from '../reconcile/executor.js';
+import type { DesiredService } from '../reconcile/types.js';
 
-function cause(e: unknown): string {
-  if (isSimedgeError(e)) return e.detail ?? e.message;
-  return e instanceof Error ? e.message : String(e);
+/** Resources held if this pid's services become `services`: desired instances plus anything else running (shared ones in grace). */
+function usageWith(ctx: EdgeContext, pid: string, services: DesiredService[], at: number): { cpu: number; mem: number } {
+  const others = ctx.store.provisions().filter((p) => p.pid !== pid);
+  const want = desiredInstances([...others, { pid, oid: '', state: 'pending', imsi: '', services, at, seq: Number.MAX_SAFE_INTEGER }]);
+  const res = new Map<string, { cpu: number; mem: number }>(want.map((d) => [d.key, d.spec.res]));
+  for (const r of ctx.instances.all()) if (!res.has(r.key)) res.set(r.key, r.inst.res);
+  let cpu = 0;
+  let mem = 0;
+  for (const r of res.values()) {
+    cpu += r.cpu;
+    mem += r.mem;
+  }
+  return { cpu, mem };
 }
 
 export async function handleDeploy(ctx: EdgeContext, o: DeployOrder): Promise<void> {
   const ids = { oid: o.oid, pid: o.pid, edge: ctx.id };
-  await ctx.emit({ t: 'rcvd', ...ids });
-  ctx.trace(206, 'rcvd', o.imsi, `deploy ${o.pid}: ${o.svc.map((s) => s.n).join(', ')}`);
-  const fail = async (msg: string) => {
-    ctx.trace(207, 'fail', o.imsi, `DEPLOY_FAILED ${msg}`);
-    ctx.log(`deploy ${o.oid} (pid ${o.pid}) failed: ${msg}`);
-    await ctx.emit({ t: 'fail', ...ids, code: 'DEPLOY_FAILED', msg });
-  };
-
-  let plan: Resolved[];
+  const rcvd: EdgeEvent = { t: 'rcvd', ...ids };
+  const at = ctx.now();
+  let refusal: string | undefined;
+  let services: DesiredService[] = [];
   try {
-    plan = o.svc.map((s) => resolveService(o.pid, s));
-  } catch (e) {
-    return fail(cause(e));
-  }
-  // A new deploy for a pid that already runs replaces it (the latest order is the desired state).
-  const previous = ctx.instances.take(o.pid);
-  if (previous.length > 0) {
-    await stopAll(previous);
-    ctx.statusChanged();
-  }
-  const used = ctx.instances.used();
-  const need = plan.reduce((a, r) => ({ cpu: a.cpu + r.spec.res.cpu, mem: a.mem + r.spec.res.mem }), { cpu: 0, mem: 0 });
-  if (used.cpu + need.cpu > ctx.capacity.cpu + 1e-9 || used.mem + need.mem > ctx.capacity.mem) {
-    return fail(`insufficient capacity: need cpu ${need.cpu} mem ${need.mem}, free cpu ${ctx.capacity.cpu - used.cpu} mem ${ctx.capacity.mem - used.mem}`);
-  }
-
-  const started: Running[] = [];
-  try {
-    for (const r of plan) {
-      const runtime = ctx.runtimes[r.runtime];
-      if (!runtime) throw new Error(`runtime ${r.runtime} not available`);
-      const inst = await runtime.start(r.spec);
-      started.push({ inst, runtime });
-      ctx.trace(207, 'started', o.imsi, `${inst.service} ${inst.endpoint}${inst.osPid ? ` os pid ${inst.osPid}` : ''}`);
+    services = o.svc.map((s, i) => resolveService({ pid: o.pid, cls: o.cls, edge: ctx.id }, s, ctx.runtime, o.svc.slice(0, i).filter((x) => x.n === s.n).length));
+    const use = usageWith(ctx, o.pid, services, at);
+    if (use.cpu > ctx.capacity.cpu + 1e-9 || use.mem > ctx.capacity.mem) {
+      refusal = `insufficient capacity: need cpu ${Math.round(use.cpu * 1000) / 1000} mem ${use.mem} of cpu ${ctx.capacity.cpu} mem ${ctx.capacity.mem}`;
     }
-    if (ctx.stopping()) throw new Error('edge is shutting down');
   } catch (e) {
-    await stopAll(started);
-    return fail(cause(e));
+    refusal = cause(e);
   }
-  ctx.instances.add(o.pid, started);
-  ctx.statusChanged();
-  const svc = started.map((r) => ({ n: r.inst.service, ep: r.inst.endpoint }));
-  await ctx.emit({ t: 'ready', ...ids, svc });
-  ctx.trace(207, 'ready', o.imsi, svc.map((s) => `${s.n} ${s.ep}`).join(', '));
+
+  if (refusal !== undefined) {
+    ctx.store.acceptOrder(o.oid, o.exp, [rcvd, { t: 'fail', ...ids, code: 'DEPLOY_FAILED', msg: refusal }]);
+    ctx.trace(206, 'rcvd', o.imsi, `deploy ${o.pid}`);
+    ctx.trace(207, 'fail', o.imsi, `DEPLOY_FAILED ${refusal}`);
+    ctx.log(`deploy ${o.oid} (pid ${o.pid}) failed: ${refusal}`);
+    ctx.metrics.order('deploy', 'fail');
+    await ctx.flush();
+    return;
+  }
+
+  const done = ctx.answered(o.oid);
+  ctx.store.acceptOrder(o.oid, o.exp, [rcvd], () => ctx.store.putDeploy(o.pid, o.oid, o.imsi, services, at));
+  crashPoint('deploy-persisted');
+  await ctx.flush();
+  ctx.trace(206, 'rcvd', o.imsi, `deploy ${o.pid}: ${services.map((s) => s.key).join(', ')}`);
+  void ctx.reconcile();
+  await done;
 }
