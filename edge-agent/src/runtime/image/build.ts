@@ -1,0 +1,140 @@
+// The `fn` container image, built locally through the Docker Engine API (Docker or Podman's
+// compatible socket) with no registry and no network: FROM scratch with this machine's node
+// binary, the shared libraries and loader `ldd` lists for it, and fn-host.mjs (which reads its code,
+// port and listen address from the environment when it has no IPC channel, and handles SIGTERM as
+// PID 1). Builds are cached by content: the tag is a hash of every input, so an unchanged
+// node and host reuse the image, and any change (a node upgrade, an fn-host edit) builds a new one.
+// The result is pinned by digest (DESIGN.md "images pinned by digest"): runtimes get `ref`, never
+// a mutable tag.
+import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type Docker from 'dockerode';
+import { SimedgeError } from '@simedge/device-sdk/wire';
+import { tarStream, type TarEntry } from './tar.js';
+
+/** Repository name of the image; the tag is the input hash. */
+export const FN_IMAGE_REPO = 'localhost/simedge-fn';
+/** The fn host inside the image (its container entry). */
+export const FN_ENTRY = '/app/fn-host.mjs';
+/** The unprivileged user the function runs as (nobody; FROM scratch has no /etc/passwd). */
+export const FN_USER = '65534:65534';
+
+const HOST_FILE = fileURLToPath(new URL('../fn-host.mjs', import.meta.url));
+
+export interface FnImage {
+  /** What runtimes run: `repo@sha256:…` where the engine records a repo digest (Podman), else the image id `sha256:…` (Docker keeps repo digests only for pushed images). Both are content addresses. */
+  ref: string;
+  /** Image id (sha256 of its config). */
+  id: string;
+  /** The cache tag: FN_IMAGE_REPO:<input hash>. */
+  tag: string;
+  /** Whether this call built it (false: found in the engine's store). */
+  built: boolean;
+}
+
+/** A host file that goes into the image at `dest` (absolute path in the image). */
+interface Input {
+  dest: string;
+  source: string;
+  mode: number;
+}
+
+/** Files `ldd` lists for a binary: resolved libraries and the dynamic loader; none for a static one. */
+export async function sharedLibraries(binary: string): Promise<string[]> {
+  let out: string;
+  try {
+    out = (await promisify(execFile)('ldd', [binary])).stdout;
+  } catch (e) {
+    // ldd exits 1 with "not a dynamic executable" for a static binary: nothing to add then.
+    const stdout = (e as { stdout?: unknown }).stdout;
+    if (typeof stdout === 'string' && /not a dynamic executable/.test(stdout + String((e as { stderr?: unknown }).stderr))) return [];
+    throw new SimedgeError('DEPLOY_FAILED', `ldd ${binary} failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const libs = new Set<string>();
+  for (const line of out.split('\n')) {
+    const m = /=>\s*(\/\S+)/.exec(line) ?? /^\s*(\/\S+)\s+\(/.exec(line);
+    if (m?.[1]) libs.add(m[1]);
+  }
+  return [...libs].sort();
+}
+
+async function inputs(nodeBinary: string): Promise<Input[]> {
+  const libs = await sharedLibraries(nodeBinary);
+  return [
+    { dest: '/usr/bin/node', source: nodeBinary, mode: 0o755 },
+    ...libs.map((l) => ({ dest: l, source: l, mode: 0o755 })),
+    { dest: FN_ENTRY, source: HOST_FILE, mode: 0o644 },
+  ];
+}
+
+const BUILD_FILE = [
+  'FROM scratch',
+  'COPY rootfs/ /',
+  `USER ${FN_USER}`,
+  'ENTRYPOINT ["/usr/bin/node"]',
+  `CMD ["${FN_ENTRY}"]`,
+  '',
+].join('\n');
+
+/** sha256 over the build file and every input's path, mode and bytes. */
+async function inputHash(list: Input[]): Promise<string> {
+  const h = createHash('sha256');
+  h.update(BUILD_FILE);
+  for (const i of list) {
+    h.update(`\0${i.dest}\0${i.mode}\0`);
+    for await (const c of createReadStream(i.source)) h.update(c as Buffer);
+  }
+  return h.digest('hex');
+}
+
+async function findImage(docker: Docker, tag: string): Promise<Docker.ImageInspectInfo | undefined> {
+  try {
+    return await docker.getImage(tag).inspect();
+  } catch (e) {
+    if ((e as { statusCode?: unknown }).statusCode === 404) return undefined;
+    throw e;
+  }
+}
+
+function pinned(info: Docker.ImageInspectInfo): string {
+  const digest = (info.RepoDigests ?? []).find((d) => d.startsWith(`${FN_IMAGE_REPO}@sha256:`));
+  return digest ?? info.Id;
+}
+
+/** Build stream messages: Docker reports failures as {error}, Podman as {error} or {errorDetail}. */
+async function runBuild(docker: Docker, context: NodeJS.ReadableStream, tag: string, hash: string): Promise<void> {
+  const stream = await docker.buildImage(context, { t: tag, labels: { 'simedge.inputs': hash }, rm: true, forcerm: true });
+  const msgs = await new Promise<Array<{ error?: string; errorDetail?: { message?: string } }>>((resolve, reject) => {
+    docker.modem.followProgress(stream, (err: Error | null, out: unknown[]) => (err ? reject(err) : resolve(out as Array<{ error?: string }>)));
+  });
+  const bad = msgs.find((m) => m.error !== undefined || m.errorDetail !== undefined);
+  if (bad) throw new SimedgeError('DEPLOY_FAILED', `fn image build failed: ${bad.error ?? bad.errorDetail?.message ?? 'unknown error'}`);
+}
+
+export interface FnImageOptions {
+  /** Node binary to ship; default the one running this agent (so the image matches its version). */
+  nodeBinary?: string;
+}
+
+/** Find or build the `fn` image for the current inputs and return its pinned reference. */
+export async function ensureFnImage(docker: Docker, opts: FnImageOptions = {}): Promise<FnImage> {
+  const list = await inputs(opts.nodeBinary ?? process.execPath);
+  const hash = await inputHash(list);
+  const tag = `${FN_IMAGE_REPO}:${hash.slice(0, 32)}`;
+  let info = await findImage(docker, tag);
+  const built = info === undefined;
+  if (!info) {
+    // The build API reads the build file by the name `Dockerfile` on both engines.
+    const entries: TarEntry[] = [{ name: 'Dockerfile', source: Buffer.from(BUILD_FILE), size: Buffer.byteLength(BUILD_FILE), mode: 0o644 }];
+    for (const i of list) entries.push({ name: `rootfs${i.dest}`, source: i.source, size: (await stat(i.source)).size, mode: i.mode });
+    await runBuild(docker, tarStream(entries), tag, hash);
+    info = await findImage(docker, tag);
+    if (!info) throw new SimedgeError('DEPLOY_FAILED', `fn image ${tag} missing right after its build`);
+  }
+  return { ref: pinned(info), id: info.Id, tag, built };
+}
+
