@@ -9,3 +9,4 @@ export { DIALECTS, type DialectName } from './modem/dialects/index.js';
 export { REALISTIC_TIMINGS, type Latency, type ModemFaults, type ModemTimings } from './modem/faults.js';
 export { IOT_SAFE_AID, type SignatureFormat } from './uicc/iot-safe.js';
 export { startModemPty, type ModemPty, type ModemPtyOptions } from './pty.js';
+export { exportAccounting, type AccountingExport, type AccountingExportOptions, type AccountingExportStats } from './network-radius.js';

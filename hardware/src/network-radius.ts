@@ -23,6 +23,8 @@ export interface AccountingExportOptions {
   nasId?: string;
   /** Told about records that could not be delivered or encoded. */
   onError?: (err: Error) => void;
+  /** Report only these IMSIs (default all): e.g. to stage a session the core never hears of. */
+  only?: (imsi: string) => boolean;
 }
 
 export interface AccountingExportStats { sent: number; retransmitted: number; answered: number; failed: number }
@@ -31,6 +33,9 @@ export interface AccountingExport {
   readonly stats: AccountingExportStats;
   /** Resolves when every record so far is answered or has failed. */
   idle(): Promise<void>;
+  /** Resolves when every record so far for this IMSI is answered or has failed: a NetworkSim
+   *  attach gate, so the modem confirms registration only after the core heard of it. */
+  reported(imsi: string): Promise<void>;
   /** Stop listening to the simulator, give up on outstanding records, close the socket. */
   close(): Promise<void>;
 }
@@ -196,6 +201,7 @@ export function exportAccounting(network: NetworkSim, opts: AccountingExportOpti
   };
 
   const onAttach = (e: AttachEvent): void => {
+    if (opts.only && !opts.only(e.imsi)) return;
     const was = open.get(e.imsi);
     if (was && was.cell === e.cell && was.ip === e.ip) return; // same place: nothing to report
     const session = was?.session ?? `${sessionPrefix}-${(++sessions).toString(16)}`;
@@ -242,6 +248,7 @@ export function exportAccounting(network: NetworkSim, opts: AccountingExportOpti
   return {
     stats,
     idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r))),
+    reported: (imsi) => (chains.get(imsi) ?? Promise.resolve()).then(() => undefined, () => undefined),
     async close() {
       if (closed) return;
       closed = true;

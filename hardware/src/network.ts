@@ -36,9 +36,14 @@ function checkCell(c: CellInfo): CellInfo {
   return { id: c.id, plmn: c.plmn, tac: c.tac.toUpperCase(), ci: c.ci.toUpperCase() };
 }
 
+/** What `settled` returns when no gate is pending: the modem then confirms synchronously. */
+export const NO_GATE: Promise<void> = Promise.resolve();
+
 export class NetworkSim extends EventEmitter {
   private readonly cells = new Map<string, CellInfo>();
   private readonly active = new Map<string, Session>();
+  private gates: Array<(e: AttachEvent) => Promise<unknown>> = [];
+  private readonly pendingGates = new Map<string, Promise<void>>();
   private readonly pool: IpPool;
   private readonly trace: TraceSink | undefined;
   private readonly now: () => number;
@@ -77,6 +82,23 @@ export class NetworkSim extends EventEmitter {
     return { ...c };
   }
 
+  /**
+   * Add a gate the attach procedure waits for before the network confirms registration to the
+   * modem (+CEREG): e.g. the RADIUS Accounting-Start being answered by the core. A real PGW/SMF
+   * reports the session before the device can send data over it; without a gate the simulator
+   * confirms at once. Returns a function that removes the gate.
+   */
+  addAttachGate(gate: (e: AttachEvent) => Promise<unknown>): () => void {
+    this.gates.push(gate);
+    return () => { this.gates = this.gates.filter((g) => g !== gate); };
+  }
+
+  /** Resolves when every gate has passed for the IMSI's latest attach (at once without gates).
+   *  A gate that fails is reported through the 'gate-error' event and does not block the modem. */
+  settled(imsi: string): Promise<void> {
+    return this.pendingGates.get(imsi) ?? NO_GATE;
+  }
+
   /** Every configured cell, in configuration order. */
   allCells(): CellInfo[] {
     return [...this.cells.values()].map((c) => ({ ...c }));
@@ -96,6 +118,13 @@ export class NetworkSim extends EventEmitter {
     const e: AttachEvent = { imsi, ip, plmn: cell.plmn, cell: cell.id, at: this.now() };
     this.trace?.({ at: e.at, step: 201, actor: 'network', imsi, ev: 'attach', detail: `ip=${ip} plmn=${cell.plmn} cell=${cell.id}${roaming ? ' roaming' : ''}` });
     this.emit('attach', e);
+    if (this.gates.length > 0) {
+      const done = Promise.all(this.gates.map((g) => g(e))).then(
+        () => undefined,
+        (err: unknown) => { this.emit('gate-error', err); },
+      );
+      this.pendingGates.set(imsi, done);
+    } else this.pendingGates.delete(imsi);
     return { ip, cell, roaming };
   }
 

@@ -3,7 +3,7 @@
 // +CEREG unsolicited result codes those changes cause. Command handlers read and change it;
 // emulator.ts owns the byte side.
 import type { TraceSink } from '@simedge/device-sdk/wire';
-import type { CellInfo, NetworkSim } from '../network.js';
+import { NO_GATE, type CellInfo, type NetworkSim } from '../network.js';
 import type { SimCard } from '../sim.js';
 
 /** <stat> of +CEREG [TS27.007 §10.1.22]: 0 not registered, 1 home, 5 roaming. */
@@ -168,11 +168,18 @@ export class ModemCore {
     const r = this.network.register(this.sim.imsi, this._cellId, { homePlmn: this.sim.homePlmn });
     this._stat = r.roaming ? 5 : 1;
     this._ip = r.ip;
-    this.trace?.({
-      at: this.now(), step: 202, actor: this.actor, imsi: this.sim.imsi, ev: 'registered',
-      detail: `stat=${this._stat} plmn=${r.cell.plmn} cell=${r.cell.id} tac=${r.cell.tac} ci=${r.cell.ci}`,
-    });
-    this.report(before);
+    const confirm = () => {
+      this.trace?.({
+        at: this.now(), step: 202, actor: this.actor, imsi: this.sim.imsi, ev: 'registered',
+        detail: `stat=${this._stat} plmn=${r.cell.plmn} cell=${r.cell.id} tac=${r.cell.tac} ci=${r.cell.ci}`,
+      });
+      this.report(before);
+    };
+    // The network confirms (+CEREG) only once its attach gates passed, e.g. the core answered
+    // the RADIUS Accounting-Start; without gates it confirms at once, as before.
+    const gate = this.network.settled(this.sim.imsi);
+    if (gate === NO_GATE) confirm();
+    else void gate.then(() => { if (!this.off && this.registered && this._cellId === r.cell.id) confirm(); });
   }
 
   private location(): { stat: RegStat; tac: string; ci: string } {
