@@ -128,7 +128,7 @@ export async function runScenario(world: World, events: TraceEvent[], opts: { st
 
   const leftovers = {
     instances: [...world.edges.values()].reduce((n, e) => n + e.instances().length, 0),
-    provisions: world.core.store.provisions().filter((p) => p.state !== 'REMOVED' && p.state !== 'FAILED' && p.state !== 'FAILED_TEMP').length,
+    provisions: (await world.core.store.provisions()).filter((p) => p.state !== 'REMOVED' && p.state !== 'FAILED' && p.state !== 'FAILED_TEMP').length,
     sessions: world.network.sessions().length,
   };
   if (leftovers.instances) reasons.push(`${leftovers.instances} service instance(s) still running after switch-off`);

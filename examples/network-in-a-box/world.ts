@@ -3,7 +3,8 @@
 // defaults. Used by the demo (main.ts) and by the end-to-end tests.
 import { CoreValidator, startEmbeddedBroker, type EmbeddedBroker } from '@simedge/core-validator';
 import { EdgeAgent } from '@simedge/edge-agent';
-import { ModemEmulator, NetworkSim, duplexPair, type CellInfo } from '@simedge/hardware';
+import { ModemEmulator, NetworkSim, duplexPair, exportAccounting, type AccountingExport, type CellInfo } from '@simedge/hardware';
+import { randomBytes } from 'node:crypto';
 import { NodeDevice } from '@simedge/device-sdk/node';
 import { encodeCbor, generateKeyPair, sign1, utf8Encode, type Template, type TraceSink } from '@simedge/device-sdk/wire';
 
@@ -47,6 +48,8 @@ export interface World {
   core: CoreValidator;
   edges: Map<string, EdgeAgent>;
   network: NetworkSim;
+  /** The simulator's RADIUS accounting export, with the 'radius' intake. */
+  accounting: AccountingExport | undefined;
   devices: Array<{ spec: DeviceSpec; modem: ModemEmulator; device: NodeDevice }>;
   mfr: { kid: string; seed: Uint8Array; publicKey: Uint8Array };
   /** Sign a template with the demo manufacturer key (or another seed). */
@@ -71,6 +74,9 @@ export interface WorldOptions {
   trace?: TraceSink;
   /** Operation deadline in the core (ms). */
   opTimeoutMs?: number;
+  /** How the core learns of attaches: RADIUS accounting over UDP from the network simulator, as
+   *  a real PGW/SMF would send it (default), or direct calls (no UDP at all). */
+  intake?: 'radius' | 'direct';
   now?: () => number;
 }
 
@@ -87,10 +93,15 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     const mfr = { kid: 'acme-2026', seed: mfrKey.seed, publicKey: mfrKey.publicKey };
     const now = opts.now ?? Date.now;
 
-    const core = new CoreValidator({ brokerUrl: broker.url, coreKey: { kid: 'core-1', seed: coreKey.seed }, trace, now, opTimeoutMs: opts.opTimeoutMs });
-    core.store.addTrustKey({ kid: mfr.kid, publicKey: mfr.publicKey, mfr: 'acme' });
-    for (const [edge, cells] of Object.entries(EDGES)) for (const cell of cells) core.store.setCellEdge(cell, edge);
-    for (const d of opts.devices) if (d.known !== false) core.store.addSubscriber({ imsi: d.imsi, iccid: d.iccid });
+    const intake = opts.intake ?? 'radius';
+    const radiusSecret = randomBytes(16).toString('hex');
+    const core = new CoreValidator({
+      brokerUrl: broker.url, coreKey: { kid: 'core-1', seed: coreKey.seed }, trace, now, opTimeoutMs: opts.opTimeoutMs,
+      ...(intake === 'radius' ? { radius: { secret: radiusSecret, host: '127.0.0.1', port: 0 } } : {}),
+    });
+    await core.store.addTrustKey({ kid: mfr.kid, publicKey: mfr.publicKey, mfr: 'acme' });
+    for (const [edge, cells] of Object.entries(EDGES)) for (const cell of cells) await core.store.setCellEdge(cell, edge);
+    for (const d of opts.devices) if (d.known !== false) await core.store.addSubscriber({ imsi: d.imsi, iccid: d.iccid });
     await core.start();
     stops.push(() => core.stop());
 
@@ -104,8 +115,19 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
 
     const network = new NetworkSim({ cells: CELLS, trace, now });
     const silent = new Set(opts.devices.filter((d) => d.reportAttach === false).map((d) => d.imsi));
-    network.on('attach', (ev) => { if (!silent.has(ev.imsi)) core.attach(ev); });
-    network.on('detach', (ev) => { if (!silent.has(ev.imsi)) core.detach(ev); });
+    let accounting: AccountingExport | undefined;
+    if (intake === 'radius') {
+      // The simulator reports sessions as RADIUS Accounting-Start/Interim/Stop; the modem confirms
+      // registration only once the core has answered, as a real network opens the data path only
+      // after the session exists.
+      const exporter = exportAccounting(network, { host: '127.0.0.1', port: core.radiusPort as number, secret: radiusSecret, only: (imsi) => !silent.has(imsi) });
+      network.addAttachGate((ev) => exporter.reported(ev.imsi));
+      stops.push(() => exporter.close());
+      accounting = exporter;
+    } else {
+      network.on('attach', (ev) => { if (!silent.has(ev.imsi)) core.attach(ev); });
+      network.on('detach', (ev) => { if (!silent.has(ev.imsi)) core.detach(ev); });
+    }
 
     const template = (over: Partial<Template> = {}): Template => {
       const t = Math.floor(now() / 1000);
@@ -127,7 +149,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
       stops.push(async () => { device.close(); modem.close(); });
       devices.push({ spec, modem, device });
     }
-    return { broker, core, edges, network, devices, mfr, signTemplate, template, stop };
+    return { broker, core, edges, network, accounting, devices, mfr, signTemplate, template, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -38,6 +38,10 @@ describe('network in a box [DESIGN.md FIG. 2, steps 201-210]', () => {
     expect(removedAtA).toBeGreaterThan(readyAtB);
     expect(report.leftovers).toEqual({ instances: 0, provisions: 0, sessions: 0 });
     expect(world.network.sessions()).toEqual([]);
+    // The core learnt every session from RADIUS accounting: 3 Starts, 1 Interim-Update (the
+    // roam), 3 Stops, each answered.
+    await world.accounting?.idle();
+    expect(world.accounting?.stats).toMatchObject({ sent: 7, answered: 7, failed: 0 });
     expect(VISITED_CELL).toBe('02C4F301');
   });
 });
@@ -63,6 +67,16 @@ async function watchOrders(w: World, imsi: string) {
   return { orders, rej, close: () => endMqtt(client) };
 }
 
+describe('network intake without RADIUS', () => {
+  it('runs the same flow with the simulator calling the core directly', async () => {
+    const events: TraceEvent[] = [];
+    world = await startWorld({ devices: demoDevices(1), trace: (e) => events.push(e), intake: 'direct' });
+    const report = await runScenario(world, events);
+    expect(report.reasons).toEqual([]);
+    expect(world.accounting).toBeUndefined();
+  });
+});
+
 describe('rejections are decided before anything is deployed [DESIGN.md step 204]', () => {
   const base = demoDevices(1)[0] as DeviceSpec;
   const cases: Array<{ code: Code; spec: Partial<DeviceSpec> }> = [
@@ -87,7 +101,7 @@ describe('rejections are decided before anything is deployed [DESIGN.md step 204
       expect(await watch.rej).toBe(c.code);
       expect(watch.orders).toEqual([]);
       for (const edge of world.edges.values()) expect(edge.instances()).toEqual([]);
-      expect(world.core.store.provisions({ imsi: spec.imsi })).toEqual([]);
+      expect(await world.core.store.provisions({ imsi: spec.imsi })).toEqual([]);
       await watch.close();
     });
   }
