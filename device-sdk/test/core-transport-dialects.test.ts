@@ -14,10 +14,9 @@ import { FakeMqttModem, LoopBroker, type DialectName, type FakeOptions } from '.
 const TOPIC = 'simedge/v1/d/240011234000001/down';
 /** NUL, CR LF, Ctrl-Z, `> ` (a prompt look-alike), a quote and 0xFF. */
 const NASTY = new Uint8Array([0x00, 0x0d, 0x0a, 0x1a, 0x3e, 0x20, 0x22, 0xff, 0x3e, 0x0d, 0x0a, 0x2c, 0x41]);
-/** Lone CR and lone LF: only dialects with a length-prefixed raw block or hex receive keep them. */
+/** Lone CR and lone LF: raw receive forms rebuild them from the line terminator the engine reports. */
 const LONE = new Uint8Array([0x0a, 0x41, 0x0d, 0x42, 0x0d, 0x0d, 0x0a, 0x0a, 0x3e, 0x20, 0x00, 0x1a]);
 const DIALECTS: DialectName[] = ['quectel', 'sim7600', 'sim7080', 'sara'];
-const LONE_SAFE: DialectName[] = ['quectel', 'sim7600', 'sim7080']; // quectel in hex receive mode
 
 class Inbox {
   readonly got: Uint8Array[] = [];
@@ -56,10 +55,8 @@ describe.each(DIALECTS)('modem MQTT transport: %s', (dialect) => {
     await t.publish(TOPIC, NASTY);
     expect(broker.published[0]?.payload).toEqual(NASTY);
     expect(await inbox.next()).toEqual(NASTY);
-    if (LONE_SAFE.includes(dialect)) {
-      await t.publish(TOPIC, LONE);
-      expect(await inbox.next()).toEqual(LONE);
-    }
+    await t.publish(TOPIC, LONE);
+    expect(await inbox.next()).toEqual(LONE);
     await t.close();
     expect(t.state).toBe('closed');
   });
@@ -152,15 +149,16 @@ describe('modem MQTT transport: errors and dialect specifics', () => {
     expect(notes.some((n) => n.includes('out of sequence'))).toBe(true);
   });
 
-  it('Quectel without hex receive: CR LF inside a raw payload is restored, a lone LF is dropped with a note', async () => {
+  it('Quectel without hex receive: CR LF and lone CR / LF inside a raw payload are restored', async () => {
     const { t, inbox, notes, fake } = await setup('quectel', { qmtHex: false });
     expect(fake.commands).toContain('AT+QMTCFG="dataformat",0,0,1');
     await t.publish(TOPIC, NASTY);
     expect(await inbox.next()).toEqual(NASTY);
-    await t.publish(TOPIC, LONE);
+    await t.publish(TOPIC, LONE); // the engine reports the line terminator to the URC handler
+    expect(await inbox.next()).toEqual(LONE);
     await t.publish(TOPIC, NASTY);
     expect(await inbox.next()).toEqual(NASTY);
-    expect(notes.some((n) => n.includes('lone CR or LF'))).toBe(true);
+    expect(notes.filter((n) => n.includes('dropped'))).toEqual([]);
   });
 
   it('a publish the modem reports failed rejects with MODEM_MQTT_PUBLISH', async () => {

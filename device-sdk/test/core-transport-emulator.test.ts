@@ -12,6 +12,7 @@ import type { Dialect } from '../src/core/lifecycle.js';
 import { attach } from '../src/core/modem.js';
 import { modemMqtt } from '../src/core/transport/index.js';
 import type { ModemMqttTransport } from '../src/core/transport/types.js';
+import { decodeDown, encodeMsg } from '../src/wire/messages.js';
 import { connectMqtt, endMqtt, nodePlatform, type MqttClient } from '../src/adapter/node/index.js';
 
 const IMSI = '244051234567890';
@@ -20,16 +21,16 @@ const UP = `simedge/v1/d/${IMSI}/up`;
 const DOWN = `simedge/v1/d/${IMSI}/down`;
 /** NUL, CR LF, Ctrl-Z, a prompt look-alike, a quote, 0xFF. */
 const NASTY = new Uint8Array([0x00, 0x0d, 0x0a, 0x1a, 0x3e, 0x20, 0x22, 0xff, 0x3e, 0x0d, 0x0a, 0x2c, 0x41]);
-/** Lone CR / LF: kept by dialects whose receive form is length-prefixed raw blocks or hex. */
+/** Lone CR / LF: raw receive forms (QMTRECV, UMQTTC 6) rebuild them from the line terminator. */
 const LONE = new Uint8Array([0x0a, 0x41, 0x0d, 0x42, 0x0d, 0x0d, 0x0a, 0x0a, 0x3e, 0x20, 0x00, 0x1a]);
 const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
 
-const DIALECTS: Array<{ d: Dialect; lone: boolean; pub: string }> = [
-  { d: 'bg96', lone: false, pub: 'AT+QMTPUBEX=' }, // raw +QMTRECV: a lone CR/LF needs the engine to report line terminators
-  { d: 'sim7600', lone: true, pub: 'AT+CMQTTPAYLOAD=' },
-  { d: 'sim7080', lone: true, pub: 'AT+SMPUB=' },
-  { d: 'sara-r5', lone: false, pub: 'AT+UMQTTC=9,' },
-  { d: 'sara-r4', lone: false, pub: 'AT+UMQTTC=2,' }, // the R410M has no binary publish: hex
+const DIALECTS: Array<{ d: Dialect; pub: string }> = [
+  { d: 'bg96', pub: 'AT+QMTPUBEX=' }, // raw +QMTRECV: a lone CR/LF is rebuilt from the line terminator
+  { d: 'sim7600', pub: 'AT+CMQTTPAYLOAD=' },
+  { d: 'sim7080', pub: 'AT+SMPUB=' },
+  { d: 'sara-r5', pub: 'AT+UMQTTC=9,' }, // raw +UMQTTC: 6 read form, rebuilt like bg96
+  { d: 'sara-r4', pub: 'AT+UMQTTC=2,' }, // the R410M has no binary publish: hex
 ];
 
 let broker: EmbeddedBroker | undefined;
@@ -84,7 +85,7 @@ class Inbox {
   }
 }
 
-describe.each(DIALECTS)('against the emulator: $d', ({ d, lone, pub }) => {
+describe.each(DIALECTS)('against the emulator: $d', ({ d, pub }) => {
   it('attaches with the vendor ICCID command, then moves binary payloads both ways through a real broker', async () => {
     const { info, peer, t, tx } = await rig(d);
     expect(info.iccid).toBe(ICCID);
@@ -100,10 +101,8 @@ describe.each(DIALECTS)('against the emulator: $d', ({ d, lone, pub }) => {
 
     await peer.publishAsync(DOWN, Buffer.from(NASTY), { qos: 1 });
     expect(await inbox.next()).toEqual(NASTY);
-    if (lone) {
-      await peer.publishAsync(DOWN, Buffer.from(LONE), { qos: 1 });
-      expect(await inbox.next()).toEqual(LONE);
-    }
+    await peer.publishAsync(DOWN, Buffer.from(LONE), { qos: 1 });
+    expect(await inbox.next()).toEqual(LONE);
   });
 
   it('reconnects after the modem reports the link lost, and keeps its subscription', async () => {
@@ -120,6 +119,29 @@ describe.each(DIALECTS)('against the emulator: $d', ({ d, lone, pub }) => {
     expect(await up).toEqual(NASTY);
     await peer.publishAsync(DOWN, Buffer.from(NASTY), { qos: 1 });
     expect(await inbox.next()).toEqual(NASTY);
+  });
+});
+
+/** Nonces whose bytes cut a raw receive URC early in every way: lone LF, lone CR, both orders, at the ends. */
+const NONCES = [
+  [0x0a, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+  [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0x0d],
+  [0x0d, 0x41, 0x0a, 0x42, 0x0a, 0x0d, 0x22, 0x0d, 0x0d, 0x22, 0x0a, 0x0a, 0x3e, 0x20, 0x0d, 0x0a],
+].map((n) => new Uint8Array(n));
+
+describe.each(['bg96', 'sara-r5', 'sara-r4'] as const)('a chal whose nonce holds lone CR and LF bytes: %s', (d) => {
+  it('arrives byte-exact through the raw receive URC (the engine reports each line terminator)', async () => {
+    const { peer, t } = await rig(d);
+    const inbox = new Inbox();
+    await t.connect('broker.simedge.test', 1883, IMSI);
+    await t.subscribe(DOWN, inbox.push);
+    for (const nonce of NONCES) {
+      const chal = encodeMsg({ t: 'chal', rid: '0123456789abcdef', nonce, ttl: 30 });
+      await peer.publishAsync(DOWN, Buffer.from(chal), { qos: 1 });
+      const got = await inbox.next();
+      expect(got).toEqual(chal);
+      expect(decodeDown(got)).toEqual({ t: 'chal', rid: '0123456789abcdef', nonce, ttl: 30 });
+    }
   });
 });
 

@@ -45,7 +45,7 @@ function startModem(radio: Radio) {
 }
 
 /** The simulated core: answers hello/prov/bye; on a roam it terminates the previous pid. */
-async function startCore(brokerUrl: string, svcBase: string, mode: { reject?: string } = {}) {
+async function startCore(brokerUrl: string, svcBase: string, mode: { reject?: string; rejectFirst?: number; silentBye?: boolean } = {}) {
   const client: MqttClient = await connectMqtt(brokerUrl, { clientId: 'sim-core' });
   const live: string[] = [];
   let n = 0;
@@ -53,7 +53,7 @@ async function startCore(brokerUrl: string, svcBase: string, mode: { reject?: st
   client.on('message', (_topic, payload) => {
     const m = decodeUp(new Uint8Array(payload));
     if (m.t === 'hello') {
-      if (mode.reject) return down({ t: 'rej', rid: m.rid, code: mode.reject, msg: 'rejected by test' });
+      if (mode.reject && (mode.rejectFirst === undefined || mode.rejectFirst-- > 0)) return down({ t: 'rej', rid: m.rid, code: mode.reject, msg: 'rejected by test' });
       down({ t: 'chal', rid: m.rid, nonce: new Uint8Array(16).fill(1), ttl: 30 });
     } else if (m.t === 'prov') {
       const pid = `p${++n}`;
@@ -63,7 +63,7 @@ async function startCore(brokerUrl: string, svcBase: string, mode: { reject?: st
       down({ t: 'acc', rid: m.rid, pid, edge });
       down({ t: 'ready', pid, edge, svc: [{ n: 'fn', ep: `${svcBase}/fn` }, { n: 'bad', ep: `${svcBase}/fail` }] });
       for (const o of old) down({ t: 'term', pid: o, why: 'roamed' }); // make-before-break
-    } else {
+    } else if (!mode.silentBye) {
       for (const pid of live.splice(0)) down({ t: 'term', pid, why: 'bye' });
     }
   });
@@ -199,6 +199,44 @@ describe('NodeDevice', () => {
     await endMqtt(core);
     core = await startCore(broker.url, svcBase);
     await expect(device.powerOn('reset')).resolves.toMatchObject({ pid: 'p1' });
+  });
+
+  it('retries a retryable rej (NO_EDGE) with backoff when asked to, and says so with `retry`', async () => {
+    const { deviceSide } = startModem(new Radio());
+    core = await startCore(broker.url, svcBase, { reject: 'NO_EDGE', rejectFirst: 2 });
+    device = new NodeDevice({ stream: deviceSide, brokerUrl: broker.url, template: TPL, timeoutMs: 5000, retry: { baseMs: 10, maxMs: 40, attempts: 3 } });
+    const retries: number[] = [];
+    device.on('retry', (r) => retries.push(r.attempt));
+    await expect(device.powerOn()).resolves.toMatchObject({ pid: 'p1' });
+    expect(retries).toEqual([1, 2]);
+  });
+
+  it('counts its provisioning bytes against the data budget', async () => {
+    const { deviceSide } = startModem(new Radio());
+    core = await startCore(broker.url, svcBase);
+    device = new NodeDevice({ stream: deviceSide, brokerUrl: broker.url, template: TPL, timeoutMs: 5000, budget: { bytesPerDay: 100_000 } });
+    await device.powerOn();
+    const used = device.budget?.used() ?? 0;
+    expect(used).toBeGreaterThan(4 * 40); // at least subscribe, hello, prov and their replies
+    expect(used).toBeLessThan(2000);
+    await device.switchOff();
+    expect(device.budget?.used()).toBeGreaterThan(used); // bye and term counted too
+    const afterOff = device.budget?.used() ?? 0;
+    await device.powerOn('reset');
+    expect(device.budget?.used(), 'a power cycle does not reset the day').toBeGreaterThan(afterOff + used / 2);
+  });
+
+  it('powerOff: when the core never sends term, it still detaches and reports the unacknowledged pid', async () => {
+    const { deviceSide, modem } = startModem(new Radio());
+    core = await startCore(broker.url, svcBase, { silentBye: true });
+    device = new NodeDevice({ stream: deviceSide, brokerUrl: broker.url, template: TPL, timeoutMs: 5000, byeTimeoutMs: 100 });
+    await device.powerOn();
+    const r = await device.powerOff();
+    expect(r).toMatchObject({ terms: [], unacked: ['p1'], error: { code: 'TIMEOUT' } });
+    expect(modem.commands.at(-1)).toBe('AT+CFUN=0');
+    await expect(device.powerOn('reset')).resolves.toMatchObject({ pid: 'p2' }); // off, so it can power on again
+    await expect(device.switchOff()).rejects.toMatchObject({ code: 'TIMEOUT', detail: 'no term for p2' });
+    expect(modem.commands.at(-1)).toBe('AT+CFUN=0');
   });
 
   it('use before powerOn fails with SERVICE_ERROR', async () => {

@@ -2,13 +2,19 @@
 export type { ByteStream } from './stream.js';
 export { toHex, type Platform } from './platform.js';
 export { AtFramer, MAX_BINARY, type FramerSink } from './at/framer.js';
-export { AtEngine, type AtEngineOptions, type AtTrace, type SendOptions } from './at/engine.js';
+export { AtEngine, type AtEngineOptions, type AtTrace, type SendOptions, type UrcHandler } from './at/engine.js';
 export { isRegistered, parseCereg, parseCops, parseIccid, iccidFromEf, STAT_HOME, STAT_ROAMING, STAT_DENIED, type Registration } from './cereg.js';
 export { attach, detach, readOperator, waitRegistered, watchRegistration, type AttachInfo, type AttachOptions } from './modem.js';
 export {
   ProvisionClient, isRejected,
   type DeviceInfo, type ProvState, type ProvisionCodec, type ProvisionOptions, type ProvisionTransport, type RejectedError,
 } from './provision.js';
+export {
+  Provisioner, isRetryable, RETRYABLE_REJECTS, type ProvisionerOptions, type RetryInfo, type SwitchOffResult,
+} from './provisioner.js';
+export {
+  DataBudget, budgetTransport, publishCost, subscribeCost, DAY_MS, type BudgetOptions, type BudgetState,
+} from './budget.js';
 export {
   DIALECTS, dialectInfo, readIccidFor, readMncLength, mncLengthFromEfAd, homePlmn, isRoaming, readHomePlmn, crsmData,
   type Dialect, type DialectInfo,

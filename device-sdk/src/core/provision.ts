@@ -167,9 +167,10 @@ export class ProvisionClient {
 
   /**
    * Say goodbye (step 208) and resolve with a term (step 210) for every live provision.
-   * Resolves [] at once when nothing is live.
+   * Resolves [] at once when nothing is live; rejects with TIMEOUT naming the pids without a term
+   * after timeoutMs (default: the client's timeoutMs).
    */
-  bye(why?: 'off' | 'leave'): Promise<Term[]> {
+  bye(why?: 'off' | 'leave', timeoutMs?: number): Promise<Term[]> {
     if (this.byeWait) return this.byeWait.promise;
     const pids = this.active();
     if (pids.length === 0) return Promise.resolve([]);
@@ -188,7 +189,7 @@ export class ProvisionClient {
       this.byeWait = undefined;
       const missing = wait.pids.filter((p) => Object.prototype.hasOwnProperty.call(this.provisions, p));
       wait.reject(new SimedgeError('TIMEOUT', 'no term for ' + missing.join(',')));
-    }, this.timeoutMs);
+    }, timeoutMs === undefined ? this.timeoutMs : timeoutMs);
     const rid = toHex(this.o.platform.randomBytes(8));
     const msg: UpMsg = { t: 'bye', rid: rid, imsi: this.o.imsi, why: why || 'off' };
     this.trace(208, 'bye', 'pids=' + pids.join(','));

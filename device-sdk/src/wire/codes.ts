@@ -44,6 +44,17 @@ export const CODES = {
   RADIUS_BAD_AUTHENTICATOR: 'RADIUS Request Authenticator does not match the shared secret',
   RADIUS_UNSUPPORTED: 'RADIUS packet is not an Accounting-Request this server handles',
   RADIUS_MISSING_ATTRIBUTE: 'RADIUS Accounting-Request lacks an attribute needed for the event',
+  // core operations (admin HTTP API, daemon configuration)
+  ADMIN_UNAUTHORIZED: 'admin request lacks a valid bearer token',
+  ADMIN_NOT_FOUND: 'no such admin resource (route, SIM, key or provision)',
+  ADMIN_METHOD: 'method not allowed on this admin resource',
+  ADMIN_BAD_REQUEST: 'admin request body or parameters are invalid (the detail says which)',
+  ADMIN_TOO_LARGE: 'admin request body exceeds the size limit',
+  ADMIN_CSV_INVALID: 'SIM import CSV has invalid rows; nothing was imported (row numbers in the detail)',
+  ADMIN_UNSUPPORTED: 'the store backend cannot answer this admin query',
+  ADMIN_UNREACHABLE: 'the admin API cannot be reached or answered something that is not JSON',
+  ADMIN_INTERNAL: 'the core failed while answering the admin request (see its log)',
+  CONFIG_INVALID: 'core configuration is invalid (the detail names the field)',
   // device side
   AT_TIMEOUT: 'modem did not answer in time',
   AT_ERROR: 'modem answered ERROR',
@@ -59,12 +70,16 @@ export const CODES = {
   MODEM_MQTT_SUBSCRIBE: 'the modem did not subscribe to the topic (result code in the detail)',
   LINK_LOST: 'the modem reported the MQTT link lost and reconnecting gave up',
   IOTSAFE_FAILED: 'the IoT SAFE applet on the SIM refused or failed (status word in the detail)',
+  BUDGET_EXCEEDED: 'sending would exceed the device data budget for the day (bytes used and limit in the detail)',
   // tools (simedge keys / template)
   INPUT_UNREADABLE: 'input file does not exist or cannot be read',
   INPUT_INVALID: 'input file is not valid JSON or YAML, or too large',
   KEY_FILE_INVALID: 'key file is not an Ed25519 JWK [RFC8037] or its keys do not match',
   OUTPUT_EXISTS: 'output file already exists (use --force to replace it)',
   OUTPUT_UNWRITABLE: 'output file cannot be written (missing directory or no permission)',
+  // transport security (simedge pki, broker topic ACLs)
+  CERT_INVALID: 'not a PEM X.509 certificate or private key this PKI can use, or the key does not match the certificate',
+  TOPIC_DENIED: 'the client identity may not publish or subscribe on this topic (topic ACL)',
   // test bench (hardware: modem emulator)
   PTY_UNAVAILABLE: 'socat could not create the pseudo-terminal (binary missing or it exited; detail says which)',
 } as const;

@@ -1,16 +1,23 @@
 // A whole device on Node: modem (AT over a ByteStream) + MQTT to the core + the provisioning
-// client, driving FIG. 2 from the device's side: powerOn (201-207), use (207), roaming with
-// make-before-break re-provisioning (patent claim 2), switchOff (208-210).
+// state machine, driving FIG. 2 from the device's side: powerOn (201-207), use (207), roaming with
+// make-before-break re-provisioning (patent claim 2), switchOff (208-210). MQTT goes over IP
+// (MQTT.js, e.g. over the modem's PPP/ECM link) or through the modem's own MQTT client over AT
+// (`transport: 'modem'`, the dialect's QMT/CMQTT/SM/UMQTT driver).
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { AtEngine, type AtTrace } from '../../core/at/engine.js';
 import { isRegistered, type Registration } from '../../core/cereg.js';
+import { DataBudget, type BudgetOptions } from '../../core/budget.js';
 import { iotSafeProver, type IotSafeOptions } from '../../core/iotsafe.js';
-import { isRoaming, type Dialect } from '../../core/lifecycle.js';
+import { dialectInfo, isRoaming, type Dialect } from '../../core/lifecycle.js';
 import { attach, detach, readOperator, watchRegistration, type AttachInfo } from '../../core/modem.js';
 import type { Platform } from '../../core/platform.js';
-import { ProvisionClient } from '../../core/provision.js';
+import { Provisioner, type RetryInfo, type SwitchOffResult } from '../../core/provisioner.js';
+import type { ProvisionTransport } from '../../core/provision.js';
 import type { ByteStream } from '../../core/stream.js';
+import type { BackoffOptions } from '../../core/transport/backoff.js';
+import { modemMqtt, type ModemMqttOptions } from '../../core/transport/index.js';
+import type { ModemMqttTransport } from '../../core/transport/types.js';
 import { SimedgeError } from '../../wire/codes.js';
 import type { DevReady, Reason, Term } from '../../wire/messages.js';
 import type { Step, TraceSink } from '../../wire/trace.js';
@@ -38,15 +45,43 @@ export interface NodeDeviceOptions {
   homePlmn?: boolean;
   /** Prove the SIM with its IoT SAFE applet (AT+CSIM) in every prov; options pick the key. */
   iotSafe?: boolean | IotSafeOptions;
+  /**
+   * How MQTT reaches the broker: 'ip' (default) = MQTT.js over the host's IP link (the modem's
+   * PPP/ECM); 'modem' = the modem's internal MQTT client over AT (needs a dialect that has one:
+   * bg95, bg96, sim7600, sim7080, sara-r4, sara-r5), to brokerUrl's host and port.
+   */
+  transport?: 'ip' | 'modem';
+  /** Options of the modem-internal MQTT session (reconnect backoff, keep-alive, timeouts). */
+  modemMqtt?: ModemMqttOptions;
+  /** Retry temporary provisioning failures with jittered backoff (default: no retries). */
+  retry?: BackoffOptions;
+  /** Per-device data budget of the provisioning traffic (default: none); kept across power cycles. */
+  budget?: BudgetOptions | DataBudget;
+  /** Deadline for the terms after bye at switch-off (default: timeoutMs). */
+  byeTimeoutMs?: number;
 }
 
 const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
+
+/** Host and port of an mqtt:// broker URL (the modem's MQTT client is given them over AT). */
+function brokerAddress(url: string): { host: string; port: number } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new TypeError(`NodeDevice: brokerUrl is not a URL: ${String(url)}`);
+  }
+  if (u.protocol !== 'mqtt:') throw new TypeError(`NodeDevice: brokerUrl must be mqtt://host:port, got ${u.protocol}`);
+  // An IPv6 literal keeps its brackets in URL.hostname; modems take it bare.
+  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 1883) };
+}
 
 export interface NodeDeviceEvents {
   attached: [AttachInfo];
   ready: [DevReady];
   term: [Term];
   roamed: [AttachInfo];
+  retry: [RetryInfo];
   error: [SimedgeError];
 }
 
@@ -59,7 +94,10 @@ export class NodeDevice extends EventEmitter<NodeDeviceEvents> {
   private current: DevReady | undefined;
   private client: MqttClient | undefined;
   private transport: MqttTransport | undefined;
-  private prov: ProvisionClient | undefined;
+  private modemLink: ModemMqttTransport | undefined;
+  private prov: Provisioner | undefined;
+  /** One meter for the device's life: powering off and on must not reset the day's count. */
+  private readonly meter: DataBudget | undefined;
   private unwatch: (() => void) | undefined;
   /** Roams are handled one after the other. */
   private roaming: Promise<void> = Promise.resolve();
@@ -68,8 +106,14 @@ export class NodeDevice extends EventEmitter<NodeDeviceEvents> {
   constructor(opts: NodeDeviceOptions) {
     super();
     if (!(opts.template instanceof Uint8Array) || opts.template.length === 0) throw new TypeError('NodeDevice: template must be COSE bytes');
+    if (opts.transport !== undefined && opts.transport !== 'ip' && opts.transport !== 'modem') throw new TypeError("NodeDevice: transport is 'ip' or 'modem'");
+    if (opts.transport === 'modem' && !dialectInfo(opts.dialect).mqtt) {
+      throw new TypeError(`NodeDevice: transport 'modem' needs a dialect with internal MQTT, not ${opts.dialect ?? 'generic'}`);
+    }
+    brokerAddress(opts.brokerUrl); // TypeError now for a URL we cannot use
     this.opts = opts;
     this.platform = opts.platform ?? nodePlatform;
+    this.meter = opts.budget === undefined || opts.budget instanceof DataBudget ? opts.budget : new DataBudget(this.platform, opts.budget);
     this.at = new AtEngine(opts.stream, this.platform, { trace: opts.atTrace });
   }
 
@@ -81,6 +125,10 @@ export class NodeDevice extends EventEmitter<NodeDeviceEvents> {
   }
   get attachInfo(): AttachInfo | undefined {
     return this.info;
+  }
+  /** The data budget in use (bytes used today), when one was configured. */
+  get budget(): DataBudget | undefined {
+    return this.meter;
   }
 
   /** Attach, connect to the broker as the IMSI, provision; resolves with the ready services. */
@@ -101,17 +149,19 @@ export class NodeDevice extends EventEmitter<NodeDeviceEvents> {
       this.emit('attached', info);
 
       const timeoutMs = this.opts.timeoutMs ?? 10_000;
-      this.client = await connectMqtt(this.opts.brokerUrl, { clientId: info.imsi, clean: true, connectTimeoutMs: timeoutMs }).catch((e: Error) => {
-        throw new SimedgeError('TRANSPORT', e.message);
-      });
-      this.transport = mqttTransport(this.client);
-      this.prov = new ProvisionClient({
-        imsi: info.imsi, codec: wireCodec, transport: this.transport, platform: this.platform,
+      const transport = await this.connect(info.imsi, timeoutMs);
+      this.prov = new Provisioner({
+        imsi: info.imsi, codec: wireCodec, transport, platform: this.platform,
         timeoutMs, readyTimeoutMs: this.opts.timeoutMs ?? 30_000, trace: this.opts.trace,
         onTerm: (t) => this.emit('term', t),
         prove: this.opts.iotSafe
           ? iotSafeProver(this.at, sha256, info.imsi, typeof this.opts.iotSafe === 'object' ? this.opts.iotSafe : undefined)
           : undefined,
+        // Without a retry option nothing is retried (the behaviour before retries existed).
+        retry: this.opts.retry ?? { attempts: 0 },
+        budget: this.meter,
+        byeTimeoutMs: this.opts.byeTimeoutMs,
+        onRetry: (r) => this.emit('retry', r),
       });
       const ready = await this.prov.provision(info, why, this.opts.template);
       this.current = ready;
@@ -158,22 +208,39 @@ export class NodeDevice extends EventEmitter<NodeDeviceEvents> {
     }
   }
 
-  /** bye (208), wait for term of every live provision (210), radio off, MQTT closed. */
+  /**
+   * bye (208), wait for term of every live provision (210), MQTT closed, radio off; resolves with
+   * the terms. When a term does not come in time it still detaches, then rejects with TIMEOUT
+   * naming the pids (powerOff() reports the same without rejecting).
+   */
   async switchOff(): Promise<Term[]> {
-    if (this.phase !== 'on') throw new TypeError(`NodeDevice.switchOff: device is ${this.phase}`);
+    const r = await this.powerOff();
+    if (r.unacked.length > 0) throw r.error instanceof SimedgeError ? r.error : new SimedgeError('TIMEOUT', `no term for ${r.unacked.join(',')}`);
+    return r.terms;
+  }
+
+  /**
+   * Graceful switch-off: bye, wait up to byeTimeoutMs for the terms, then close MQTT and detach
+   * regardless. Never rejects for the core's silence: `unacked` lists the pids without a term.
+   */
+  async powerOff(why: 'off' | 'leave' = 'off'): Promise<SwitchOffResult> {
+    if (this.phase !== 'on') throw new TypeError(`NodeDevice.powerOff: device is ${this.phase}`);
     this.phase = 'stopping';
     this.stopWatching();
     await this.roaming; // never rejects (errors are reported as 'error')
     try {
-      return await (this.prov as ProvisionClient).bye('off');
+      return await (this.prov as Provisioner).switchOff(why);
     } finally {
       this.current = undefined;
       try {
-        await detach(this.at);
-        this.trace(208, 'detached', 'radio off');
+        await this.disconnect(); // before the radio goes: the MQTT DISCONNECT still gets out
       } finally {
-        await this.disconnect();
-        this.phase = 'off';
+        try {
+          await detach(this.at);
+          this.trace(208, 'detached', 'radio off');
+        } finally {
+          this.phase = 'off';
+        }
       }
     }
   }
@@ -185,6 +252,8 @@ export class NodeDevice extends EventEmitter<NodeDeviceEvents> {
     this.transport?.detach();
     if (this.client) this.client.end(true);
     this.client = undefined;
+    void this.modemLink?.close(); // its AT commands fail at once: the engine closes below
+    this.modemLink = undefined;
     this.prov = undefined;
     this.current = undefined;
     this.at.close();
@@ -229,6 +298,23 @@ export class NodeDevice extends EventEmitter<NodeDeviceEvents> {
     this.unwatch = undefined;
   }
 
+  /** MQTT to the broker, over IP or through the modem; the provisioning transport. */
+  private async connect(imsi: string, timeoutMs: number): Promise<ProvisionTransport> {
+    if (this.opts.transport === 'modem') {
+      const link = modemMqtt(this.at, this.platform, this.opts.dialect as Dialect, this.opts.modemMqtt);
+      this.modemLink = link;
+      link.onFail((e) => this.fail(e));
+      const { host, port } = brokerAddress(this.opts.brokerUrl);
+      await link.connect(host, port, imsi);
+      return link;
+    }
+    this.client = await connectMqtt(this.opts.brokerUrl, { clientId: imsi, clean: true, connectTimeoutMs: timeoutMs }).catch((e: Error) => {
+      throw new SimedgeError('TRANSPORT', e.message);
+    });
+    this.transport = mqttTransport(this.client);
+    return this.transport;
+  }
+
   private async disconnect(): Promise<void> {
     this.prov?.close();
     this.prov = undefined;
@@ -237,6 +323,9 @@ export class NodeDevice extends EventEmitter<NodeDeviceEvents> {
     const c = this.client;
     this.client = undefined;
     if (c) await endMqtt(c);
+    const link = this.modemLink;
+    this.modemLink = undefined;
+    if (link) await link.close();
   }
 
   private trace(step: Step | undefined, ev: string, detail?: string): void {

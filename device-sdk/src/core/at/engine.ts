@@ -24,7 +24,11 @@ export interface SendOptions {
   payload?: Uint8Array;
 }
 
-type UrcHandler = (line: string) => void;
+/**
+ * A URC handler; term is the byte that ended the line (13 CR or 10 LF). Raw-payload readers need
+ * it to rebuild a payload whose lone CR or LF cut the line short (see transport/quoted.ts).
+ */
+export type UrcHandler = (line: string, term?: number) => void;
 
 interface Job {
   cmd: string;
@@ -75,7 +79,7 @@ export class AtEngine {
     this.defaultTimeoutMs = o.defaultTimeoutMs === undefined ? 5000 : o.defaultTimeoutMs;
     this.trace = o.trace;
     this.framer = new AtFramer({
-      line: (s) => this.onLine(s),
+      line: (s, term) => this.onLine(s, term),
       prompt: () => this.onPrompt(),
       data: (b) => this.onData(b),
       overflow: () => this.log('rx', '<line too long, dropped>'),
@@ -184,7 +188,7 @@ export class AtEngine {
     this.pump();
   }
 
-  private onLine(line: string): void {
+  private onLine(line: string, term: number | undefined): void {
     this.log('rx', line);
     const job = this.current;
     if (job) {
@@ -209,7 +213,7 @@ export class AtEngine {
       const copy = handlers.slice();
       for (let i = 0; i < copy.length; i++) {
         try {
-          (copy[i] as UrcHandler)(line);
+          (copy[i] as UrcHandler)(line, term);
         } catch (e) {
           this.log('rx', '<URC handler failed: ' + String(e) + '>');
         }

@@ -14,7 +14,8 @@
 // core never needs a text decoder this way.
 
 export interface FramerSink {
-  line(s: string): void;
+  /** A whole line; term is the byte that ended it (13 CR or 10 LF), for raw-payload readers. */
+  line(s: string, term?: number): void;
   prompt(): void;
   data(bytes: Uint8Array): void;
   /** A line exceeded maxLine and was dropped (hostile or garbled input). */
@@ -135,7 +136,7 @@ export class AtFramer {
             this.buf = '';
             // A bare `>` line is the prompt of modems that send `>` + CRLF instead of `> `.
             if (s === '>') this.sink.prompt();
-            else if (s.length > 0) this.sink.line(s);
+            else if (s.length > 0) this.sink.line(s, b);
           } else if (b === GT_BYTE && this.buf.length === 0) {
             if (this.promptArmed) {
               this.promptArmed = false;

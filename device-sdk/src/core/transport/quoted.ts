@@ -6,10 +6,10 @@
 //   line cut by CR LF (2 bytes swallowed): the raw block ends `"` CR      → payload = head CR LF rest
 //   line cut by a lone CR or a lone LF   : the raw block ends `"`          → the byte is `term`
 //
-// `term` is the byte that ended the line. The AT engine does not pass it to URC handlers yet
-// (handlers take it as an optional second argument, so they already receive it once it does);
-// without it a payload with a lone CR or LF is dropped (reported through `bad`) rather than
-// guessed. Drivers prefer the modem's hex mode where there is one.
+// `term` is the byte that ended the line: the AT engine passes it to URC handlers as their second
+// argument. Without it (an engine that does not report it) a payload with a lone CR or LF is
+// dropped (reported through `bad`) rather than guessed. Drivers prefer the modem's hex mode where
+// there is one.
 import type { AtEngine } from '../at/engine.js';
 import { byteString, concatBytes } from './bytes.js';
 

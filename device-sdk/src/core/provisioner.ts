@@ -1,0 +1,209 @@
+// The provisioning state machine around ProvisionClient (DESIGN.md: retries with jittered
+// exponential backoff, a per-device data budget): one provisioning per reason (`on` after power-up,
+// `reset` after a reboot, `roam` after a move), retried with backoff when the failure is temporary,
+// every message metered against the data budget, and a graceful switch-off that says bye, waits
+// for the terms with a deadline and reports which provisions the core did not acknowledge; the
+// caller then detaches regardless (a device that is switching off cannot wait forever).
+//
+// States (`state`): the client's (idle, hello-sent, prov-sent, accepted, ready, bye-sent,
+// terminated, rejected) plus `backoff` while waiting to retry.
+//
+// What is retried (isRetryable): a failure of the way to the core (TIMEOUT, TRANSPORT, LINK_LOST,
+// MODEM_MQTT_*), and a `rej` or pre-ready `term` whose code names a passing condition:
+//   NO_EDGE, NO_CAPACITY  the edges may come back or free capacity
+//   DEPLOY_FAILED         the edge failed to start the service this time
+//   TIMEOUT               the core's operation deadline passed (edge slow or restarting)
+//   BAD_NONCE             the nonce expired while the device was slow: a new hello gets a new one
+//   NO_ATTACH             the network's attach record (RADIUS) may reach the core after the hello
+// Everything else is final: the same request would be refused again (BAD_SIGNATURE, UNKNOWN_KEY,
+// TEMPLATE_*, UNKNOWN_IMSI, SIM_BINDING, POLICY_DENIED, QUOTA_EXCEEDED, NOT_ATTESTED, ...), and so
+// is BUDGET_EXCEEDED (retrying within the backoff window cannot reach the next day's budget).
+// Portable core: no async/await, spread or Map (the Espruino subset).
+import { SimedgeError } from '../wire/codes.js';
+import type { DevReady, Reason, Term } from '../wire/messages.js';
+import type { TraceSink } from '../wire/trace.js';
+import { budgetTransport, DataBudget, type BudgetOptions } from './budget.js';
+import { isRejected, ProvisionClient, type DeviceInfo, type ProvisionOptions, type ProvState } from './provision.js';
+import { backoffDelay, type BackoffOptions } from './transport/backoff.js';
+
+/** `rej` codes worth another attempt (see the header). */
+export const RETRYABLE_REJECTS = ['NO_EDGE', 'NO_CAPACITY', 'DEPLOY_FAILED', 'TIMEOUT', 'BAD_NONCE', 'NO_ATTACH'];
+const RETRYABLE_CODES = ['TIMEOUT', 'TRANSPORT', 'LINK_LOST', 'MODEM_MQTT_CONNECT', 'MODEM_MQTT_PUBLISH', 'MODEM_MQTT_SUBSCRIBE'];
+
+/** Whether a failed provisioning is worth another attempt. */
+export function isRetryable(e: unknown): boolean {
+  if (isRejected(e)) return RETRYABLE_REJECTS.indexOf(e.rejCode) >= 0;
+  return e instanceof SimedgeError && RETRYABLE_CODES.indexOf(e.code) >= 0;
+}
+
+export interface ProvisionerOptions extends ProvisionOptions {
+  /** Backoff between attempts: baseMs (default 2000), maxMs (60000), attempts = retries after the first try (4). */
+  retry?: BackoffOptions;
+  /** Data budget of the provisioning traffic; without it nothing is metered. */
+  budget?: BudgetOptions | DataBudget;
+  /** Deadline for the terms after bye (default: timeoutMs, 10000 ms). */
+  byeTimeoutMs?: number;
+  /** Told before each wait for a retry. */
+  onRetry?: (r: RetryInfo) => void;
+}
+
+export interface RetryInfo {
+  why: Reason;
+  /** 1 for the first retry. */
+  attempt: number;
+  delayMs: number;
+  error: Error;
+}
+
+export interface SwitchOffResult {
+  /** Terms received for the provisions that were live at bye. */
+  terms: Term[];
+  /** Pids live at bye that got no term before the deadline (the core will end them by lease expiry). */
+  unacked: string[];
+  /** Why not every provision was acknowledged (TIMEOUT, TRANSPORT, BUDGET_EXCEEDED, ...). */
+  error?: Error;
+}
+
+interface Wait {
+  timer: unknown;
+  cancel: () => void;
+}
+
+export class Provisioner {
+  /** The underlying client (its pids, readies and state). */
+  readonly client: ProvisionClient;
+  /** The meter, when a budget was given. */
+  readonly budget: DataBudget | undefined;
+  private readonly o: ProvisionerOptions;
+  private wait: Wait | undefined;
+  /** Bumped by every provision(), switchOff() and close(): older retry loops stop. */
+  private gen = 0;
+  /** Terms seen since switchOff began. */
+  private terms: Term[] | undefined;
+
+  constructor(o: ProvisionerOptions) {
+    this.o = o;
+    const b = o.budget;
+    this.budget = b === undefined ? undefined : b instanceof DataBudget ? b : new DataBudget(o.platform, b);
+    const userTerm = o.onTerm;
+    this.client = new ProvisionClient({
+      imsi: o.imsi, codec: o.codec, platform: o.platform, timeoutMs: o.timeoutMs, readyTimeoutMs: o.readyTimeoutMs,
+      trace: o.trace, prove: o.prove,
+      transport: this.budget ? budgetTransport(o.transport, this.budget) : o.transport,
+      onTerm: (t) => {
+        if (this.terms) this.terms.push(t);
+        if (userTerm) userTerm(t);
+      },
+    });
+  }
+
+  get state(): ProvState | 'backoff' {
+    return this.wait ? 'backoff' : this.client.state;
+  }
+
+  /** Pids the core currently serves for this device. */
+  active(): string[] {
+    return this.client.active();
+  }
+
+  /**
+   * Provision for a reason, retrying temporary failures with jittered exponential backoff;
+   * rejects with the last error. A newer provision(), switchOff() or close() ends the retries.
+   */
+  provision(info: DeviceInfo, why: Reason, template: Uint8Array): Promise<DevReady> {
+    const gen = ++this.gen;
+    this.cancelWait();
+    const r = this.o.retry;
+    const max = r && r.attempts !== undefined ? r.attempts : 4;
+    const backoff: BackoffOptions = { baseMs: r && r.baseMs !== undefined ? r.baseMs : 2000, maxMs: r && r.maxMs !== undefined ? r.maxMs : 60000 };
+    const run = (n: number): Promise<DevReady> => this.client.provision(info, why, template).then(undefined, (e: Error) => {
+      if (n >= max || gen !== this.gen || !isRetryable(e)) throw e;
+      const ms = backoffDelay(this.o.platform, n, backoff);
+      this.trace('retry', 'why=' + why + ' attempt=' + (n + 1) + ' in ' + ms + ' ms after ' + (e as SimedgeError).code + (isRejected(e) ? ' ' + e.rejCode : ''));
+      if (this.o.onRetry) {
+        try {
+          this.o.onRetry({ why: why, attempt: n + 1, delayMs: ms, error: e });
+        } catch (err) {
+          // the listener's failure must not stop the retries
+        }
+      }
+      return this.sleep(ms, e).then(() => {
+        if (gen !== this.gen) throw e;
+        return run(n + 1);
+      });
+    });
+    return run(0);
+  }
+
+  /**
+   * Graceful switch-off (steps 208-210): stop retrying, say bye, wait up to byeTimeoutMs for the
+   * term of every live provision. Never rejects: what was not acknowledged is in the result. The
+   * client is closed afterwards (a request still in flight fails with TRANSPORT).
+   */
+  switchOff(why?: 'off' | 'leave', timeoutMs?: number): Promise<SwitchOffResult> {
+    this.gen++;
+    this.cancelWait();
+    const pids = this.client.active();
+    const terms: Term[] = [];
+    this.terms = terms;
+    const done = (error: Error | undefined): SwitchOffResult => {
+      this.terms = undefined;
+      const live = this.client.active();
+      const res: SwitchOffResult = {
+        terms: terms.filter((t) => pids.indexOf(t.pid) >= 0),
+        unacked: pids.filter((p) => live.indexOf(p) >= 0),
+      };
+      if (error && res.unacked.length > 0) res.error = error;
+      if (res.unacked.length > 0) this.trace('bye-unacked', 'pids=' + res.unacked.join(',') + ' (' + String(error && error.message) + ')');
+      this.client.close();
+      return res;
+    };
+    const t = timeoutMs !== undefined ? timeoutMs : this.o.byeTimeoutMs;
+    let bye: Promise<Term[]>;
+    try {
+      bye = this.client.bye(why, t);
+    } catch (e) {
+      return Promise.resolve(done(e instanceof Error ? e : new Error(String(e))));
+    }
+    return bye.then(() => done(undefined), (e: Error) => done(e));
+  }
+
+  /** Stop at once: no bye; pending requests and waits fail. */
+  close(): void {
+    this.gen++;
+    this.cancelWait();
+    this.client.close();
+  }
+
+  private sleep(ms: number, err: Error): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const w: Wait = {
+        timer: undefined,
+        cancel: () => reject(err),
+      };
+      w.timer = this.o.platform.setTimer(() => {
+        if (this.wait === w) this.wait = undefined;
+        resolve();
+      }, ms);
+      this.wait = w;
+    });
+  }
+
+  private cancelWait(): void {
+    const w = this.wait;
+    if (!w) return;
+    this.wait = undefined;
+    this.o.platform.clearTimer(w.timer);
+    w.cancel();
+  }
+
+  private trace(ev: string, detail: string): void {
+    const sink: TraceSink | undefined = this.o.trace;
+    if (!sink) return;
+    try {
+      sink({ at: this.o.platform.now(), actor: 'device:' + this.o.imsi, imsi: this.o.imsi, ev: ev, detail: detail });
+    } catch (e) {
+      // A failing trace sink must not break provisioning.
+    }
+  }
+}
