@@ -2,7 +2,6 @@
 // when the edge reports it ready (COMPLETED) and closed when it is removed. Exported as CSV
 // [RFC4180]: CRLF line ends, a header line, fields holding a comma, quote, CR or LF quoted with
 // inner quotes doubled. Times are ISO 8601 UTC; an open record has an empty stop.
-import type { Ctx } from './context.js';
 import type { ChargingRecord, CoreStore, ProvisionRecord } from './store/types.js';
 
 export const CHARGING_COLUMNS = ['imsi', 'pid', 'service', 'edge', 'start', 'stop', 'seconds'] as const;
@@ -23,15 +22,16 @@ export function toCsv(rows: readonly ChargingRecord[]): string {
 }
 
 /** Records overlapping [from, to) (ms since the epoch) as CSV. */
-export function chargingCsv(store: CoreStore, from?: number, to?: number): string {
+export async function chargingCsv(store: CoreStore, from?: number, to?: number): Promise<string> {
   const range: { from?: number; to?: number } = {};
   if (from !== undefined) range.from = from;
   if (to !== undefined) range.to = to;
-  return toCsv(store.charging(range));
+  return toCsv(await store.charging(range));
 }
 
-/** The provision is COMPLETED: open one record per service (idempotent per pid and service). */
-export function openCharging(ctx: Ctx, p: ProvisionRecord, at: number): void {
+/** The provision is COMPLETED: open one record per service (idempotent per pid and service).
+ *  `store` is the caller's transaction when it has one. */
+export async function openCharging(store: CoreStore, p: ProvisionRecord, at: number): Promise<void> {
   const names = p.services?.length ? p.services : [p.tid];
-  ctx.store.openCharging([...new Set(names)].map((service) => ({ imsi: p.imsi, pid: p.pid, service, edge: p.edge, start: at })));
+  await store.openCharging([...new Set(names)].map((service) => ({ imsi: p.imsi, pid: p.pid, service, edge: p.edge, start: at })));
 }

@@ -17,18 +17,26 @@ import { onAttach, onExpiry } from './expiry.js';
 import { makePolicy, type PolicyOptions } from './policy.js';
 import { onRetry } from './retry.js';
 import { jsonLogger, type Logger } from './log.js';
+import { CoreMetrics } from './metrics.js';
 import { startRadiusAccounting, type RadiusAccounting } from './radius/server.js';
+import { openStore } from './store/open.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { CoreStore } from './store/types.js';
+import { Serial } from './serial.js';
 
 export interface CoreOptions {
   brokerUrl: string;
   /** Ed25519, signs orders. */
   coreKey: { kid: string; seed: Uint8Array };
-  /** SQLite file; default ':memory:'. A file uses WAL. Ignored when `store` is given. */
+  /** SQLite file; default ':memory:'. A file uses WAL. Ignored when `store` or `database` is given. */
   dbPath?: string;
-  /** Another CoreStore implementation (e.g. PostgreSQL later); the core closes it on stop(). */
+  /** Where the state lives: `sqlite::memory:`, `sqlite:/path/core.db` or `postgres://…` (store/open.ts). Ignored when `store` is given. */
+  database?: string;
+  /** Any CoreStore (e.g. `openStore(url)` shared with an admin tool); the core closes it on stop(). */
   store?: CoreStore;
+  /** Send through this instead of the MQTT client (embedding, the throughput benchmark); inbound
+   *  messages then come in through `handle()`. */
+  publish?: (topic: string, payload: Uint8Array) => void;
   trace?: TraceSink;
   /** ms clock, injectable for expiry tests. */
   now?: () => number;
@@ -59,8 +67,12 @@ export class CoreValidator {
   private readonly opts: CoreOptions;
   private client: MqttClient | undefined;
   private radiusServer: RadiusAccounting | undefined;
+  /** Prometheus registry of this core (metrics.ts), fed by the trace events. */
+  private readonly meter: CoreMetrics;
   private pending = 0;
   private idleWaiters: (() => void)[] = [];
+  /** Every state change runs here, one at a time (serial.ts). */
+  private readonly serial = new Serial(() => this.checkIdle());
 
   constructor(opts: CoreOptions) {
     if (typeof opts.brokerUrl !== 'string') throw new TypeError('CoreOptions.brokerUrl must be a URL');
@@ -75,20 +87,24 @@ export class CoreValidator {
     };
     if (opts.attestation === 'network' && !opts.brokerPeers) throw new TypeError("CoreOptions.attestation 'network' needs brokerPeers (recordPeers on the broker)");
     this.opts = opts;
-    this.store = opts.store ?? new SqliteStore(opts.dbPath ?? ':memory:');
+    this.store = opts.store ?? (opts.database !== undefined ? openStore(opts.database) : new SqliteStore(opts.dbPath ?? ':memory:'));
     const now = opts.now ?? Date.now;
     const log = opts.log ?? jsonLogger('warn');
     const sink = opts.trace;
+    const meter = new CoreMetrics({ store: this.store, edges: this.edges, radius: () => this.radiusServer?.stats });
+    this.meter = meter;
     this.ctx = {
       store: this.store,
       edges: this.edges,
       cfg,
       log,
       now,
-      deadlines: new Deadlines(now, (pid) => onDeadline(this.ctx, pid), () => this.checkIdle()),
-      retries: new Deadlines(now, (pid) => onRetry(this.ctx, pid)),
-      expiries: new Deadlines(now, (pid) => onExpiry(this.ctx, pid)),
+      // Queued synchronously when the timer fires, so idle() counts the work before the timer is gone.
+      deadlines: new Deadlines(now, (pid) => this.background('deadline', () => onDeadline(this.ctx, pid)), () => this.checkIdle()),
+      retries: new Deadlines(now, (pid) => this.background('retry', () => onRetry(this.ctx, pid))),
+      expiries: new Deadlines(now, (pid) => this.background('expiry', () => onExpiry(this.ctx, pid))),
       trace(step: Step | undefined, ev: string, imsi?: string, detail?: string) {
+        meter.onTrace(step, ev, imsi, detail);
         if (!sink) return;
         try {
           sink({ at: now(), actor: 'core', ev, ...(step !== undefined && { step }), ...(imsi !== undefined && { imsi }), ...(detail !== undefined && { detail }) });
@@ -105,15 +121,12 @@ export class CoreValidator {
     const client = await connectMqtt(this.opts.brokerUrl, { clientId: `core-${randomBytes(6).toString('hex')}` });
     this.client = client;
     client.on('message', (topic, payload) => {
-      const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
-      const peers = this.opts.attestation === 'network' ? this.opts.brokerPeers : undefined;
-      if (peers) withPeerOf(peers, topic, bytes, () => dispatch(this.ctx, topic, bytes));
-      else dispatch(this.ctx, topic, bytes);
+      void this.handle(topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
     });
     client.on('error', (e) => this.ctx.log('error', 'mqtt error', { err: e.message }));
     await client.subscribeAsync([topics.allDeviceUp, topics.allEdgeEvents, topics.allEdgeStatus], { qos: 1 });
     // Operations left by a previous run (file store) get their deadlines, retries and leases back.
-    resume(this.ctx);
+    await this.serial.run(() => resume(this.ctx));
     if (this.opts.radius) {
       this.radiusServer = await startRadiusAccounting({
         ...this.opts.radius, log: this.ctx.log, now: this.ctx.now, onAttach: (ev) => this.attach(ev), onDetach: (ev) => this.detach(ev),
@@ -130,49 +143,77 @@ export class CoreValidator {
   async stop(): Promise<void> {
     await this.radiusServer?.close();
     this.radiusServer = undefined;
-    this.ctx.deadlines.clearAll();
-    this.ctx.retries.clearAll();
-    this.ctx.expiries.clearAll();
     const client = this.client;
-    this.client = undefined;
     if (client) {
       try {
         await client.unsubscribeAsync([topics.allDeviceUp, topics.allEdgeEvents, topics.allEdgeStatus]);
       } catch {
         // Already disconnected: nothing to unsubscribe from.
       }
-      await endMqtt(client);
     }
-    this.store.close();
+    // Handlers already queued finish (and publish) before the client and the store go away.
+    await this.serial.drain();
+    this.client = undefined;
+    this.clearTimers();
+    if (client) await endMqtt(client);
+    await this.serial.drain(); // a timer that fired meanwhile
+    this.clearTimers();
+    await this.store.close();
     this.pending = 0;
     this.checkIdle();
   }
 
-  /** Network intake [step 201]: the IMSI is attached with this IP, PLMN and cell. */
-  attach(ev: AttachEvent): void {
-    if (!isImsi(ev.imsi)) throw new TypeError(`attach: not an IMSI: ${String(ev.imsi)}`);
-    this.store.upsertAttach({ imsi: ev.imsi, ip: ev.ip, plmn: ev.plmn, cell: ev.cell, at: Math.floor(ev.at) });
-    onAttach(this.ctx, { imsi: ev.imsi, ip: ev.ip, plmn: ev.plmn, cell: ev.cell, at: Math.floor(ev.at) }); // roaming grace
-    this.ctx.log('info', 'attach', { imsi: ev.imsi, ip: ev.ip, plmn: ev.plmn, cell: ev.cell });
+  private clearTimers(): void {
+    this.ctx.deadlines.clearAll();
+    this.ctx.retries.clearAll();
+    this.ctx.expiries.clearAll();
   }
 
-  /** Network intake [step 208]: the IMSI detached; its provisions are torn down (term why 'detach'). */
-  detach(ev: DetachEvent): void {
+  /** One inbound message, as the MQTT client delivers it: queued behind everything before it,
+   *  then decoded, checked and handled (dispatch.ts). Never rejects. */
+  handle(topic: string, payload: Uint8Array): Promise<void> {
+    const peers = this.opts.attestation === 'network' ? this.opts.brokerPeers : undefined;
+    return this.serial.run(() => (peers ? withPeerOf(peers, topic, payload, () => dispatch(this.ctx, topic, payload)) : dispatch(this.ctx, topic, payload)));
+  }
+
+  /** Network intake [step 201]: the IMSI is attached with this IP, PLMN and cell. Queued at once,
+   *  so messages arriving after the call see the attach record. Resolves when recorded; never
+   *  rejects (event emitters call it without awaiting): a store failure is logged. */
+  attach(ev: AttachEvent): Promise<void> {
+    if (!isImsi(ev.imsi)) throw new TypeError(`attach: not an IMSI: ${String(ev.imsi)}`);
+    const rec = { imsi: ev.imsi, ip: ev.ip, plmn: ev.plmn, cell: ev.cell, at: Math.floor(ev.at) };
+    return this.intake('attach', async () => {
+      await this.store.upsertAttach(rec);
+      await onAttach(this.ctx, rec); // roaming grace
+      this.ctx.log('info', 'attach', { imsi: ev.imsi, ip: ev.ip, plmn: ev.plmn, cell: ev.cell });
+    });
+  }
+
+  /** Network intake [step 208]: the IMSI detached; its provisions are torn down (term why 'detach').
+   *  Queued and never rejecting, like attach(). */
+  detach(ev: DetachEvent): Promise<void> {
     if (!isImsi(ev.imsi)) throw new TypeError(`detach: not an IMSI: ${String(ev.imsi)}`);
-    const rec = this.store.attachOf(ev.imsi);
-    // A late Accounting-Stop for an older session must not end the current one.
-    if (rec && ev.at < rec.at) {
-      this.ctx.log('info', 'stale detach ignored', { imsi: ev.imsi, at: ev.at, attachAt: rec.at });
-      return;
-    }
-    this.store.deleteAttach(ev.imsi);
-    this.ctx.trace(208, 'detach', ev.imsi);
-    const n = teardown(this.ctx, ev.imsi, 'detach');
-    this.ctx.log('info', 'detach', { imsi: ev.imsi, removing: n });
+    return this.intake('detach', async () => {
+      const rec = await this.store.attachOf(ev.imsi);
+      // A late Accounting-Stop for an older session must not end the current one.
+      if (rec && ev.at < rec.at) {
+        this.ctx.log('info', 'stale detach ignored', { imsi: ev.imsi, at: ev.at, attachAt: rec.at });
+        return;
+      }
+      await this.store.deleteAttach(ev.imsi);
+      this.ctx.trace(208, 'detach', ev.imsi);
+      const n = await teardown(this.ctx, ev.imsi, 'detach');
+      this.ctx.log('info', 'detach', { imsi: ev.imsi, removing: n });
+    });
+  }
+
+  /** Prometheus text exposition of this core's metrics (requests, validation latency, provisions, edges, RADIUS). */
+  metrics(): Promise<string> {
+    return this.meter.text();
   }
 
   /** Charging records overlapping [from, to) (ms since the epoch) as CSV [RFC4180]. */
-  chargingCsv(from?: number, to?: number): string {
+  chargingCsv(from?: number, to?: number): Promise<string> {
     return chargingCsv(this.store, from, to);
   }
 
@@ -183,7 +224,17 @@ export class CoreValidator {
   }
 
   private isIdle(): boolean {
-    return this.pending === 0 && this.ctx.deadlines.size === 0;
+    return this.pending === 0 && this.serial.size === 0 && this.ctx.deadlines.size === 0;
+  }
+
+  /** Timer work: queued like a message; a failure is logged (nobody awaits a timer). */
+  private background(what: string, task: () => Promise<void>): void {
+    void this.intake(what, task);
+  }
+
+  /** Queue `task`; a failure (a store error) is logged and the promise still resolves. */
+  private intake(what: string, task: () => Promise<void>): Promise<void> {
+    return this.serial.run(task).catch((e: unknown) => this.ctx.log('error', `${what} handler failed`, { err: e instanceof Error ? e.message : String(e) }));
   }
 
   private checkIdle(): void {
@@ -194,6 +245,14 @@ export class CoreValidator {
   }
 
   private publish(topic: string, payload: Uint8Array): void {
+    if (this.opts.publish) {
+      try {
+        this.opts.publish(topic, payload);
+      } catch (e) {
+        this.ctx.log('error', 'publish failed', { topic, err: e instanceof Error ? e.message : String(e) });
+      }
+      return;
+    }
     const client = this.client;
     if (!client) {
       this.ctx.log('error', 'publish while not started', { topic });

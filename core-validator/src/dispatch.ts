@@ -1,7 +1,7 @@
 // Entry point for every inbound MQTT message: parse the topic, decode the payload with the
 // decoder of that topic kind (hostile input: size and structure limits), check that the id in
 // the topic is the one the message names, then one switch hands it to its handler [STYLE #6].
-// Nothing here throws: bad input is logged, traced and dropped, and is never answered.
+// Nothing here throws or rejects: bad input is logged, traced and dropped, and is never answered.
 import {
   decodeEdgeEvent, decodeStatus, decodeUp, isSimedgeError, parseTopic,
   type EdgeEvent, type EdgeStatus, type UpMsg,
@@ -35,7 +35,7 @@ function decode(kind: string, payload: Uint8Array): Inbound | undefined {
   }
 }
 
-export function dispatch(ctx: Ctx, topic: string, payload: Uint8Array): void {
+export async function dispatch(ctx: Ctx, topic: string, payload: Uint8Array): Promise<void> {
   const where = parseTopic(topic);
   if (!where) return drop(ctx, topic, 'not a simedge topic');
   const imsi = where.kind === 'up' ? where.id : undefined;
@@ -51,13 +51,13 @@ export function dispatch(ctx: Ctx, topic: string, payload: Uint8Array): void {
   if (named !== where.id) return drop(ctx, topic, `topic id does not match the message (${msg.t})`, imsi);
   try {
     switch (msg.t) {
-      case 'hello': return onHello(ctx, msg);
-      case 'prov': return onProv(ctx, msg);
-      case 'bye': return onBye(ctx, msg);
-      case 'rcvd': return onRcvd(ctx, msg);
-      case 'ready': return onEdgeReady(ctx, msg);
-      case 'fail': return onFail(ctx, msg);
-      case 'removed': return onRemoved(ctx, msg);
+      case 'hello': return await onHello(ctx, msg);
+      case 'prov': return await onProv(ctx, msg);
+      case 'bye': return await onBye(ctx, msg);
+      case 'rcvd': return await onRcvd(ctx, msg);
+      case 'ready': return await onEdgeReady(ctx, msg);
+      case 'fail': return await onFail(ctx, msg);
+      case 'removed': return await onRemoved(ctx, msg);
       case 'status': return onStatus(ctx, msg);
     }
   } catch (e) {

@@ -8,6 +8,7 @@ import type { Ctx } from './context.js';
 import { remove } from './lifecycle.js';
 import { preferredEdge } from './placement.js';
 import { ACTIVE_STATES, type AttachRecord, type ProvisionRecord } from './store/types.js';
+import { placementTables } from './validate/policy-steps.js';
 
 function nextEnd(p: ProvisionRecord): number | undefined {
   const ends = [p.leaseUntil, p.roamBy].filter((t): t is number => t !== undefined);
@@ -20,8 +21,8 @@ export function armExpiry(ctx: Ctx, p: ProvisionRecord): void {
   else ctx.expiries.arm(p.pid, at);
 }
 
-export function onExpiry(ctx: Ctx, pid: string): void {
-  const p = ctx.store.provision(pid);
+export async function onExpiry(ctx: Ctx, pid: string): Promise<void> {
+  const p = await ctx.store.provision(pid);
   if (!p || !ACTIVE_STATES.includes(p.state)) return;
   const now = ctx.now();
   if (p.roamBy !== undefined && now >= p.roamBy) {
@@ -37,20 +38,16 @@ export function onExpiry(ctx: Ctx, pid: string): void {
 
 /** The edge the placement tables name first for this location, whatever its health or load: an
  *  edge that is briefly offline, or statuses not yet replayed after a restart, are no roaming. */
-function homeEdge(ctx: Ctx, a: AttachRecord): string | undefined {
-  return preferredEdge({
-    loc: a.tai !== undefined ? [a.cell, a.tai] : [a.cell],
-    mapped: (loc) => ctx.store.edgeForCell(loc),
-    costs: (loc) => ctx.store.edgeCosts(loc),
-    edges: ctx.edges.list(),
-  });
+async function homeEdge(ctx: Ctx, a: AttachRecord): Promise<string | undefined> {
+  const tables = await placementTables(ctx.store, a.tai !== undefined ? [a.cell, a.tai] : [a.cell]);
+  return preferredEdge({ ...tables, edges: ctx.edges.list() });
 }
 
 /** Network intake [step 201]: a (new) attach of the IMSI; start or cancel roaming grace periods. */
-export function onAttach(ctx: Ctx, a: AttachRecord): void {
-  const active = ctx.store.provisions({ imsi: a.imsi }).filter((p) => ACTIVE_STATES.includes(p.state));
+export async function onAttach(ctx: Ctx, a: AttachRecord): Promise<void> {
+  const active = (await ctx.store.provisions({ imsi: a.imsi })).filter((p) => ACTIVE_STATES.includes(p.state));
   if (active.length === 0) return;
-  const preferred = homeEdge(ctx, a);
+  const preferred = await homeEdge(ctx, a);
   // No edge is named for the new location: nothing nearer to move to, so keep the service.
   if (preferred === undefined) return;
   const now = ctx.now();
@@ -58,12 +55,12 @@ export function onAttach(ctx: Ctx, a: AttachRecord): void {
     const elsewhere = preferred !== p.edge;
     if (elsewhere && p.roamBy === undefined) {
       const roamBy = now + Math.round(ctx.cfg.policy.roamGraceSec * 1000);
-      ctx.store.updateProvision(p.pid, { roamBy, updated: now });
+      await ctx.store.updateProvision(p.pid, { roamBy, updated: now });
       armExpiry(ctx, { ...p, roamBy });
       ctx.trace(208, 'roam', a.imsi, `${p.edge} -> ${preferred}`);
       ctx.log('info', 'attach elsewhere: roaming grace started', { imsi: a.imsi, pid: p.pid, edge: p.edge, preferred, roamBy });
     } else if (!elsewhere && p.roamBy !== undefined) {
-      ctx.store.updateProvision(p.pid, { roamBy: undefined, updated: now });
+      await ctx.store.updateProvision(p.pid, { roamBy: undefined, updated: now });
       const { roamBy: _dropped, ...back } = p;
       armExpiry(ctx, back);
       ctx.log('info', 'attached back: roaming grace cancelled', { imsi: a.imsi, pid: p.pid, edge: p.edge });

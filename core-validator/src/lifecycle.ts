@@ -5,7 +5,7 @@
 // Each transition that waits on an edge arms the provision's deadline; every terminal one clears it.
 // While STARTING, the deploy order is re-sent with backoff (retry.ts); a lease or a roaming grace
 // period may end an active provision (expiry.ts).
-import { CODES, encodeMsg, isCode, topics, type Code, type Template } from '@simedge/device-sdk/wire';
+import { CODES, SimedgeError, encodeMsg, isCode, topics, type Code, type Template } from '@simedge/device-sdk/wire';
 import type { Ctx } from './context.js';
 import { armExpiry } from './expiry.js';
 import { newId } from './ids.js';
@@ -14,8 +14,10 @@ import { armRetry } from './retry.js';
 import { ACTIVE_STATES, type EndReason, type PlacementRecord, type ProvisionRecord } from './store/types.js';
 
 /** Create the provision, answer `acc`, send the signed deploy order [steps 204 -> 205]. The
- *  template's seq becomes the highest accepted for its id in the same transaction (anti-rollback). */
-export function deploy(ctx: Ctx, req: { imsi: string; rid: string; edge: string; template: Template; placement: PlacementRecord }): string {
+ *  template's seq becomes the highest accepted for its id in the same transaction (anti-rollback):
+ *  if another core sharing the database accepted a higher seq since the rollback step read it,
+ *  the transaction rolls back and this throws TEMPLATE_ROLLBACK, nothing created or sent. */
+export async function deploy(ctx: Ctx, req: { imsi: string; rid: string; edge: string; template: Template; placement: PlacementRecord }): Promise<string> {
   const { imsi, rid, edge, template } = req;
   const pid = newId('p');
   const oid = newId('o');
@@ -29,11 +31,13 @@ export function deploy(ctx: Ctx, req: { imsi: string; rid: string; edge: string;
   };
   const lease = ctx.cfg.policy.leaseSec;
   if (lease !== undefined) p.leaseUntil = now + Math.round(lease * 1000);
-  ctx.store.tx(() => {
-    ctx.store.createProvision(p);
-    ctx.store.createOrder({ oid, pid, kind: 'deploy', edge, at: now, bytes, sends: 1 });
-    ctx.store.putReply(imsi, 'prov', rid, acc, now);
-    ctx.store.raiseTemplateSeq(template.mfr, template.tid, template.seq);
+  await ctx.store.tx(async (tx) => {
+    if (!await tx.raiseTemplateSeq(template.mfr, template.tid, template.seq)) {
+      throw new SimedgeError('TEMPLATE_ROLLBACK', `${template.tid} seq ${template.seq}: a higher one was accepted meanwhile`);
+    }
+    await tx.createProvision(p);
+    await tx.createOrder({ oid, pid, kind: 'deploy', edge, at: now, bytes, sends: 1 });
+    await tx.putReply(imsi, 'prov', rid, acc, now);
   });
   // Publish only once the records are committed: an edge answer must find them.
   ctx.publish(topics.deviceDown(imsi), acc);
@@ -47,13 +51,13 @@ export function deploy(ctx: Ctx, req: { imsi: string; rid: string; edge: string;
 }
 
 /** Send a remove order for an active provision [step 209]; `term` follows its `removed`. */
-export function remove(ctx: Ctx, p: ProvisionRecord, why: EndReason, endRid?: string): void {
+export async function remove(ctx: Ctx, p: ProvisionRecord, why: EndReason, endRid?: string): Promise<void> {
   const oid = newId('o');
   const now = ctx.now();
   const deadline = now + ctx.cfg.opTimeoutMs;
-  ctx.store.tx(() => {
-    ctx.store.createOrder({ oid, pid: p.pid, kind: 'remove', edge: p.edge, at: now });
-    ctx.store.updateProvision(p.pid, { state: 'REMOVING', oid, deadline, endWhy: why, endRid, updated: now });
+  await ctx.store.tx(async (tx) => {
+    await tx.createOrder({ oid, pid: p.pid, kind: 'remove', edge: p.edge, at: now });
+    await tx.updateProvision(p.pid, { state: 'REMOVING', oid, deadline, endWhy: why, endRid, updated: now });
   });
   ctx.retries.clear(p.pid);
   ctx.expiries.clear(p.pid);
@@ -64,14 +68,14 @@ export function remove(ctx: Ctx, p: ProvisionRecord, why: EndReason, endRid?: st
 }
 
 /** Remove every active provision of an IMSI (bye, detach). Returns how many. */
-export function teardown(ctx: Ctx, imsi: string, why: EndReason, endRid?: string): number {
-  const active = ctx.store.provisions({ imsi }).filter((p) => ACTIVE_STATES.includes(p.state));
-  for (const p of active) remove(ctx, p, why, endRid);
+export async function teardown(ctx: Ctx, imsi: string, why: EndReason, endRid?: string): Promise<number> {
+  const active = (await ctx.store.provisions({ imsi })).filter((p) => ACTIVE_STATES.includes(p.state));
+  for (const p of active) await remove(ctx, p, why, endRid);
   return active.length;
 }
 
 /** End a deploy in FAILED / FAILED_TEMP and tell the device with `rej` on its prov rid. */
-export function failDeploy(ctx: Ctx, p: ProvisionRecord, state: 'FAILED' | 'FAILED_TEMP', code: string, msg?: string): void {
+export async function failDeploy(ctx: Ctx, p: ProvisionRecord, state: 'FAILED' | 'FAILED_TEMP', code: string, msg?: string): Promise<void> {
   const now = ctx.now();
   // Edge codes pass through when they are ours; anything else is reported as DEPLOY_FAILED.
   const c: Code = isCode(code) ? code : 'DEPLOY_FAILED';
@@ -79,10 +83,10 @@ export function failDeploy(ctx: Ctx, p: ProvisionRecord, state: 'FAILED' | 'FAIL
   ctx.deadlines.clear(p.pid);
   ctx.retries.clear(p.pid);
   ctx.expiries.clear(p.pid);
-  ctx.store.tx(() => {
-    ctx.store.updateProvision(p.pid, { state, code: c, deadline: undefined, updated: now });
+  await ctx.store.tx(async (tx) => {
+    await tx.updateProvision(p.pid, { state, code: c, deadline: undefined, updated: now });
     // A redelivered prov with the same rid now gets the failure, not the stale `acc`.
-    ctx.store.putReply(p.imsi, 'prov', p.rid, rej, now);
+    await tx.putReply(p.imsi, 'prov', p.rid, rej, now);
   });
   ctx.publish(topics.deviceDown(p.imsi), rej);
   ctx.trace(207, 'failed', p.imsi, c);
@@ -90,22 +94,22 @@ export function failDeploy(ctx: Ctx, p: ProvisionRecord, state: 'FAILED' | 'FAIL
 }
 
 /** The deadline of a provision passed [DESIGN: nothing is ever silently stuck]. */
-export function onDeadline(ctx: Ctx, pid: string): void {
-  const p = ctx.store.provision(pid);
+export async function onDeadline(ctx: Ctx, pid: string): Promise<void> {
+  const p = await ctx.store.provision(pid);
   if (!p) return;
   if (p.state === 'STARTING' || p.state === 'PROCESSING') {
-    failDeploy(ctx, p, 'FAILED_TEMP', 'TIMEOUT');
+    await failDeploy(ctx, p, 'FAILED_TEMP', 'TIMEOUT');
     // The edge may still act on the deploy later; a best-effort remove keeps it from leaking
     // resources. Not tracked: the provision is already terminal.
     const oid = newId('o');
-    ctx.store.createOrder({ oid, pid, kind: 'remove', edge: p.edge, at: ctx.now() });
+    await ctx.store.createOrder({ oid, pid, kind: 'remove', edge: p.edge, at: ctx.now() });
     sendRemove(ctx, { oid, pid, edge: p.edge, imsi: p.imsi });
     ctx.trace(209, 'remove-order', p.imsi, p.edge);
   } else if (p.state === 'REMOVING') {
     // The edge stopped answering: billing stops where we gave up waiting.
-    ctx.store.tx(() => {
-      ctx.store.updateProvision(pid, { state: 'FAILED_TEMP', code: 'TIMEOUT', deadline: undefined, updated: ctx.now() });
-      ctx.store.closeCharging(pid, ctx.now());
+    await ctx.store.tx(async (tx) => {
+      await tx.updateProvision(pid, { state: 'FAILED_TEMP', code: 'TIMEOUT', deadline: undefined, updated: ctx.now() });
+      await tx.closeCharging(pid, ctx.now());
     });
     ctx.trace(210, 'remove-timeout', p.imsi, p.edge);
     ctx.log('warn', 'remove order not answered before the deadline', { imsi: p.imsi, pid, edge: p.edge });
@@ -115,8 +119,8 @@ export function onDeadline(ctx: Ctx, pid: string): void {
 const IN_FLIGHT: readonly string[] = ['STARTING', 'PROCESSING', 'REMOVING'];
 
 /** On start: give operations left by a previous run (file store) their timers back. */
-export function resume(ctx: Ctx): void {
-  for (const p of ctx.store.provisions()) {
+export async function resume(ctx: Ctx): Promise<void> {
+  for (const p of await ctx.store.provisions()) {
     if (IN_FLIGHT.includes(p.state)) ctx.deadlines.arm(p.pid, p.deadline ?? ctx.now());
     if (p.state === 'STARTING') armRetry(ctx, p.pid, 0);
     if (ACTIVE_STATES.includes(p.state)) armExpiry(ctx, p);

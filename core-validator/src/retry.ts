@@ -13,12 +13,12 @@ export function armRetry(ctx: Ctx, pid: string, attempt: number): void {
 }
 
 /** A retry timer fired: re-send if the edge still has not acknowledged, and schedule the next. */
-export function onRetry(ctx: Ctx, pid: string): void {
-  const p = ctx.store.provision(pid);
+export async function onRetry(ctx: Ctx, pid: string): Promise<void> {
+  const p = await ctx.store.provision(pid);
   if (!p || p.state !== 'STARTING') return;
-  const o = ctx.store.order(p.oid);
+  const o = await ctx.store.order(p.oid);
   if (!o || o.kind !== 'deploy' || !o.bytes) return;
-  ctx.store.orderSent(o.oid);
+  await ctx.store.orderSent(o.oid);
   publishOrder(ctx, o.edge, o.bytes);
   const sends = (o.sends ?? 1) + 1;
   ctx.trace(205, 'deploy-retry', p.imsi, `${o.edge} #${sends}`);

@@ -39,13 +39,13 @@ async function world(attestation: 'off' | 'network'): Promise<World> {
   const peers = new PeerLog();
   w = await startWorld({ attestation, brokerPeers: peers, radius: { secret: SECRET } });
   recordPeers(w.broker.aedes, peers);
-  w.core.store.setCellEdge('01A2D101', 'edge-a');
+  await w.core.store.setCellEdge('01A2D101', 'edge-a');
   // [step 201] the PGW's Accounting-Start, as real packets
   const r = await radclient(w.core.radiusPort!, SECRET, acctLines({
     status: 'Start', session: 'pgw-1', imsi: IMSI, ip: SESSION_IP, plmn: '24001', uli: uliOctets('24001', 0x0a01, 0x01a2d101),
   }));
   expect(r.code).toBe(0);
-  expect(w.core.store.attachOf(IMSI)).toMatchObject({ ip: SESSION_IP, plmn: '24001', cell: '01A2D101' });
+  expect(await w.core.store.attachOf(IMSI)).toMatchObject({ ip: SESSION_IP, plmn: '24001', cell: '01A2D101' });
   return w;
 }
 

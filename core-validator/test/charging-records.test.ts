@@ -19,7 +19,7 @@ describe('charging records through the flow', () => {
     if (acc.t !== 'acc') throw new Error(`expected acc, got ${acc.t}`);
     await w.obs.waitFor(downOf(IMSI, 'ready'), 'ready');
     await w.core.idle();
-    expect(w.core.store.charging()).toEqual([
+    expect(await w.core.store.charging()).toEqual([
       { imsi: IMSI, pid: acc.pid, service: 'onem2m-cse', edge: 'edge-a', start: t0 },
       { imsi: IMSI, pid: acc.pid, service: 'fn', edge: 'edge-a', start: t0 },
     ]);
@@ -28,17 +28,17 @@ describe('charging records through the flow', () => {
     w.up({ t: 'bye', rid: 'b1', imsi: IMSI, why: 'off' });
     await w.obs.waitFor(downOf(IMSI, 'term'), 'term');
     await w.core.idle();
-    expect(w.core.store.charging().map((r) => r.stop)).toEqual([t0 + 90_000, t0 + 90_000]);
+    expect((await w.core.store.charging()).map((r) => r.stop)).toEqual([t0 + 90_000, t0 + 90_000]);
 
     const start = new Date(t0).toISOString();
     const stop = new Date(t0 + 90_000).toISOString();
-    expect(w.core.chargingCsv()).toBe(
+    expect(await w.core.chargingCsv()).toBe(
       'imsi,pid,service,edge,start,stop,seconds\r\n'
       + `${IMSI},${acc.pid},onem2m-cse,edge-a,${start},${stop},90\r\n`
       + `${IMSI},${acc.pid},fn,edge-a,${start},${stop},90\r\n`,
     );
     // a period that ended before the provision started has no rows
-    expect(w.core.chargingCsv(t0 - 10_000, t0)).toBe('imsi,pid,service,edge,start,stop,seconds\r\n');
+    expect(await w.core.chargingCsv(t0 - 10_000, t0)).toBe('imsi,pid,service,edge,start,stop,seconds\r\n');
   });
 
   it('a deploy that fails or times out is never charged', async () => {
@@ -47,27 +47,27 @@ describe('charging records through the flow', () => {
     await w.provision('p1');
     await w.obs.waitFor(downOf(IMSI, 'rej', (m) => m.rid === 'p1'), 'rej TIMEOUT');
     await w.core.idle();
-    expect(w.core.store.charging()).toEqual([]);
+    expect(await w.core.store.charging()).toEqual([]);
   });
 });
 
 describe('SqliteStore charging', () => {
-  it('open is idempotent per (pid, service); close sets stop once; range = records overlapping [from, to)', () => {
+  it('open is idempotent per (pid, service); close sets stop once; range = records overlapping [from, to)', async () => {
     const s = new SqliteStore();
-    s.openCharging([{ imsi: IMSI, pid: 'p-1', service: 'cse', edge: 'e', start: 1000 }]);
-    s.openCharging([{ imsi: IMSI, pid: 'p-1', service: 'cse', edge: 'e', start: 1500 }]);
-    s.openCharging([{ imsi: IMSI, pid: 'p-2', service: 'cse', edge: 'e', start: 5000 }]);
-    s.closeCharging('p-1', 2000);
-    s.closeCharging('p-1', 9999);
-    expect(s.charging()).toEqual([
+    await s.openCharging([{ imsi: IMSI, pid: 'p-1', service: 'cse', edge: 'e', start: 1000 }]);
+    await s.openCharging([{ imsi: IMSI, pid: 'p-1', service: 'cse', edge: 'e', start: 1500 }]);
+    await s.openCharging([{ imsi: IMSI, pid: 'p-2', service: 'cse', edge: 'e', start: 5000 }]);
+    await s.closeCharging('p-1', 2000);
+    await s.closeCharging('p-1', 9999);
+    expect(await s.charging()).toEqual([
       { imsi: IMSI, pid: 'p-1', service: 'cse', edge: 'e', start: 1000, stop: 2000 },
       { imsi: IMSI, pid: 'p-2', service: 'cse', edge: 'e', start: 5000 },
     ]);
-    expect(s.charging({ from: 2001 }).map((r) => r.pid)).toEqual(['p-2']); // p-1 ended before
-    expect(s.charging({ to: 5000 }).map((r) => r.pid)).toEqual(['p-1']); // p-2 starts at the end
-    expect(s.charging({ from: 1500, to: 6000 }).map((r) => r.pid)).toEqual(['p-1', 'p-2']);
-    expect(s.charging({ from: 10_000_000 }).map((r) => r.pid)).toEqual(['p-2']); // still open
-    s.close();
+    expect((await s.charging({ from: 2001 })).map((r) => r.pid)).toEqual(['p-2']); // p-1 ended before
+    expect((await s.charging({ to: 5000 })).map((r) => r.pid)).toEqual(['p-1']); // p-2 starts at the end
+    expect((await s.charging({ from: 1500, to: 6000 })).map((r) => r.pid)).toEqual(['p-1', 'p-2']);
+    expect((await s.charging({ from: 10_000_000 })).map((r) => r.pid)).toEqual(['p-2']); // still open
+    await s.close();
   });
 });
 

@@ -33,7 +33,7 @@ describe('provisioning flow [FIG. 2 203-210]', () => {
     const ready = await w.obs.waitFor(downOf(IMSI, 'ready'), 'device ready');
     expect(ready).toEqual({ t: 'ready', pid: acc.pid, edge: 'edge-a', svc: w.edgeA.svc });
     await w.core.idle();
-    expect(w.core.store.provisions({ imsi: IMSI })).toMatchObject([{ pid: acc.pid, state: 'COMPLETED', edge: 'edge-a', tid: 'acme.thermo' }]);
+    expect(await w.core.store.provisions({ imsi: IMSI })).toMatchObject([{ pid: acc.pid, state: 'COMPLETED', edge: 'edge-a', tid: 'acme.thermo' }]);
 
     // [208-210]
     w.up({ t: 'bye', rid: 'b1', imsi: IMSI, why: 'off' });
@@ -42,7 +42,7 @@ describe('provisioning flow [FIG. 2 203-210]', () => {
     const term = await w.obs.waitFor(downOf(IMSI, 'term'), 'term');
     expect(term).toEqual({ t: 'term', pid: acc.pid, why: 'bye' });
     await w.core.idle();
-    expect(w.core.store.provisions({ imsi: IMSI })[0]?.state).toBe('REMOVED');
+    expect((await w.core.store.provisions({ imsi: IMSI }))[0]?.state).toBe('REMOVED');
 
     const steps = w.traces.filter((t) => t.step !== undefined).map((t) => `${t.step}:${t.ev}`);
     expect(steps).toEqual([
@@ -58,7 +58,7 @@ describe('provisioning flow [FIG. 2 203-210]', () => {
     if (acc.t !== 'acc') throw new Error(`expected acc, got ${acc.t}`);
     const rej = await w.obs.waitFor(downOf(IMSI, 'rej', (m) => m.rid === 'p1'), 'rej TIMEOUT');
     expect(rej.code).toBe('TIMEOUT');
-    expect(w.core.store.provision(acc.pid)).toMatchObject({ state: 'FAILED_TEMP', code: 'TIMEOUT' });
+    expect(await w.core.store.provision(acc.pid)).toMatchObject({ state: 'FAILED_TEMP', code: 'TIMEOUT' });
     const cleanup = await w.edgeA.nextOrder('remove');
     expect(cleanup.pid).toBe(acc.pid);
     await w.core.idle();
@@ -67,7 +67,7 @@ describe('provisioning flow [FIG. 2 203-210]', () => {
     w.edgeA.send({ t: 'ready', oid: deploy.oid, pid: deploy.pid, edge: 'edge-a', svc: [] });
     await w.marker();
     expect(w.obs.down().filter((m) => m.t === 'ready')).toEqual([]);
-    expect(w.core.store.provision(acc.pid)?.state).toBe('FAILED_TEMP');
+    expect((await w.core.store.provision(acc.pid))?.state).toBe('FAILED_TEMP');
     // a redelivered prov now gets the failure, not the stale acc
     expect(await w.prov('p1', new Uint8Array(16), w.template())).toMatchObject({ t: 'rej', code: 'TIMEOUT' });
   });
@@ -81,7 +81,7 @@ describe('provisioning flow [FIG. 2 203-210]', () => {
     const rej = await w.obs.waitFor(downOf(IMSI, 'rej', (m) => m.rid === 'p1'), 'rej');
     expect(rej).toMatchObject({ code: 'DEPLOY_FAILED', msg: 'image pull failed' });
     if (acc.t !== 'acc') throw new Error('unreachable');
-    expect(w.core.store.provision(acc.pid)).toMatchObject({ state: 'FAILED', code: 'DEPLOY_FAILED' });
+    expect(await w.core.store.provision(acc.pid)).toMatchObject({ state: 'FAILED', code: 'DEPLOY_FAILED' });
     await w.core.idle();
   });
 
@@ -91,7 +91,7 @@ describe('provisioning flow [FIG. 2 203-210]', () => {
     await w.obs.waitFor(downOf(IMSI, 'ready'), 'first ready');
     if (first.t !== 'acc') throw new Error('unreachable');
 
-    w.core.attach({ imsi: IMSI, ip: '10.45.0.9', plmn: '24001', cell: CELL_B, at: w.clock.ms + 1 });
+    await w.core.attach({ imsi: IMSI, ip: '10.45.0.9', plmn: '24001', cell: CELL_B, at: w.clock.ms + 1 });
     w.edgeB.auto = false;
     const second = await w.provision('p2');
     expect(second).toMatchObject({ t: 'acc', edge: 'edge-b' });
@@ -111,8 +111,8 @@ describe('provisioning flow [FIG. 2 203-210]', () => {
     const readies = w.obs.down().filter((m) => m.t === 'ready');
     expect(readies.map((m) => m.t === 'ready' && m.pid)).toEqual([first.pid, second.pid]);
     await w.core.idle();
-    expect(w.core.store.provision(first.pid)?.state).toBe('REMOVED');
-    expect(w.core.store.provision(second.pid)?.state).toBe('COMPLETED');
+    expect((await w.core.store.provision(first.pid))?.state).toBe('REMOVED');
+    expect((await w.core.store.provision(second.pid))?.state).toBe('COMPLETED');
   });
 
   it('detach from the network tears down the provisions (term detach) and drops the attach record', async () => {
@@ -120,8 +120,8 @@ describe('provisioning flow [FIG. 2 203-210]', () => {
     const acc = await w.provision('p1');
     await w.obs.waitFor(downOf(IMSI, 'ready'), 'ready');
     if (acc.t !== 'acc') throw new Error('unreachable');
-    w.core.detach({ imsi: IMSI, at: w.clock.ms + 1 });
-    expect(w.core.store.attachOf(IMSI)).toBeUndefined();
+    await w.core.detach({ imsi: IMSI, at: w.clock.ms + 1 });
+    expect(await w.core.store.attachOf(IMSI)).toBeUndefined();
     expect((await w.edgeA.nextOrder('remove')).pid).toBe(acc.pid);
     expect(await w.obs.waitFor(downOf(IMSI, 'term'), 'term')).toEqual({ t: 'term', pid: acc.pid, why: 'detach' });
     await w.core.idle();
@@ -132,8 +132,8 @@ describe('provisioning flow [FIG. 2 203-210]', () => {
 
   it('a stale detach (older than the current attach) is ignored', async () => {
     w = await startWorld();
-    w.core.detach({ imsi: IMSI, at: w.clock.ms - 1 });
-    expect(w.core.store.attachOf(IMSI)).toBeDefined();
+    await w.core.detach({ imsi: IMSI, at: w.clock.ms - 1 });
+    expect(await w.core.store.attachOf(IMSI)).toBeDefined();
   });
 });
 
@@ -148,7 +148,7 @@ describe('idempotency (QoS 1 redelivery)', () => {
     expect(a2).toEqual(a1);
     await w.marker();
     expect(w.obs.orders()).toHaveLength(1);
-    expect(w.core.store.provisions()).toHaveLength(1);
+    expect(await w.core.store.provisions()).toHaveLength(1);
   });
 
   it('a duplicate hello gets the same nonce; a duplicate bye sends no second remove order', async () => {
@@ -191,7 +191,7 @@ describe('idempotency (QoS 1 redelivery)', () => {
     await w.waitTrace('dropped');
     await w.marker();
     expect(w.obs.down().filter((m) => m.t === 'ready')).toEqual([]);
-    expect(w.core.store.provision(d.pid)?.state).toBe('STARTING');
+    expect((await w.core.store.provision(d.pid))?.state).toBe('STARTING');
   });
 });
 

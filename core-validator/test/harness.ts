@@ -142,11 +142,11 @@ export async function startWorld(opts: Partial<CoreOptions> = {}): Promise<World
     trace: (e) => { traces.push(e); for (const w of traceWaiters.splice(0)) w(); },
     ...opts,
   });
-  core.store.addTrustKey({ kid: mfr.kid, publicKey: mfr.publicKey, mfr: 'acme' });
-  core.store.addSubscriber({ imsi: IMSI, iccid: ICCID });
-  core.store.setCellEdge(CELL_A, 'edge-a');
-  core.store.setCellEdge(CELL_B, 'edge-b');
-  core.attach({ imsi: IMSI, ip: '10.45.0.2', plmn: '24001', cell: CELL_A, at: clock.ms });
+  await core.store.addTrustKey({ kid: mfr.kid, publicKey: mfr.publicKey, mfr: 'acme' });
+  await core.store.addSubscriber({ imsi: IMSI, iccid: ICCID });
+  await core.store.setCellEdge(CELL_A, 'edge-a');
+  await core.store.setCellEdge(CELL_B, 'edge-b');
+  await core.attach({ imsi: IMSI, ip: '10.45.0.2', plmn: '24001', cell: CELL_A, at: clock.ms });
 
   const obsClient = await connectMqtt(broker.url, { clientId: 'test-observer' });
   await obsClient.subscribeAsync(['simedge/v1/d/+/down', 'simedge/v1/e/+/orders'], { qos: 1 });

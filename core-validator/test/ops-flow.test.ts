@@ -46,7 +46,7 @@ describe('deploy-order retries [issue 4 item 4]', () => {
     w.edgeA.send({ t: 'rcvd', oid: first.oid, pid, edge: 'edge-a' });
     await w.waitTrace('rcvd', 'edge-a');
     const atRcvd = w.edgeA.orders.length;
-    const storedSends = w.core.store.order(first.oid)?.sends ?? 0;
+    const storedSends = (await w.core.store.order(first.oid))?.sends ?? 0;
     expect(storedSends).toBeGreaterThanOrEqual(3);
     // The operation deadline (400 ms, many retry intervals later) is the event we wait on.
     expect(await w.obs.waitFor(downOf(IMSI, 'rej', (m) => m.rid === 'p1'), 'rej TIMEOUT')).toMatchObject({ code: 'TIMEOUT' });
@@ -54,7 +54,7 @@ describe('deploy-order retries [issue 4 item 4]', () => {
     // No deploy re-sent after rcvd (at most one already in flight when rcvd was handled).
     const deploysAfter = w.edgeA.orders.slice(atRcvd).filter((o) => o.t === 'deploy').length;
     expect(deploysAfter).toBeLessThanOrEqual(1);
-    expect(w.core.store.order(first.oid)?.sends).toBeLessThanOrEqual(storedSends + 1);
+    expect((await w.core.store.order(first.oid))?.sends).toBeLessThanOrEqual(storedSends + 1);
   });
 
   it('an edge answering every copy is idempotent: one ready to the device, one COMPLETED provision', async () => {
@@ -70,8 +70,8 @@ describe('deploy-order retries [issue 4 item 4]', () => {
     await w.marker();
     await w.core.idle();
     expect(w.obs.down().filter((m) => m.t === 'ready')).toHaveLength(1);
-    expect(w.core.store.provisions()).toMatchObject([{ pid, state: 'COMPLETED' }]);
-    expect(w.core.store.charging()).toHaveLength(1);
+    expect(await w.core.store.provisions()).toMatchObject([{ pid, state: 'COMPLETED' }]);
+    expect(await w.core.store.charging()).toHaveLength(1);
   });
 
   it('a restarted core picks up the retries of a provision still STARTING (same order again)', async () => {
@@ -93,7 +93,7 @@ describe('deploy-order retries [issue 4 item 4]', () => {
       await again.start();
       const resent = await w.edgeA.nextOrder('deploy', before);
       expect(resent).toEqual(original);
-      expect(again.store.provision(pid)?.state).toBe('STARTING');
+      expect((await again.store.provision(pid))?.state).toBe('STARTING');
     } finally {
       await again.stop();
     }
@@ -105,37 +105,37 @@ describe('teardown without a device message [DESIGN step 208]', () => {
     w = await startWorld({ policy: { leaseSec: 0.05 } });
     const t0 = w.clock.ms;
     const pid = await accepted(w, 'p1');
-    expect(w.core.store.provision(pid)?.leaseUntil).toBe(t0 + 50);
+    expect((await w.core.store.provision(pid))?.leaseUntil).toBe(t0 + 50);
     await w.obs.waitFor(downOf(IMSI, 'ready'), 'ready');
     w.clock.ms += 1000; // the lease has run out on the core's clock
     expect((await w.edgeA.nextOrder('remove')).pid).toBe(pid);
     expect(await w.obs.waitFor(downOf(IMSI, 'term'), 'term lease')).toEqual({ t: 'term', pid, why: 'lease' });
     await w.core.idle();
-    expect(w.core.store.provision(pid)).toMatchObject({ state: 'REMOVED', endWhy: 'lease' });
+    expect(await w.core.store.provision(pid)).toMatchObject({ state: 'REMOVED', endWhy: 'lease' });
   });
 
   it('attach elsewhere (roaming) without re-provisioning: torn down after the grace period, term why "roam"', async () => {
     w = await startWorld({ policy: { roamGraceSec: 0.05 } });
     const pid = await accepted(w, 'p1');
     await w.obs.waitFor(downOf(IMSI, 'ready'), 'ready');
-    w.core.attach({ imsi: IMSI, ip: '10.45.0.9', plmn: '24001', cell: CELL_B, at: w.clock.ms + 1 });
-    expect(w.core.store.provision(pid)?.roamBy).toBe(w.clock.ms + 50);
+    await w.core.attach({ imsi: IMSI, ip: '10.45.0.9', plmn: '24001', cell: CELL_B, at: w.clock.ms + 1 });
+    expect((await w.core.store.provision(pid))?.roamBy).toBe(w.clock.ms + 50);
     expect(w.traces.find((t) => t.step === 208 && t.ev === 'roam')?.detail).toBe('edge-a -> edge-b');
     w.clock.ms += 1000;
     expect((await w.edgeA.nextOrder('remove')).pid).toBe(pid);
     expect(await w.obs.waitFor(downOf(IMSI, 'term'), 'term roam')).toEqual({ t: 'term', pid, why: 'roam' });
     await w.core.idle();
-    expect(w.core.store.provision(pid)).toMatchObject({ state: 'REMOVED', endWhy: 'roam' });
+    expect(await w.core.store.provision(pid)).toMatchObject({ state: 'REMOVED', endWhy: 'roam' });
   });
 
   it('attaching back to a cell of the same edge cancels the roaming grace (the lease still applies)', async () => {
     w = await startWorld({ policy: { roamGraceSec: 0.05, leaseSec: 0.2 } });
     const pid = await accepted(w, 'p1');
     await w.obs.waitFor(downOf(IMSI, 'ready'), 'ready');
-    w.core.attach({ imsi: IMSI, ip: '10.45.0.9', plmn: '24001', cell: CELL_B, at: w.clock.ms + 1 });
-    expect(w.core.store.provision(pid)?.roamBy).toBeDefined();
-    w.core.attach({ imsi: IMSI, ip: '10.45.0.2', plmn: '24001', cell: CELL_A, at: w.clock.ms + 2 });
-    expect(w.core.store.provision(pid)?.roamBy).toBeUndefined();
+    await w.core.attach({ imsi: IMSI, ip: '10.45.0.9', plmn: '24001', cell: CELL_B, at: w.clock.ms + 1 });
+    expect((await w.core.store.provision(pid))?.roamBy).toBeDefined();
+    await w.core.attach({ imsi: IMSI, ip: '10.45.0.2', plmn: '24001', cell: CELL_A, at: w.clock.ms + 2 });
+    expect((await w.core.store.provision(pid))?.roamBy).toBeUndefined();
     w.clock.ms += 1000; // past both: had the roaming grace survived, it would end first with 'roam'
     expect(await w.obs.waitFor(downOf(IMSI, 'term'), 'term')).toEqual({ t: 'term', pid, why: 'lease' });
   });
@@ -143,20 +143,20 @@ describe('teardown without a device message [DESIGN step 208]', () => {
   it('an attach to a cell no edge is named for, or while the edge is briefly offline, starts no grace period', async () => {
     w = await startWorld({ policy: { roamGraceSec: 0.05 } });
     const pid = await accepted(w, 'p1');
-    w.core.attach({ imsi: IMSI, ip: '10.45.0.2', plmn: '24001', cell: 'cell-nowhere', at: w.clock.ms + 1 });
-    expect(w.core.store.provision(pid)?.roamBy).toBeUndefined();
+    await w.core.attach({ imsi: IMSI, ip: '10.45.0.2', plmn: '24001', cell: 'cell-nowhere', at: w.clock.ms + 1 });
+    expect((await w.core.store.provision(pid))?.roamBy).toBeUndefined();
     await edgeStatus(w, w.edgeA, { online: false });
-    w.core.attach({ imsi: IMSI, ip: '10.45.0.2', plmn: '24001', cell: CELL_A, at: w.clock.ms + 2 });
-    expect(w.core.store.provision(pid)?.roamBy).toBeUndefined();
+    await w.core.attach({ imsi: IMSI, ip: '10.45.0.2', plmn: '24001', cell: CELL_A, at: w.clock.ms + 2 });
+    expect((await w.core.store.provision(pid))?.roamBy).toBeUndefined();
     expect(w.traces.some((t) => t.ev === 'roam')).toBe(false);
   });
 
   it('an attach in another cell of the same edge starts no grace period', async () => {
     w = await startWorld({ policy: { roamGraceSec: 0.05 } });
-    w.core.store.setCellEdge('cell-a2', 'edge-a');
+    await w.core.store.setCellEdge('cell-a2', 'edge-a');
     const pid = await accepted(w, 'p1');
-    w.core.attach({ imsi: IMSI, ip: '10.45.0.2', plmn: '24001', cell: 'cell-a2', at: w.clock.ms + 1 });
-    expect(w.core.store.provision(pid)?.roamBy).toBeUndefined();
+    await w.core.attach({ imsi: IMSI, ip: '10.45.0.2', plmn: '24001', cell: 'cell-a2', at: w.clock.ms + 1 });
+    expect((await w.core.store.provision(pid))?.roamBy).toBeUndefined();
     expect(w.traces.some((t) => t.ev === 'roam')).toBe(false);
   });
 });
@@ -165,25 +165,25 @@ describe('placement decision recorded [issue 4 item 3]', () => {
   it('the cell-map decision and its reason are stored with the provision', async () => {
     w = await startWorld();
     const pid = await accepted(w, 'p1');
-    expect(w.core.store.provision(pid)?.placement).toEqual({ rule: 'cell-map', loc: CELL_A, skipped: [], reason: `cell-map ${CELL_A} -> edge-a` });
+    expect((await w.core.store.provision(pid))?.placement).toEqual({ rule: 'cell-map', loc: CELL_A, skipped: [], reason: `cell-map ${CELL_A} -> edge-a` });
   });
 
   it('an offline cell edge falls back to the nearest edge by configured cost, and says why', async () => {
     w = await startWorld();
-    w.core.store.setEdgeCost(CELL_A, 'edge-b', 5);
+    await w.core.store.setEdgeCost(CELL_A, 'edge-b', 5);
     await edgeStatus(w, w.edgeA, { online: false });
     const acc = await w.provision('p1');
     expect(acc).toMatchObject({ t: 'acc', edge: 'edge-b' });
     if (acc.t !== 'acc') throw new Error('unreachable');
     expect((await w.edgeB.nextOrder('deploy')).pid).toBe(acc.pid);
-    expect(w.core.store.provision(acc.pid)?.placement).toEqual({
+    expect((await w.core.store.provision(acc.pid))?.placement).toEqual({
       rule: 'cost', loc: CELL_A, cost: 5, skipped: [{ edge: 'edge-a', why: 'offline' }], reason: `cost ${CELL_A} -> edge-b (cost 5); passed over edge-a offline`,
     });
   });
 
   it('a full cell edge falls back too (capacity from the retained status)', async () => {
     w = await startWorld();
-    w.core.store.setEdgeCost(CELL_A, 'edge-b', 5);
+    await w.core.store.setEdgeCost(CELL_A, 'edge-b', 5);
     await edgeStatus(w, w.edgeA, { used: { cpu: 4, mem: 0 } });
     expect(await w.provision('p1')).toMatchObject({ t: 'acc', edge: 'edge-b' });
   });

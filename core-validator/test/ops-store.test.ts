@@ -17,7 +17,7 @@ afterEach(() => {
 });
 
 describe('schema upgrade v1 -> v2', () => {
-  it('keeps v1 rows and stores the new fields', () => {
+  it('keeps v1 rows and stores the new fields', async () => {
     const d = mkdtempSync(join(tmpdir(), 'simedge-store-'));
     dirs.push(d);
     const path = join(d, 'core.db');
@@ -29,29 +29,29 @@ describe('schema upgrade v1 -> v2', () => {
     v1.close();
 
     const s = new SqliteStore(path);
-    expect(s.subscriber(IMSI)).toEqual({ imsi: IMSI, iccid: '894601', status: 'active' });
-    expect(s.provision('p-1')).toMatchObject({ pid: 'p-1', state: 'COMPLETED' });
-    expect(s.provision('p-1')?.placement).toBeUndefined();
+    expect(await s.subscriber(IMSI)).toEqual({ imsi: IMSI, iccid: '894601', status: 'active' });
+    expect(await s.provision('p-1')).toMatchObject({ pid: 'p-1', state: 'COMPLETED' });
+    expect((await s.provision('p-1'))?.placement).toBeUndefined();
 
     const sim = newSim();
-    s.addSubscriber({ imsi: IMSI, iccid: '894601', simKey: sim.point, status: 'suspended', plan: { maxProvisions: 2 } });
-    expect(s.subscriber(IMSI)).toEqual({ imsi: IMSI, iccid: '894601', simKey: sim.point, status: 'suspended', plan: { maxProvisions: 2 } });
-    expect(() => s.addSubscriber({ imsi: IMSI, iccid: '1', plan: { maxServices: -1 } })).toThrow(RangeError);
+    await s.addSubscriber({ imsi: IMSI, iccid: '894601', simKey: sim.point, status: 'suspended', plan: { maxProvisions: 2 } });
+    expect(await s.subscriber(IMSI)).toEqual({ imsi: IMSI, iccid: '894601', simKey: sim.point, status: 'suspended', plan: { maxProvisions: 2 } });
+    await expect(s.addSubscriber({ imsi: IMSI, iccid: '1', plan: { maxServices: -1 } })).rejects.toThrow(RangeError);
 
-    s.setEdgeCost('cell-1', 'b', 9);
-    s.setEdgeCost('cell-1', 'a', 3);
-    s.setEdgeCost('cell-1', 'b', 2);
-    expect(s.edgeCosts('cell-1')).toEqual([{ edge: 'b', cost: 2 }, { edge: 'a', cost: 3 }]);
-    expect(() => s.setEdgeCost('cell-1', 'c', Number.NaN)).toThrow(RangeError);
+    await s.setEdgeCost('cell-1', 'b', 9);
+    await s.setEdgeCost('cell-1', 'a', 3);
+    await s.setEdgeCost('cell-1', 'b', 2);
+    expect(await s.edgeCosts('cell-1')).toEqual([{ edge: 'b', cost: 2 }, { edge: 'a', cost: 3 }]);
+    await expect(s.setEdgeCost('cell-1', 'c', Number.NaN)).rejects.toThrow(RangeError);
 
-    s.raiseTemplateSeq('acme', 't', 5);
-    s.raiseTemplateSeq('acme', 't', 3);
-    expect(s.templateSeq('acme', 't')).toBe(5);
-    expect(s.templateSeq('globex', 't')).toBeUndefined();
+    await s.raiseTemplateSeq('acme', 't', 5);
+    await s.raiseTemplateSeq('acme', 't', 3);
+    expect(await s.templateSeq('acme', 't')).toBe(5);
+    expect(await s.templateSeq('globex', 't')).toBeUndefined();
 
-    s.createOrder({ oid: 'o-2', pid: 'p-1', kind: 'deploy', edge: 'e', at: 2, bytes: new Uint8Array([1, 2, 3]) });
-    s.orderSent('o-2');
-    expect(s.order('o-2')).toEqual({ oid: 'o-2', pid: 'p-1', kind: 'deploy', edge: 'e', at: 2, bytes: new Uint8Array([1, 2, 3]), sends: 2 });
-    s.close();
+    await s.createOrder({ oid: 'o-2', pid: 'p-1', kind: 'deploy', edge: 'e', at: 2, bytes: new Uint8Array([1, 2, 3]) });
+    await s.orderSent('o-2');
+    expect(await s.order('o-2')).toEqual({ oid: 'o-2', pid: 'p-1', kind: 'deploy', edge: 'e', at: 2, bytes: new Uint8Array([1, 2, 3]), sends: 2 });
+    await s.close();
   });
 });

@@ -49,15 +49,15 @@ const CASES: Case[] = [
   },
   {
     code: 'SUBSCRIBER_SUSPENDED', name: 'the registry marks the subscription suspended',
-    run(w) {
-      w.core.store.setSubscriberStatus(IMSI, 'suspended');
+    async run(w) {
+      await w.core.store.setSubscriberStatus(IMSI, 'suspended');
       return w.provision('p1');
     },
   },
   {
     code: 'BAD_SIM_PROOF', name: 'a proof by another SIM key (IoT SAFE)',
     async run(w) {
-      w.core.store.addSubscriber({ imsi: IMSI, iccid: '89460112340000010', simKey: newSim().spki });
+      await w.core.store.addSubscriber({ imsi: IMSI, iccid: '89460112340000010', simKey: newSim().spki });
       const nonce = await w.hello('h1');
       const tpl = w.template();
       return provWith(w, 'p1', nonce, tpl, simSign(newSim(), nonce, tpl));
@@ -67,7 +67,7 @@ const CASES: Case[] = [
     code: 'BAD_SIM_PROOF', name: 'a proof over another template (the digest is signed)',
     async run(w) {
       const sim = newSim();
-      w.core.store.addSubscriber({ imsi: IMSI, iccid: '89460112340000010', simKey: sim.point });
+      await w.core.store.addSubscriber({ imsi: IMSI, iccid: '89460112340000010', simKey: sim.point });
       const nonce = await w.hello('h1');
       return provWith(w, 'p1', nonce, w.template(), simSign(sim, nonce, w.template({ seq: 8 })));
     },
@@ -76,7 +76,7 @@ const CASES: Case[] = [
     code: 'BAD_SIM_PROOF', name: 'a proof over another nonce',
     async run(w) {
       const sim = newSim();
-      w.core.store.addSubscriber({ imsi: IMSI, iccid: '89460112340000010', simKey: sim.spki });
+      await w.core.store.addSubscriber({ imsi: IMSI, iccid: '89460112340000010', simKey: sim.spki });
       const nonce = await w.hello('h1');
       const tpl = w.template();
       return provWith(w, 'p1', nonce, tpl, simSign(sim, new Uint8Array(16), tpl, IMSI, 'ieee-p1363'));
@@ -85,7 +85,7 @@ const CASES: Case[] = [
   {
     code: 'BAD_SIM_PROOF', name: 'proof bytes that are neither DER nor r‖s',
     async run(w) {
-      w.core.store.addSubscriber({ imsi: IMSI, iccid: '89460112340000010', simKey: newSim().spki });
+      await w.core.store.addSubscriber({ imsi: IMSI, iccid: '89460112340000010', simKey: newSim().spki });
       const nonce = await w.hello('h1');
       return provWith(w, 'p1', nonce, w.template(), new Uint8Array(70).fill(0x30));
     },
@@ -94,7 +94,7 @@ const CASES: Case[] = [
     code: 'BAD_SIM_PROOF', name: 'no proof while the policy requires one',
     opts: { policy: { requireSimProof: true } },
     async run(w) {
-      w.core.store.addSubscriber({ imsi: IMSI, iccid: '89460112340000010', simKey: newSim().spki });
+      await w.core.store.addSubscriber({ imsi: IMSI, iccid: '89460112340000010', simKey: newSim().spki });
       return w.provision('p1');
     },
   },
@@ -120,7 +120,7 @@ const CASES: Case[] = [
   {
     code: 'QUOTA_EXCEEDED', name: 'the plan\'s concurrent provisions are in use',
     async run(w) {
-      w.core.store.addSubscriber({ imsi: IMSI, iccid: '89460112340000010', plan: { maxProvisions: 1 } });
+      await w.core.store.addSubscriber({ imsi: IMSI, iccid: '89460112340000010', plan: { maxProvisions: 1 } });
       w.edgeA.auto = false; // the first one stays STARTING: it holds its slot
       await acceptFirst(w);
       return w.provision('p1');
@@ -141,7 +141,7 @@ const CASES: Case[] = [
   {
     code: 'NO_CAPACITY', name: 'memory is short on every candidate, including the cost-table fallback',
     async run(w) {
-      w.core.store.setEdgeCost(CELL_A, 'edge-b', 10);
+      await w.core.store.setEdgeCost(CELL_A, 'edge-b', 10);
       await edgeStatus(w, w.edgeA, { used: { cpu: 0, mem: 4090 } });
       await edgeStatus(w, w.edgeB, { used: { cpu: 0, mem: 4070 } });
       return w.provision('p1');
@@ -165,42 +165,41 @@ describe('the same steps let good requests through', () => {
   it('an IoT SAFE proof verifies as DER with an SPKI key and as raw r‖s with a bare point', async () => {
     w = await startWorld({ policy: { requireSimProof: true } });
     const sim = newSim();
-    w.core.store.addSubscriber({ imsi: IMSI, iccid: '89460112340000010', simKey: sim.spki });
+    await w.core.store.addSubscriber({ imsi: IMSI, iccid: '89460112340000010', simKey: sim.spki });
     let nonce = await w.hello('h1');
     const tpl = w.template();
     expect(await provWith(w, 'p1', nonce, tpl, simSign(sim, nonce, tpl, IMSI, 'der'))).toMatchObject({ t: 'acc' });
-    w.core.store.addSubscriber({ imsi: IMSI, iccid: '89460112340000010', simKey: sim.point });
+    await w.core.store.addSubscriber({ imsi: IMSI, iccid: '89460112340000010', simKey: sim.point });
     nonce = await w.hello('h2');
     const raw = simSign(sim, nonce, tpl, IMSI, 'ieee-p1363');
     expect(raw.length).toBe(64);
     expect(await provWith(w, 'p2', nonce, tpl, raw)).toMatchObject({ t: 'acc' });
   });
 
-  it('a registry refuses a SIM key that is not a P-256 public key', () => {
-    return startWorld().then((world) => {
-      w = world;
-      expect(() => world.core.store.addSubscriber({ imsi: IMSI, iccid: '1', simKey: generateKeyPair().publicKey })).toThrow(TypeError);
-      expect(() => world.core.store.addSubscriber({ imsi: IMSI, iccid: '1', simKey: new Uint8Array(65).fill(4) })).toThrow(TypeError);
-      expect(world.core.store.subscriber(IMSI)?.simKey).toBeUndefined();
-    });
+  it('a registry refuses a SIM key that is not a P-256 public key', async () => {
+    const world = await startWorld();
+    w = world;
+    await expect(world.core.store.addSubscriber({ imsi: IMSI, iccid: '1', simKey: generateKeyPair().publicKey })).rejects.toThrow(TypeError);
+    await expect(world.core.store.addSubscriber({ imsi: IMSI, iccid: '1', simKey: new Uint8Array(65).fill(4) })).rejects.toThrow(TypeError);
+    expect((await world.core.store.subscriber(IMSI))?.simKey).toBeUndefined();
   });
 
   it('anti-rollback: an equal seq is accepted (re-sent after a reset); only an accepted prov raises the stored seq', async () => {
     w = await startWorld();
     expect(await w.provision('p1', w.template({ seq: 7 }))).toMatchObject({ t: 'acc' });
-    expect(w.core.store.templateSeq('acme', 'acme.thermo')).toBe(7);
+    expect(await w.core.store.templateSeq('acme', 'acme.thermo')).toBe(7);
     expect(await w.provision('p2', w.template({ seq: 7 }))).toMatchObject({ t: 'acc' });
     // seq 9 fails a later step (capacity): the stored seq stays 7, so seq 8 still passes
     expect(await w.provision('p3', w.template({ seq: 9, svc: [{ n: 'big', res: { mem: 60000 } }] }))).toMatchObject({ t: 'rej', code: 'NO_CAPACITY' });
-    expect(w.core.store.templateSeq('acme', 'acme.thermo')).toBe(7);
+    expect(await w.core.store.templateSeq('acme', 'acme.thermo')).toBe(7);
     expect(await w.provision('p4', w.template({ seq: 8 }))).toMatchObject({ t: 'acc' });
-    expect(w.core.store.templateSeq('acme', 'acme.thermo')).toBe(8);
+    expect(await w.core.store.templateSeq('acme', 'acme.thermo')).toBe(8);
   });
 
   it('anti-rollback is per manufacturer: another maker\'s same template id does not lock it', async () => {
     w = await startWorld();
     const globex = key('globex-1');
-    w.core.store.addTrustKey({ kid: globex.kid, publicKey: globex.publicKey, mfr: 'globex' });
+    await w.core.store.addTrustKey({ kid: globex.kid, publicKey: globex.publicKey, mfr: 'globex' });
     expect(await w.provision('p1', w.template({ mfr: 'globex', seq: 4_000_000_000 }, globex))).toMatchObject({ t: 'acc' });
     expect(await w.provision('p2', w.template({ seq: 1 }))).toMatchObject({ t: 'acc' });
   });
@@ -227,10 +226,10 @@ describe('pipeline order [issue 4 item 2]', () => {
 
   it('the earlier step decides the code, and the nonce is consumed even then', async () => {
     w = await startWorld({ policy: { catalog: {} } });
-    w.core.store.setSubscriberStatus(IMSI, 'suspended'); // SIM identity comes before policy
+    await w.core.store.setSubscriberStatus(IMSI, 'suspended'); // SIM identity comes before policy
     const nonce = await w.hello('h1');
     expect(await w.prov('p1', nonce, w.template())).toMatchObject({ t: 'rej', code: 'SUBSCRIBER_SUSPENDED' });
-    w.core.store.setSubscriberStatus(IMSI, 'active');
+    await w.core.store.setSubscriberStatus(IMSI, 'active');
     // same nonce again: single-use even though the first attempt failed before the nonce step
     expect(await w.prov('p2', nonce, w.template())).toMatchObject({ t: 'rej', code: 'BAD_NONCE' });
   });

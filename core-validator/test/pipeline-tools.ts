@@ -47,7 +47,7 @@ export async function nothingDeployed(w: World, rid: string): Promise<{ orders: 
   await w.marker();
   return {
     orders: w.obs.orders().length,
-    provisions: w.core.store.provisions().filter((p) => p.rid === rid).length,
+    provisions: (await w.core.store.provisions()).filter((p) => p.rid === rid).length,
     rejected: w.traces.filter((t) => t.step === 204 && t.ev === 'rejected').map((t) => t.detail ?? ''),
   };
 }

@@ -36,7 +36,7 @@ const CASES: Case[] = [
   {
     code: 'BAD_NONCE', name: 'a nonce issued to another IMSI',
     async run(w) {
-      w.core.store.addSubscriber({ imsi: OTHER, iccid: ICCID });
+      await w.core.store.addSubscriber({ imsi: OTHER, iccid: ICCID });
       const nonce = await w.hello('h1', OTHER);
       return w.prov('p1', nonce, w.template());
     },
@@ -61,8 +61,8 @@ const CASES: Case[] = [
   { code: 'KEY_NOT_VALID', name: 'the key signs for another manufacturer', run: (w) => w.provision('p1', w.template({ mfr: 'globex' })) },
   {
     code: 'KEY_NOT_VALID', name: 'the key is revoked',
-    run(w) {
-      w.core.store.addTrustKey({ kid: w.mfr.kid, publicKey: w.mfr.publicKey, mfr: 'acme', revoked: true });
+    async run(w) {
+      await w.core.store.addTrustKey({ kid: w.mfr.kid, publicKey: w.mfr.publicKey, mfr: 'acme', revoked: true });
       return w.provision('p1');
     },
   },
@@ -76,15 +76,15 @@ const CASES: Case[] = [
   },
   {
     code: 'UNKNOWN_IMSI', name: 'IMSI not in the subscriber registry',
-    run(w) {
-      w.core.attach({ imsi: OTHER, ip: '10.45.0.3', plmn: '24001', cell: 'cell-a1', at: w.clock.ms });
+    async run(w) {
+      await w.core.attach({ imsi: OTHER, ip: '10.45.0.3', plmn: '24001', cell: 'cell-a1', at: w.clock.ms });
       return w.provision('p1', w.template(), OTHER);
     },
   },
   {
     code: 'NO_ATTACH', name: 'a subscriber the network has not reported attached',
-    run(w) {
-      w.core.store.addSubscriber({ imsi: OTHER, iccid: ICCID });
+    async run(w) {
+      await w.core.store.addSubscriber({ imsi: OTHER, iccid: ICCID });
       return w.provision('p1', w.template(), OTHER);
     },
   },
@@ -98,8 +98,8 @@ const CASES: Case[] = [
   },
   {
     code: 'NO_EDGE', name: 'no edge serves the cell',
-    run(w) {
-      w.core.attach({ imsi: IMSI, ip: '10.45.0.2', plmn: '24001', cell: 'cell-nowhere', at: w.clock.ms + 1 });
+    async run(w) {
+      await w.core.attach({ imsi: IMSI, ip: '10.45.0.2', plmn: '24001', cell: 'cell-nowhere', at: w.clock.ms + 1 });
       return w.provision('p1');
     },
   },
@@ -112,7 +112,7 @@ describe('prov rejections [step 204]', () => {
     expect(reply).toMatchObject({ t: 'rej', rid: 'p1', code: c.code });
     await w.marker();
     expect(w.obs.orders()).toEqual([]);
-    expect(w.core.store.provisions().filter((p) => p.rid === 'p1')).toEqual([]);
+    expect((await w.core.store.provisions()).filter((p) => p.rid === 'p1')).toEqual([]);
     expect(w.traces.filter((t) => t.step === 204 && t.ev === 'rejected').map((t) => t.detail)).toEqual([c.code]);
   });
 
@@ -120,7 +120,7 @@ describe('prov rejections [step 204]', () => {
     w = await startWorld();
     await w.edgeB.status(true, ['cell-z9']);
     await w.waitTrace('edge-status', 'edge-b online');
-    w.core.attach({ imsi: IMSI, ip: '10.45.0.2', plmn: '24001', cell: 'cell-z9', at: w.clock.ms + 1 });
+    await w.core.attach({ imsi: IMSI, ip: '10.45.0.2', plmn: '24001', cell: 'cell-z9', at: w.clock.ms + 1 });
     expect(await w.provision('p1')).toMatchObject({ t: 'acc', edge: 'edge-b' });
   });
 });

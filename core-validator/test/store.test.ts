@@ -21,43 +21,43 @@ afterEach(async () => {
 });
 
 describe('SqliteStore', () => {
-  it('nonces are single-use, bound to their IMSI and expire', () => {
+  it('nonces are single-use, bound to their IMSI and expire', async () => {
     const s = new SqliteStore();
     const n = new Uint8Array(16).fill(1);
-    s.putNonce(IMSI, n, 2000, 1000);
-    expect(s.takeNonce('240019999999999', n, 1500)).toBe(false);
+    await s.putNonce(IMSI, n, 2000, 1000);
+    expect(await s.takeNonce('240019999999999', n, 1500)).toBe(false);
     // the wrong-IMSI attempt burnt it
-    expect(s.takeNonce(IMSI, n, 1500)).toBe(false);
-    s.putNonce(IMSI, n, 2000, 1000);
-    expect(s.takeNonce(IMSI, n, 2000)).toBe(false); // expired at 2000
-    s.putNonce(IMSI, n, 2000, 1000);
-    expect(s.takeNonce(IMSI, n, 1999)).toBe(true);
-    expect(s.takeNonce(IMSI, n, 1999)).toBe(false);
-    s.close();
+    expect(await s.takeNonce(IMSI, n, 1500)).toBe(false);
+    await s.putNonce(IMSI, n, 2000, 1000);
+    expect(await s.takeNonce(IMSI, n, 2000)).toBe(false); // expired at 2000
+    await s.putNonce(IMSI, n, 2000, 1000);
+    expect(await s.takeNonce(IMSI, n, 1999)).toBe(true);
+    expect(await s.takeNonce(IMSI, n, 1999)).toBe(false);
+    await s.close();
   });
 
-  it('persists to a file in WAL mode and reopens without re-running migrations', () => {
+  it('persists to a file in WAL mode and reopens without re-running migrations', async () => {
     const path = join(tmp(), 'core.db');
     const a = new SqliteStore(path);
-    a.addSubscriber({ imsi: IMSI, iccid: '89460112340000010' });
-    a.addTrustKey({ kid: 'k1', publicKey: new Uint8Array(32).fill(9), mfr: 'acme', classes: ['acme/x'], notAfter: 2000000000 });
-    a.createProvision({ pid: 'p-1', imsi: IMSI, edge: 'edge-a', state: 'STARTING', tid: 't', cls: 'c', rid: 'r', oid: 'o-1', created: 1, updated: 1, deadline: 5 });
-    a.updateProvision('p-1', { state: 'COMPLETED', deadline: undefined, svc: [{ n: 'cse', ep: 'http://x' }], updated: 2 });
-    a.close();
+    await a.addSubscriber({ imsi: IMSI, iccid: '89460112340000010' });
+    await a.addTrustKey({ kid: 'k1', publicKey: new Uint8Array(32).fill(9), mfr: 'acme', classes: ['acme/x'], notAfter: 2000000000 });
+    await a.createProvision({ pid: 'p-1', imsi: IMSI, edge: 'edge-a', state: 'STARTING', tid: 't', cls: 'c', rid: 'r', oid: 'o-1', created: 1, updated: 1, deadline: 5 });
+    await a.updateProvision('p-1', { state: 'COMPLETED', deadline: undefined, svc: [{ n: 'cse', ep: 'http://x' }], updated: 2 });
+    await a.close();
     const b = new SqliteStore(path);
-    expect(b.subscriber(IMSI)?.iccid).toBe('89460112340000010');
-    expect(b.trustKey('k1')).toEqual({ kid: 'k1', publicKey: new Uint8Array(32).fill(9), mfr: 'acme', classes: ['acme/x'], notAfter: 2000000000, revoked: false });
-    expect(b.provisions({ imsi: IMSI, state: 'COMPLETED' })).toEqual([
+    expect((await b.subscriber(IMSI))?.iccid).toBe('89460112340000010');
+    expect(await b.trustKey('k1')).toEqual({ kid: 'k1', publicKey: new Uint8Array(32).fill(9), mfr: 'acme', classes: ['acme/x'], notAfter: 2000000000, revoked: false });
+    expect(await b.provisions({ imsi: IMSI, state: 'COMPLETED' })).toEqual([
       { pid: 'p-1', imsi: IMSI, edge: 'edge-a', state: 'COMPLETED', tid: 't', cls: 'c', rid: 'r', oid: 'o-1', created: 1, updated: 2, svc: [{ n: 'cse', ep: 'http://x' }] },
     ]);
-    expect(b.provisions({ state: 'STARTING' })).toEqual([]);
-    b.close();
+    expect(await b.provisions({ state: 'STARTING' })).toEqual([]);
+    await b.close();
   });
 
-  it('refuses a trust key that is not a 32-byte Ed25519 public key', () => {
+  it('refuses a trust key that is not a 32-byte Ed25519 public key', async () => {
     const s = new SqliteStore();
-    expect(() => s.addTrustKey({ kid: 'k', publicKey: new Uint8Array(31), mfr: 'acme' })).toThrow(TypeError);
-    s.close();
+    await expect(s.addTrustKey({ kid: 'k', publicKey: new Uint8Array(31), mfr: 'acme' })).rejects.toThrow(TypeError);
+    await s.close();
   });
 });
 
@@ -76,7 +76,7 @@ describe('restart', () => {
       await again.start();
       expect(await w.obs.waitFor(downOf(IMSI, 'rej', (m) => m.rid === 'p1'), 'rej TIMEOUT')).toMatchObject({ code: 'TIMEOUT' });
       await again.idle();
-      expect(again.store.provision(acc.pid)).toMatchObject({ state: 'FAILED_TEMP', code: 'TIMEOUT' });
+      expect(await again.store.provision(acc.pid)).toMatchObject({ state: 'FAILED_TEMP', code: 'TIMEOUT' });
     } finally {
       await again.stop();
     }

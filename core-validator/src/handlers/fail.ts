@@ -4,8 +4,8 @@ import type { Ctx } from '../context.js';
 import { failDeploy } from '../lifecycle.js';
 import { matchOrder } from './edge-order.js';
 
-export function onFail(ctx: Ctx, ev: Fail): void {
-  const p = matchOrder(ctx, ev, 'deploy');
+export async function onFail(ctx: Ctx, ev: Fail): Promise<void> {
+  const p = await matchOrder(ctx, ev, 'deploy');
   if (!p || (p.state !== 'STARTING' && p.state !== 'PROCESSING')) return;
-  failDeploy(ctx, p, 'FAILED', ev.code, ev.msg);
+  await failDeploy(ctx, p, 'FAILED', ev.code, ev.msg);
 }

@@ -7,15 +7,15 @@ import { replayed } from './replay.js';
 
 export const NONCE_BYTES = 16;
 
-export function onHello(ctx: Ctx, m: Hello): void {
+export async function onHello(ctx: Ctx, m: Hello): Promise<void> {
   ctx.trace(203, 'hello', m.imsi, m.why);
-  if (replayed(ctx, m.imsi, 'hello', m.rid)) return;
+  if (await replayed(ctx, m.imsi, 'hello', m.rid)) return;
   const now = ctx.now();
   const nonce = new Uint8Array(randomBytes(NONCE_BYTES));
   const chal = encodeMsg({ t: 'chal', rid: m.rid, nonce, ttl: ctx.cfg.nonceTtlSec });
-  ctx.store.tx(() => {
-    ctx.store.putNonce(m.imsi, nonce, now + ctx.cfg.nonceTtlSec * 1000, now);
-    ctx.store.putReply(m.imsi, 'hello', m.rid, chal, now);
+  await ctx.store.tx(async (tx) => {
+    await tx.putNonce(m.imsi, nonce, now + ctx.cfg.nonceTtlSec * 1000, now);
+    await tx.putReply(m.imsi, 'hello', m.rid, chal, now);
   });
   ctx.publish(topics.deviceDown(m.imsi), chal);
   ctx.trace(203, 'chal', m.imsi);

@@ -6,23 +6,22 @@ import { deploy } from '../lifecycle.js';
 import { validateProv, type Validated } from '../validate/pipeline.js';
 import { replayed } from './replay.js';
 
-export function onProv(ctx: Ctx, m: Prov): void {
+export async function onProv(ctx: Ctx, m: Prov): Promise<void> {
   ctx.trace(203, 'prov', m.imsi);
-  if (replayed(ctx, m.imsi, 'prov', m.rid)) return;
+  if (await replayed(ctx, m.imsi, 'prov', m.rid)) return;
   const now = ctx.now();
-  let ok: Validated;
   try {
-    ok = validateProv(m, { store: ctx.store, edges: ctx.edges, now, policy: ctx.cfg.policy });
+    const ok: Validated = await validateProv(m, { store: ctx.store, edges: ctx.edges, now, policy: ctx.cfg.policy });
+    ctx.trace(204, 'validated', m.imsi, ok.template.tid);
+    // deploy() may still refuse (TEMPLATE_ROLLBACK: another core accepted a newer seq meanwhile).
+    await deploy(ctx, { imsi: m.imsi, rid: m.rid, edge: ok.edge, template: ok.template, placement: ok.placement });
   } catch (e) {
     if (!isSimedgeError(e)) throw e;
     // The device sees the code and its fixed message; the detail stays in our log.
     const rej = encodeMsg({ t: 'rej', rid: m.rid, code: e.code, msg: CODES[e.code] });
-    ctx.store.putReply(m.imsi, 'prov', m.rid, rej, now);
+    await ctx.store.putReply(m.imsi, 'prov', m.rid, rej, now);
     ctx.publish(topics.deviceDown(m.imsi), rej);
     ctx.trace(204, 'rejected', m.imsi, e.code);
     ctx.log('info', 'prov rejected', { imsi: m.imsi, rid: m.rid, code: e.code, detail: e.detail });
-    return;
   }
-  ctx.trace(204, 'validated', m.imsi, ok.template.tid);
-  deploy(ctx, { imsi: m.imsi, rid: m.rid, edge: ok.edge, template: ok.template, placement: ok.placement });
 }

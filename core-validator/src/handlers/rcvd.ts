@@ -4,10 +4,10 @@ import type { Rcvd } from '@simedge/device-sdk/wire';
 import type { Ctx } from '../context.js';
 import { matchOrder } from './edge-order.js';
 
-export function onRcvd(ctx: Ctx, ev: Rcvd): void {
-  const p = matchOrder(ctx, ev, 'deploy');
+export async function onRcvd(ctx: Ctx, ev: Rcvd): Promise<void> {
+  const p = await matchOrder(ctx, ev, 'deploy');
   if (!p || p.state !== 'STARTING') return;
   ctx.retries.clear(p.pid);
-  ctx.store.updateProvision(p.pid, { state: 'PROCESSING', updated: ctx.now() });
+  await ctx.store.updateProvision(p.pid, { state: 'PROCESSING', updated: ctx.now() });
   ctx.trace(206, 'rcvd', p.imsi, ev.edge);
 }

@@ -4,14 +4,14 @@ import type { Removed } from '@simedge/device-sdk/wire';
 import { sendDown, type Ctx } from '../context.js';
 import { matchOrder } from './edge-order.js';
 
-export function onRemoved(ctx: Ctx, ev: Removed): void {
-  const p = matchOrder(ctx, ev, 'remove');
+export async function onRemoved(ctx: Ctx, ev: Removed): Promise<void> {
+  const p = await matchOrder(ctx, ev, 'remove');
   if (!p || p.state !== 'REMOVING') return;
   ctx.deadlines.clear(p.pid);
   const now = ctx.now();
-  ctx.store.tx(() => {
-    ctx.store.updateProvision(p.pid, { state: 'REMOVED', deadline: undefined, updated: now });
-    ctx.store.closeCharging(p.pid, now);
+  await ctx.store.tx(async (tx) => {
+    await tx.updateProvision(p.pid, { state: 'REMOVED', deadline: undefined, updated: now });
+    await tx.closeCharging(p.pid, now);
   });
   ctx.trace(210, 'removed', p.imsi, ev.edge);
   const why = p.endWhy ?? 'bye';

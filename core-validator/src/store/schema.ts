@@ -1,5 +1,7 @@
-// SQLite schema of the core store, applied in order by PRAGMA user_version so an existing file
-// is upgraded in place. Times are ms since the epoch unless a column says otherwise.
+// The legacy SQLite schema of the core store, as the pre-kysely store applied it by PRAGMA
+// user_version. Kept as the reference the kysely migrations (migrations.ts) mirror step for step,
+// and to write old-format files in the adoption test. Times are ms since the epoch unless a
+// column says otherwise.
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE subscribers (imsi TEXT PRIMARY KEY, iccid TEXT NOT NULL);
    CREATE TABLE trust_keys (

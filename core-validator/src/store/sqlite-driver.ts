@@ -1,10 +1,13 @@
-// The slice of better-sqlite3 the store uses, typed here because @types/better-sqlite3 is not
-// installed (and this parallel work may not add packages). Loaded through createRequire: the
-// package is CommonJS with a native addon.
+// The slice of better-sqlite3 the store uses (the raw handle under kysely's SqliteDialect, and
+// the legacy-file adoption), typed here so the rest of the store needs no driver types. Loaded
+// through createRequire: the package is CommonJS with a native addon.
 import { createRequire } from 'node:module';
 
 export interface RunResult { changes: number }
 export interface Statement {
+  /** True for statements that return rows (SELECT, and DML with RETURNING). */
+  readonly reader: boolean;
+  iterate(...params: unknown[]): IterableIterator<unknown>;
   run(...params: unknown[]): RunResult;
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];

@@ -1,7 +1,9 @@
-// The core's persistent state behind one interface, so the embedded SQLite store and a later
-// PostgreSQL store (kysely) are interchangeable. Everything is synchronous on purpose: the SQLite
-// implementation is, and a handler that validates and records a provision without yielding cannot
-// race a QoS 1 redelivery of the same request. An async backend will wrap this contract.
+// The core's persistent state behind one interface, so the embedded SQLite store and a shared
+// PostgreSQL database are interchangeable (KyselyStore, one code path for both). Every method is
+// async because a networked database is. The core runs its handlers one at a time (core.ts
+// `serial`), so a QoS 1 redelivery still cannot interleave with the first delivery inside one
+// process; across processes sharing a database, the operations that must be atomic are single
+// statements (nonce take: DELETE ... RETURNING; seq raise: conditional upsert) or run in `tx`.
 import type { Endpoint } from '@simedge/device-sdk/wire';
 
 export type ProvisionState = 'STARTING' | 'PROCESSING' | 'COMPLETED' | 'FAILED' | 'FAILED_TEMP' | 'REMOVING' | 'REMOVED';
@@ -112,56 +114,58 @@ export type ProvisionPatch = Partial<Pick<ProvisionRecord, 'state' | 'oid' | 'de
 
 export interface CoreStore {
   // registry and trust
-  addSubscriber(s: Subscriber): void;
-  subscriber(imsi: string): Subscriber | undefined;
-  addTrustKey(k: TrustKey): void;
-  trustKey(kid: string): TrustKey | undefined;
-  setSubscriberStatus(imsi: string, status: SubscriberStatus): void;
+  addSubscriber(s: Subscriber): Promise<void>;
+  subscriber(imsi: string): Promise<Subscriber | undefined>;
+  addTrustKey(k: TrustKey): Promise<void>;
+  trustKey(kid: string): Promise<TrustKey | undefined>;
+  setSubscriberStatus(imsi: string, status: SubscriberStatus): Promise<void>;
   /** Cell or TAI -> edge placement table. */
-  setCellEdge(cell: string, edge: string): void;
-  edgeForCell(cell: string): string | undefined;
+  setCellEdge(cell: string, edge: string): Promise<void>;
+  edgeForCell(cell: string): Promise<string | undefined>;
   /** Fallback placement: the cost of serving a cell or TAI from an edge (lower is nearer). */
-  setEdgeCost(loc: string, edge: string, cost: number): void;
-  edgeCosts(loc: string): { edge: string; cost: number }[];
+  setEdgeCost(loc: string, edge: string, cost: number): Promise<void>;
+  edgeCosts(loc: string): Promise<{ edge: string; cost: number }[]>;
 
   // anti-rollback: highest accepted template seq per (manufacturer, template id)
-  templateSeq(mfr: string, tid: string): number | undefined;
-  /** Raise the stored seq to `seq` (never lowers it). */
-  raiseTemplateSeq(mfr: string, tid: string, seq: number): void;
+  templateSeq(mfr: string, tid: string): Promise<number | undefined>;
+  /** Raise the stored seq to `seq` (never lowers it). False when a higher seq is stored: one
+   *  statement, so a core learns atomically that another accepted a newer template meanwhile. */
+  raiseTemplateSeq(mfr: string, tid: string, seq: number): Promise<boolean>;
 
   // network attach records (step 201)
-  upsertAttach(a: AttachRecord): void;
-  attachOf(imsi: string): AttachRecord | undefined;
-  deleteAttach(imsi: string): void;
+  upsertAttach(a: AttachRecord): Promise<void>;
+  attachOf(imsi: string): Promise<AttachRecord | undefined>;
+  deleteAttach(imsi: string): Promise<void>;
 
   // challenge nonces: single-use, bound to an IMSI, with an expiry (ms)
-  putNonce(imsi: string, nonce: Uint8Array, expires: number, now: number): void;
+  putNonce(imsi: string, nonce: Uint8Array, expires: number, now: number): Promise<void>;
   /** Consume the nonce; true only if it existed, belonged to `imsi` and had not expired. */
-  takeNonce(imsi: string, nonce: Uint8Array, now: number): boolean;
+  takeNonce(imsi: string, nonce: Uint8Array, now: number): Promise<boolean>;
 
   // request replies, for idempotent handling of redelivered device messages
-  reply(imsi: string, t: string, rid: string): { reply: Uint8Array | undefined } | undefined;
-  putReply(imsi: string, t: string, rid: string, reply: Uint8Array | undefined, at: number): void;
+  reply(imsi: string, t: string, rid: string): Promise<{ reply: Uint8Array | undefined } | undefined>;
+  putReply(imsi: string, t: string, rid: string, reply: Uint8Array | undefined, at: number): Promise<void>;
 
   // operations
-  createProvision(p: ProvisionRecord): void;
-  provision(pid: string): ProvisionRecord | undefined;
-  provisions(filter?: { imsi?: string; state?: string }): ProvisionRecord[];
-  updateProvision(pid: string, patch: ProvisionPatch): void;
-  createOrder(o: OrderRecord): void;
-  order(oid: string): OrderRecord | undefined;
+  createProvision(p: ProvisionRecord): Promise<void>;
+  provision(pid: string): Promise<ProvisionRecord | undefined>;
+  provisions(filter?: { imsi?: string; state?: string }): Promise<ProvisionRecord[]>;
+  updateProvision(pid: string, patch: ProvisionPatch): Promise<void>;
+  createOrder(o: OrderRecord): Promise<void>;
+  order(oid: string): Promise<OrderRecord | undefined>;
   /** Count one more publication of the order. */
-  orderSent(oid: string): void;
+  orderSent(oid: string): Promise<void>;
 
   // charging records
   /** Open one record per service; a second call for the same (pid, service) changes nothing. */
-  openCharging(recs: ChargingRecord[]): void;
+  openCharging(recs: ChargingRecord[]): Promise<void>;
   /** Close the open records of a provision. */
-  closeCharging(pid: string, stop: number): void;
+  closeCharging(pid: string, stop: number): Promise<void>;
   /** Records overlapping [from, to) (ms), oldest first. */
-  charging(range?: { from?: number; to?: number }): ChargingRecord[];
+  charging(range?: { from?: number; to?: number }): Promise<ChargingRecord[]>;
 
-  /** Run `fn` atomically. */
-  tx<T>(fn: () => T): T;
-  close(): void;
+  /** Run `fn` atomically: every call it makes on `tx` (not on this store) is one transaction,
+   *  committed when its promise resolves and rolled back when it rejects. */
+  tx<T>(fn: (tx: CoreStore) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
 }

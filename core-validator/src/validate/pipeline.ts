@@ -41,15 +41,20 @@ export const PIPELINE: readonly ValidationStep[] = [
   placementStep,
 ];
 
-export function validateProv(
+export async function validateProv(
   msg: Prov, env: { store: CoreStore; edges: EdgeTable; now: number; policy: Policy }, steps: readonly ValidationStep[] = PIPELINE,
-): Validated {
+): Promise<Validated> {
   const acc: Established = {};
+  const stepEnv = { msg, ...env };
   try {
-    for (const s of steps) s.run({ msg, ...env }, acc);
+    for (const s of steps) {
+      // Await only what is a promise: the CPU-bound steps (decode, signature) stay synchronous.
+      const r = s.run(stepEnv, acc);
+      if (r) await r;
+    }
   } finally {
     // Single-use whatever happened: a rejected prov cannot be replayed with the same nonce.
-    if (!acc.nonceTaken) env.store.takeNonce(msg.imsi, msg.nonce, env.now);
+    if (!acc.nonceTaken) await env.store.takeNonce(msg.imsi, msg.nonce, env.now);
   }
   const { cose, key, template, subscriber, attach, edge, placement } = acc;
   if (!cose || !key || !template || !subscriber || !attach || !edge || !placement) throw new Error('validation pipeline ended incomplete');

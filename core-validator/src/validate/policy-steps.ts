@@ -2,9 +2,9 @@
 // catalog offers every service in a version the template accepts; the subscription's plan allows
 // one more provision of this size; an edge near the device is up and has the capacity.
 import { SimedgeError } from '@simedge/device-sdk/wire';
-import { needOf, place } from '../placement.js';
+import { needOf, place, type PlacementInput } from '../placement.js';
 import { catalogDenies, planOf } from '../policy.js';
-import { ACTIVE_STATES } from '../store/types.js';
+import { ACTIVE_STATES, type CoreStore } from '../store/types.js';
 import { need, type ValidationStep } from './types.js';
 
 export const catalogStep: ValidationStep = {
@@ -20,14 +20,14 @@ export const catalogStep: ValidationStep = {
 /** Per-subscription quotas: provisions holding edge resources, services per template. */
 export const quotaStep: ValidationStep = {
   name: 'quota',
-  run(env, acc) {
+  async run(env, acc) {
     const plan = planOf(env.policy, need(acc, 'subscriber').plan);
     const t = need(acc, 'template');
     if (plan.maxServices !== undefined && t.svc.length > plan.maxServices) {
       throw new SimedgeError('QUOTA_EXCEEDED', `${t.svc.length} services > ${plan.maxServices}`);
     }
     if (plan.maxProvisions !== undefined) {
-      const active = env.store.provisions({ imsi: env.msg.imsi }).filter((p) => ACTIVE_STATES.includes(p.state)).length;
+      const active = (await env.store.provisions({ imsi: env.msg.imsi })).filter((p) => ACTIVE_STATES.includes(p.state)).length;
       if (active >= plan.maxProvisions) throw new SimedgeError('QUOTA_EXCEEDED', `${active} active provisions, plan allows ${plan.maxProvisions}`);
     }
   },
@@ -37,17 +37,25 @@ export const quotaStep: ValidationStep = {
  *  NO_CAPACITY when those that are up lack the resources the template's services ask for. */
 export const placementStep: ValidationStep = {
   name: 'placement',
-  run(env, acc) {
+  async run(env, acc) {
     const a = need(acc, 'attach');
-    const r = place({
-      loc: a.tai !== undefined ? [a.cell, a.tai] : [a.cell],
-      need: needOf(need(acc, 'template').svc),
-      mapped: (loc) => env.store.edgeForCell(loc),
-      costs: (loc) => env.store.edgeCosts(loc),
-      edges: env.edges.list(),
-    });
+    const tables = await placementTables(env.store, a.tai !== undefined ? [a.cell, a.tai] : [a.cell]);
+    const r = place({ ...tables, need: needOf(need(acc, 'template').svc), edges: env.edges.list() });
     if (!r.ok) throw new SimedgeError(r.code, r.reason);
     acc.edge = r.edge;
     acc.placement = r.record;
   },
 };
+
+/** The placement tables (cell/TAI map, cost table) for the location keys, read once so the
+ *  placement function stays pure and synchronous. */
+export async function placementTables(store: CoreStore, loc: string[]): Promise<Pick<PlacementInput, 'loc' | 'mapped' | 'costs'>> {
+  const mapped = new Map<string, string>();
+  const costs = new Map<string, { edge: string; cost: number }[]>();
+  for (const l of loc) {
+    const e = await store.edgeForCell(l);
+    if (e !== undefined) mapped.set(l, e);
+    costs.set(l, await store.edgeCosts(l));
+  }
+  return { loc, mapped: (l) => mapped.get(l), costs: (l) => costs.get(l) ?? [] };
+}

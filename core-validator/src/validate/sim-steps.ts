@@ -2,7 +2,8 @@
 // subscription's status, and the IoT SAFE proof. Network attestation (the request comes from the
 // IMSI's current session) is attest-step.ts.
 import { SimedgeError } from '@simedge/device-sdk/wire';
-import { simPublicKey, verifySimProof } from '../simproof.js';
+import { verifySimProof } from '../simproof.js';
+import { simKeyObject } from './key-cache.js';
 import { need, type ValidationStep } from './types.js';
 
 const startsWithAny = (s: string, prefixes: readonly string[]) => prefixes.some((p) => s.startsWith(p));
@@ -46,7 +47,7 @@ export const simProofStep: ValidationStep = {
       if (env.policy.requireSimProof) throw new SimedgeError('BAD_SIM_PROOF', 'proof missing');
       return;
     }
-    if (!verifySimProof(simPublicKey(sub.simKey), env.msg.nonce, env.msg.tpl, env.msg.imsi, proof)) {
+    if (!verifySimProof(simKeyObject(sub.simKey), env.msg.nonce, env.msg.tpl, env.msg.imsi, proof)) {
       throw new SimedgeError('BAD_SIM_PROOF', 'proof does not verify');
     }
   },

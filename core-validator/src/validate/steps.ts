@@ -3,6 +3,7 @@
 // the signature before anything in the payload is trusted [STYLE #10]. SIM steps are in
 // sim-steps.ts, policy/quota/placement in policy-steps.ts.
 import { SimedgeError, decodeCbor, decodeSign1, validateTemplate, verifySign1 } from '@simedge/device-sdk/wire';
+import { trustKeyObject } from './key-cache.js';
 import { need, type ValidationStep } from './types.js';
 
 export type { Established, StepEnv, Validated, ValidationStep } from './types.js';
@@ -23,16 +24,16 @@ export const decodeStep: ValidationStep = {
  *  outcome: here, or by the pipeline when an earlier step failed. */
 export const nonceStep: ValidationStep = {
   name: 'nonce',
-  run(env, acc) {
+  async run(env, acc) {
     acc.nonceTaken = true;
-    if (!env.store.takeNonce(env.msg.imsi, env.msg.nonce, env.now)) throw new SimedgeError('BAD_NONCE');
+    if (!await env.store.takeNonce(env.msg.imsi, env.msg.nonce, env.now)) throw new SimedgeError('BAD_NONCE');
   },
 };
 
 export const keyStep: ValidationStep = {
   name: 'key',
-  run(env, acc) {
-    const key = env.store.trustKey(need(acc, 'cose').kid);
+  async run(env, acc) {
+    const key = await env.store.trustKey(need(acc, 'cose').kid);
     if (!key) throw new SimedgeError('UNKNOWN_KEY', need(acc, 'cose').kid);
     acc.key = key;
   },
@@ -42,7 +43,7 @@ export const keyStep: ValidationStep = {
 export const signatureStep: ValidationStep = {
   name: 'signature',
   run(_env, acc) {
-    if (!verifySign1(need(acc, 'cose'), need(acc, 'key').publicKey)) throw new SimedgeError('BAD_SIGNATURE');
+    if (!verifySign1(need(acc, 'cose'), trustKeyObject(need(acc, 'key').publicKey))) throw new SimedgeError('BAD_SIGNATURE');
   },
 };
 
@@ -84,17 +85,17 @@ export const expiryStep: ValidationStep = {
  *  so one manufacturer cannot lock out another's template id with a huge seq. */
 export const rollbackStep: ValidationStep = {
   name: 'rollback',
-  run(env, acc) {
+  async run(env, acc) {
     const t = need(acc, 'template');
-    const highest = env.store.templateSeq(t.mfr, t.tid);
+    const highest = await env.store.templateSeq(t.mfr, t.tid);
     if (highest !== undefined && t.seq < highest) throw new SimedgeError('TEMPLATE_ROLLBACK', `${t.tid} seq ${t.seq} < ${highest}`);
   },
 };
 
 export const subscriberStep: ValidationStep = {
   name: 'subscriber',
-  run(env, acc) {
-    const s = env.store.subscriber(env.msg.imsi);
+  async run(env, acc) {
+    const s = await env.store.subscriber(env.msg.imsi);
     if (!s) throw new SimedgeError('UNKNOWN_IMSI');
     acc.subscriber = s;
   },
@@ -104,8 +105,8 @@ export const subscriberStep: ValidationStep = {
  *  never from the device. */
 export const attachStep: ValidationStep = {
   name: 'attach',
-  run(env, acc) {
-    const a = env.store.attachOf(env.msg.imsi);
+  async run(env, acc) {
+    const a = await env.store.attachOf(env.msg.imsi);
     if (!a) throw new SimedgeError('NO_ATTACH');
     acc.attach = a;
   },

@@ -31,7 +31,8 @@ export type Established = Partial<Validated> & {
 
 export interface ValidationStep {
   name: string;
-  run(env: StepEnv, acc: Established): void;
+  /** Sync where it can be: the pipeline awaits only the steps that read the store. */
+  run(env: StepEnv, acc: Established): void | Promise<void>;
 }
 
 export function need<K extends keyof Validated>(acc: Established, k: K): Validated[K] {

@@ -1,0 +1,260 @@
+// One storage contract, every backend [STYLE #12]: the same CoreStore tests run against SQLite in
+// memory, SQLite in a WAL file, and a real PostgreSQL (a throwaway cluster from store-pg.ts, or
+// SIMEDGE_TEST_PG). Each test gets a fresh store (PostgreSQL: a fresh database). The PostgreSQL
+// part also races two stores (two core processes) on one database: exactly one takes a nonce,
+// concurrent seq raises keep the highest, and concurrent first opens migrate once.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KyselyStore, openStore, type CoreStore, type ProvisionRecord } from '../src/index.js';
+import { IMSI } from './harness.js';
+import { newSim } from './pipeline-tools.js';
+import { startPg, type PgServer } from './store-pg.js';
+
+let pg: PgServer | undefined;
+const dirs: string[] = [];
+beforeAll(async () => {
+  pg = await startPg();
+  // Start-up time of the throwaway cluster, for the README and CI budgets (not asserted).
+  console.info(`PostgreSQL ready in ${pg.startMs.toFixed(0)} ms${pg.startMs === 0 ? ' (SIMEDGE_TEST_PG)' : ''}`);
+}, 60_000);
+afterAll(async () => {
+  await pg?.stop();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const BACKENDS: { name: string; url: () => Promise<string> }[] = [
+  { name: 'sqlite :memory:', url: () => Promise.resolve('sqlite::memory:') },
+  {
+    name: 'sqlite file (WAL)',
+    url: () => {
+      const d = mkdtempSync(join(tmpdir(), 'simedge-store-'));
+      dirs.push(d);
+      return Promise.resolve(`sqlite:${join(d, 'core.db')}`);
+    },
+  },
+  { name: 'postgresql', url: () => pg!.database() },
+];
+
+const prov = (over: Partial<ProvisionRecord> = {}): ProvisionRecord => ({
+  pid: 'p-1', imsi: IMSI, edge: 'edge-a', state: 'STARTING', tid: 'acme.thermo', cls: 'acme/x', rid: 'r1', oid: 'o-1', created: 1000, updated: 1000, ...over,
+});
+
+describe.each(BACKENDS)('CoreStore contract: $name', ({ url }) => {
+  const withStore = async (fn: (s: CoreStore, url: string) => Promise<void>) => {
+    const u = await url();
+    const s = openStore(u);
+    try {
+      await fn(s, u);
+    } finally {
+      await s.close();
+    }
+  };
+
+  it('registry: subscribers with SIM key, status and plan round-trip; bad input is refused and changes nothing', () => withStore(async (s) => {
+    const sim = newSim();
+    expect(await s.subscriber(IMSI)).toBeUndefined();
+    await s.addSubscriber({ imsi: IMSI, iccid: '894601', simKey: sim.point, plan: { maxProvisions: 2 } });
+    expect(await s.subscriber(IMSI)).toEqual({ imsi: IMSI, iccid: '894601', simKey: sim.point, status: 'active', plan: { maxProvisions: 2 } });
+    await s.setSubscriberStatus(IMSI, 'suspended');
+    expect((await s.subscriber(IMSI))?.status).toBe('suspended');
+    await expect(s.addSubscriber({ imsi: IMSI, iccid: '1', simKey: new Uint8Array(65).fill(4) })).rejects.toThrow(TypeError);
+    await expect(s.addSubscriber({ imsi: IMSI, iccid: '1', plan: { maxServices: -1 } })).rejects.toThrow(RangeError);
+    await expect(s.setSubscriberStatus(IMSI, 'gone' as 'active')).rejects.toThrow(TypeError);
+    expect((await s.subscriber(IMSI))?.iccid).toBe('894601');
+  }));
+
+  it('trust keys: upsert, optional fields, revocation; a key that is not 32 bytes is refused', () => withStore(async (s) => {
+    const pub = new Uint8Array(32).fill(9);
+    await s.addTrustKey({ kid: 'k1', publicKey: pub, mfr: 'acme', classes: ['acme/x'], notBefore: 10, notAfter: 2_000_000_000 });
+    expect(await s.trustKey('k1')).toEqual({ kid: 'k1', publicKey: pub, mfr: 'acme', classes: ['acme/x'], notBefore: 10, notAfter: 2_000_000_000, revoked: false });
+    await s.addTrustKey({ kid: 'k1', publicKey: pub, mfr: 'acme', revoked: true });
+    expect(await s.trustKey('k1')).toEqual({ kid: 'k1', publicKey: pub, mfr: 'acme', revoked: true });
+    await expect(s.addTrustKey({ kid: 'k2', publicKey: new Uint8Array(31), mfr: 'acme' })).rejects.toThrow(TypeError);
+    expect(await s.trustKey('k2')).toBeUndefined();
+  }));
+
+  it('placement tables: cell map upsert, costs cheapest first then by edge; a bad cost is refused', () => withStore(async (s) => {
+    await s.setCellEdge('cell-1', 'edge-a');
+    await s.setCellEdge('cell-1', 'edge-b');
+    expect(await s.edgeForCell('cell-1')).toBe('edge-b');
+    expect(await s.edgeForCell('cell-2')).toBeUndefined();
+    await s.setEdgeCost('cell-1', 'c', 2.5);
+    await s.setEdgeCost('cell-1', 'b', 2.5);
+    await s.setEdgeCost('cell-1', 'a', 9);
+    await s.setEdgeCost('cell-1', 'a', 1);
+    expect(await s.edgeCosts('cell-1')).toEqual([{ edge: 'a', cost: 1 }, { edge: 'b', cost: 2.5 }, { edge: 'c', cost: 2.5 }]);
+    await expect(s.setEdgeCost('cell-1', 'd', -1)).rejects.toThrow(RangeError);
+    expect(await s.edgeCosts('cell-1')).toHaveLength(3);
+  }));
+
+  it('anti-rollback: the seq is raised, never lowered, per (mfr, tid); 32-bit seqs and ms times survive', () => withStore(async (s) => {
+    expect(await s.raiseTemplateSeq('acme', 't', 5)).toBe(true);
+    expect(await s.raiseTemplateSeq('acme', 't', 3)).toBe(false); // a higher one stays
+    expect(await s.raiseTemplateSeq('acme', 't', 5)).toBe(true); // equal: the same template again
+    expect(await s.templateSeq('acme', 't')).toBe(5);
+    expect(await s.raiseTemplateSeq('acme', 't', 0xffffffff)).toBe(true);
+    expect(await s.templateSeq('acme', 't')).toBe(0xffffffff);
+    expect(await s.templateSeq('globex', 't')).toBeUndefined();
+    const at = Date.UTC(2026, 0, 15, 12, 0, 0, 123);
+    await s.upsertAttach({ imsi: IMSI, ip: '10.0.0.1', plmn: '24001', cell: 'c1', at });
+    await s.upsertAttach({ imsi: IMSI, ip: '10.0.0.2', plmn: '24001', cell: 'c2', at: at + 1, tai: 'tai-1' });
+    expect(await s.attachOf(IMSI)).toEqual({ imsi: IMSI, ip: '10.0.0.2', plmn: '24001', cell: 'c2', at: at + 1, tai: 'tai-1' });
+    await s.deleteAttach(IMSI);
+    expect(await s.attachOf(IMSI)).toBeUndefined();
+  }));
+
+  it('nonces are single-use, bound to their IMSI and expire; putNonce drops expired ones', () => withStore(async (s) => {
+    const n = new Uint8Array(16).fill(1);
+    await s.putNonce(IMSI, n, 2000, 1000);
+    expect(await s.takeNonce('240019999999999', n, 1500)).toBe(false);
+    expect(await s.takeNonce(IMSI, n, 1500)).toBe(false); // the wrong-IMSI attempt burnt it
+    await s.putNonce(IMSI, n, 2000, 1000);
+    expect(await s.takeNonce(IMSI, n, 2000)).toBe(false); // expired at 2000
+    await s.putNonce(IMSI, n, 2000, 1000);
+    expect(await s.takeNonce(IMSI, n, 1999)).toBe(true);
+    expect(await s.takeNonce(IMSI, n, 1999)).toBe(false);
+    const old = new Uint8Array(16).fill(2);
+    await s.putNonce(IMSI, old, 3000, 1000);
+    await s.putNonce(IMSI, new Uint8Array(16).fill(3), 9000, 3000); // sweeps `old`
+    await s.putNonce(IMSI, old, 9000, 3000); // so the same bytes may be issued again
+    expect(await s.takeNonce(IMSI, old, 3001)).toBe(true);
+  }));
+
+  it('request replies: stored, replaced, and a request with no reply is still "seen"', () => withStore(async (s) => {
+    expect(await s.reply(IMSI, 'prov', 'r1')).toBeUndefined();
+    await s.putReply(IMSI, 'prov', 'r1', new Uint8Array([1, 2]), 1);
+    expect(await s.reply(IMSI, 'prov', 'r1')).toEqual({ reply: new Uint8Array([1, 2]) });
+    await s.putReply(IMSI, 'prov', 'r1', new Uint8Array([3]), 2);
+    expect(await s.reply(IMSI, 'prov', 'r1')).toEqual({ reply: new Uint8Array([3]) });
+    await s.putReply(IMSI, 'bye', 'r1', undefined, 3);
+    expect(await s.reply(IMSI, 'bye', 'r1')).toEqual({ reply: undefined });
+  }));
+
+  it('provisions: create, patch (undefined clears), filter, insertion order on equal times', () => withStore(async (s) => {
+    await s.createProvision(prov({
+      pid: 'p-b', seq: 7, mfr: 'acme', services: ['cse'], leaseUntil: 5000,
+      placement: { rule: 'cost', loc: 'c1', cost: 2, skipped: [{ edge: 'x', why: 'offline' }], reason: 'cost c1 -> edge-a' }, deadline: 9,
+    }));
+    await s.createProvision(prov({ pid: 'p-a', oid: 'o-2' })); // same created ms, inserted second
+    await s.createProvision(prov({ pid: 'p-0', imsi: '240019999999999', created: 500 }));
+    await s.updateProvision('p-b', { state: 'COMPLETED', deadline: undefined, svc: [{ n: 'cse', ep: 'http://x' }], roamBy: 7000, updated: 2000 });
+    expect(await s.provision('p-b')).toEqual({
+      pid: 'p-b', imsi: IMSI, edge: 'edge-a', state: 'COMPLETED', tid: 'acme.thermo', cls: 'acme/x', rid: 'r1', oid: 'o-1', created: 1000, updated: 2000,
+      seq: 7, mfr: 'acme', services: ['cse'], leaseUntil: 5000, roamBy: 7000, svc: [{ n: 'cse', ep: 'http://x' }],
+      placement: { rule: 'cost', loc: 'c1', cost: 2, skipped: [{ edge: 'x', why: 'offline' }], reason: 'cost c1 -> edge-a' },
+    });
+    expect((await s.provisions()).map((p) => p.pid)).toEqual(['p-0', 'p-b', 'p-a']);
+    expect((await s.provisions({ imsi: IMSI })).map((p) => p.pid)).toEqual(['p-b', 'p-a']);
+    expect((await s.provisions({ imsi: IMSI, state: 'STARTING' })).map((p) => p.pid)).toEqual(['p-a']);
+    expect(await s.provision('p-none')).toBeUndefined();
+    await expect(s.createProvision(prov({ pid: 'p-a' }))).rejects.toThrow(); // primary key
+  }));
+
+  it('orders: the signed bytes are kept and sends counted', () => withStore(async (s) => {
+    await s.createOrder({ oid: 'o-1', pid: 'p-1', kind: 'deploy', edge: 'e', at: 2, bytes: new Uint8Array([1, 2, 3]) });
+    await s.orderSent('o-1');
+    await s.orderSent('o-1');
+    expect(await s.order('o-1')).toEqual({ oid: 'o-1', pid: 'p-1', kind: 'deploy', edge: 'e', at: 2, bytes: new Uint8Array([1, 2, 3]), sends: 3 });
+    await s.createOrder({ oid: 'o-2', pid: 'p-1', kind: 'remove', edge: 'e', at: 3 });
+    expect(await s.order('o-2')).toEqual({ oid: 'o-2', pid: 'p-1', kind: 'remove', edge: 'e', at: 3, sends: 1 });
+  }));
+
+  it('charging: open is idempotent per (pid, service), close never ends before start, range = overlap', () => withStore(async (s) => {
+    await s.openCharging([{ imsi: IMSI, pid: 'p-1', service: 'a', edge: 'e', start: 1000 }, { imsi: IMSI, pid: 'p-1', service: 'b', edge: 'e', start: 1000 }]);
+    await s.openCharging([{ imsi: IMSI, pid: 'p-1', service: 'a', edge: 'e', start: 1500 }]);
+    await s.openCharging([{ imsi: IMSI, pid: 'p-2', service: 'a', edge: 'e', start: 5000 }]);
+    await s.openCharging([]);
+    await s.closeCharging('p-1', 900); // a clock stepped back: stop = start
+    await s.closeCharging('p-1', 9999); // already closed
+    expect(await s.charging()).toEqual([
+      { imsi: IMSI, pid: 'p-1', service: 'a', edge: 'e', start: 1000, stop: 1000 },
+      { imsi: IMSI, pid: 'p-1', service: 'b', edge: 'e', start: 1000, stop: 1000 },
+      { imsi: IMSI, pid: 'p-2', service: 'a', edge: 'e', start: 5000 },
+    ]);
+    expect((await s.charging({ from: 1001 })).map((r) => r.pid)).toEqual(['p-2']);
+    expect((await s.charging({ to: 5000 })).map((r) => r.pid)).toEqual(['p-1', 'p-1']);
+  }));
+
+  it('tx: all or nothing; calls on the transaction see its own writes', () => withStore(async (s) => {
+    await expect(s.tx(async (tx) => {
+      await tx.createProvision(prov());
+      expect(await tx.provision('p-1')).toBeDefined();
+      await tx.putReply(IMSI, 'prov', 'r1', new Uint8Array([1]), 1);
+      throw new Error('boom');
+    })).rejects.toThrow('boom');
+    expect(await s.provision('p-1')).toBeUndefined();
+    expect(await s.reply(IMSI, 'prov', 'r1')).toBeUndefined();
+    const n = await s.tx(async (tx) => {
+      await tx.createProvision(prov());
+      await tx.tx(async (inner) => inner.createOrder({ oid: 'o-1', pid: 'p-1', kind: 'deploy', edge: 'e', at: 1 })); // nested joins
+      return 42;
+    });
+    expect(n).toBe(42);
+    expect(await s.order('o-1')).toBeDefined();
+    expect(await s.provision('p-1')).toBeDefined();
+  }));
+
+  it('persists: a second store on the same database sees the data and does not re-run migrations', () => withStore(async (s, u) => {
+    await s.addSubscriber({ imsi: IMSI, iccid: '894601' });
+    if (u === 'sqlite::memory:') return; // a memory database is private to its store
+    const again = openStore(u);
+    try {
+      expect(await again.subscriber(IMSI)).toEqual({ imsi: IMSI, iccid: '894601', status: 'active' });
+    } finally {
+      await again.close();
+    }
+  }));
+
+  it('a closed store refuses further calls', async () => {
+    const s = openStore(await url());
+    await s.close();
+    await expect(s.subscriber(IMSI)).rejects.toThrow(/closed/);
+    await s.close(); // idempotent
+  });
+});
+
+describe('two cores on one PostgreSQL', () => {
+  it('first opens race: both migrate without error and see one schema', async () => {
+    const u = await pg!.database();
+    const [a, b] = [openStore(u), openStore(u)];
+    try {
+      await Promise.all([a.init(), b.init()]);
+      await a.addSubscriber({ imsi: IMSI, iccid: '1' });
+      expect(await b.subscriber(IMSI)).toMatchObject({ iccid: '1' });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('exactly one takes a nonce; concurrent seq raises leave the highest', async () => {
+    const u = await pg!.database();
+    const [a, b] = [openStore(u), openStore(u)];
+    try {
+      await Promise.all([a.init(), b.init()]);
+      const nonces = Array.from({ length: 20 }, (_, i) => new Uint8Array(16).fill(i + 1));
+      for (const n of nonces) await a.putNonce(IMSI, n, 10_000, 1);
+      for (const n of nonces) {
+        const got = await Promise.all([a.takeNonce(IMSI, n, 2), b.takeNonce(IMSI, n, 2)]);
+        expect(got.filter(Boolean)).toHaveLength(1);
+      }
+      await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).raiseTemplateSeq('acme', 't', (i * 37) % 101)));
+      expect(await a.templateSeq('acme', 't')).toBe(Math.max(...Array.from({ length: 40 }, (_, i) => (i * 37) % 101)));
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('openStore picks the dialect from the URL; other schemes are refused', async () => {
+    const s = openStore('sqlite::memory:');
+    expect(s).toBeInstanceOf(KyselyStore);
+    expect(s.kind).toBe('sqlite');
+    await s.close();
+    const p = openStore(await pg!.database());
+    expect(p.kind).toBe('postgres');
+    await p.close();
+    expect(() => openStore('mysql://localhost/x')).toThrow(TypeError);
+    expect(() => openStore('')).toThrow(TypeError);
+  });
+});
