@@ -1,0 +1,199 @@
+// The core daemon's configuration file (JSON or YAML), checked field by field into a CoreConfig:
+// every mistake is CONFIG_INVALID naming the field, before anything starts. Relative paths are
+// taken from the config file's directory, so a config and its key file travel together.
+//
+//   broker:    { url: mqtt://host:1883 }  or  { embedded: { host?, port? } }  (default: embedded, ephemeral port)
+//   database:  sqlite path, sqlite:<path>, sqlite::memory: or postgres://…  (default sqlite::memory:)
+//   coreKeyFile: the core's private Ed25519 JWK (simedge keys gen)            (required)
+//   radius:    { secret | secretFile, port?, host? }                          (optional)
+//   admin:     { token | tokenFile, port?, host? }  (token also from SIMEDGE_ADMIN_TOKEN; default port 8620)
+//   placement: { cells: { <cell|tai>: <edge> }, costs: [ { loc, edge, cost } ] }
+//   policy:    PolicyOptions (policy.ts);  plans: { <name>: Plan } for the CSV import's plan column
+//   log:       { level: debug|info|warn|error }  (else SIMEDGE_LOG_LEVEL, else info)
+//   opTimeoutMs, nonceTtlSec, orderTtlSec, attestation ('off' | 'network', needs the embedded broker)
+import { isEdgeId, SimedgeError } from '@simedge/device-sdk/wire';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { isLevel, LEVELS, type Level } from './log.js';
+import { checkPlan, makePolicy, type PolicyOptions } from './policy.js';
+import type { Plan } from './store/types.js';
+
+export const DEFAULT_ADMIN_PORT = 8620;
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+export interface CoreConfig {
+  broker: { url: string } | { embedded: { host?: string; port?: number } };
+  database: string;
+  coreKeyFile: string;
+  radius?: { secret: string; port?: number; host?: string };
+  admin: { token: string; port: number; host: string };
+  placement: { cells: Record<string, string>; costs: { loc: string; edge: string; cost: number }[] };
+  policy?: PolicyOptions;
+  plans: Record<string, Plan>;
+  log?: { level?: Level };
+  opTimeoutMs?: number;
+  nonceTtlSec?: number;
+  orderTtlSec?: number;
+  attestation?: 'off' | 'network';
+}
+
+type Obj = Record<string, unknown>;
+
+const bad = (field: string, why: string): never => {
+  throw new SimedgeError('CONFIG_INVALID', `${field}: ${why}`);
+};
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function obj(v: unknown, field: string): Obj {
+  return isObj(v) ? v : bad(field, 'an object expected');
+}
+function str(v: unknown, field: string): string {
+  return typeof v === 'string' && v.length > 0 ? v : bad(field, 'a non-empty string expected');
+}
+function port(v: unknown, field: string): number {
+  return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? (v as number) : bad(field, 'a port number 0..65535 expected');
+}
+function positive(v: unknown, field: string): number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : bad(field, 'a positive number expected');
+}
+function only(o: Obj, field: string, keys: string[]): void {
+  const extra = Object.keys(o).find((k) => !keys.includes(k));
+  if (extra !== undefined) bad(`${field}.${extra}`, 'unknown field');
+}
+
+/** A secret given inline or as a file (trailing newline dropped); the file wins over nothing else. */
+function secret(o: Obj, field: string, base: string, key: string): string | undefined {
+  if (o[key] !== undefined) return str(o[key], `${field}.${key}`);
+  const f = o[`${key}File`];
+  if (f === undefined) return undefined;
+  const path = resolve(base, str(f, `${field}.${key}File`));
+  try {
+    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+  } catch {
+    return bad(`${field}.${key}File`, `cannot read ${path}`);
+  }
+}
+
+/** Check a parsed config object; `base` is the directory relative paths start from. */
+export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv = process.env): CoreConfig {
+  const c = obj(raw, 'config');
+  only(c, 'config', ['broker', 'database', 'coreKeyFile', 'radius', 'admin', 'placement', 'policy', 'plans', 'log', 'opTimeoutMs', 'nonceTtlSec', 'orderTtlSec', 'attestation']);
+
+  let broker: CoreConfig['broker'] = { embedded: {} };
+  if (c.broker !== undefined) {
+    const b = obj(c.broker, 'broker');
+    only(b, 'broker', ['url', 'embedded']);
+    if (b.url !== undefined) {
+      const url = str(b.url, 'broker.url');
+      if (!/^(mqtts?|wss?|tcp|tls):\/\//.test(url)) bad('broker.url', 'an mqtt://, mqtts://, ws:// or wss:// URL expected');
+      broker = { url };
+    } else {
+      const e = b.embedded === undefined ? {} : obj(b.embedded, 'broker.embedded');
+      only(e, 'broker.embedded', ['host', 'port']);
+      broker = { embedded: { ...(e.host !== undefined && { host: str(e.host, 'broker.embedded.host') }), ...(e.port !== undefined && { port: port(e.port, 'broker.embedded.port') }) } };
+    }
+  }
+
+  let database = 'sqlite::memory:';
+  if (c.database !== undefined) {
+    database = str(c.database, 'database');
+    // A relative SQLite file lives beside the config file.
+    if (!/^[a-z][a-z0-9+.-]*:/i.test(database)) database = resolve(base, database);
+    else if (database.startsWith('sqlite:') && !['sqlite:', 'sqlite::memory:'].includes(database)) database = `sqlite:${resolve(base, database.slice(7))}`;
+  }
+
+  const coreKeyFile = resolve(base, str(c.coreKeyFile, 'coreKeyFile'));
+
+  let radius: CoreConfig['radius'];
+  if (c.radius !== undefined) {
+    const r = obj(c.radius, 'radius');
+    only(r, 'radius', ['secret', 'secretFile', 'port', 'host']);
+    const s = secret(r, 'radius', base, 'secret') ?? bad('radius.secret', 'a shared secret (or secretFile) is required');
+    radius = { secret: s, ...(r.port !== undefined && { port: port(r.port, 'radius.port') }), ...(r.host !== undefined && { host: str(r.host, 'radius.host') }) };
+  }
+
+  const a = c.admin === undefined ? {} : obj(c.admin, 'admin');
+  only(a, 'admin', ['token', 'tokenFile', 'port', 'host']);
+  const token = secret(a, 'admin', base, 'token') ?? env.SIMEDGE_ADMIN_TOKEN ?? bad('admin.token', 'required (or admin.tokenFile, or SIMEDGE_ADMIN_TOKEN)');
+  if (token.length < 16) bad('admin.token', 'at least 16 characters');
+  const admin = { token, port: a.port === undefined ? DEFAULT_ADMIN_PORT : port(a.port, 'admin.port'), host: a.host === undefined ? '127.0.0.1' : str(a.host, 'admin.host') };
+
+  const placement: CoreConfig['placement'] = { cells: {}, costs: [] };
+  if (c.placement !== undefined) {
+    const p = obj(c.placement, 'placement');
+    only(p, 'placement', ['cells', 'costs']);
+    for (const [cell, edge] of Object.entries(p.cells === undefined ? {} : obj(p.cells, 'placement.cells'))) {
+      if (!isEdgeId(edge)) bad(`placement.cells.${cell}`, 'an edge id expected');
+      placement.cells[cell] = edge as string;
+    }
+    if (p.costs !== undefined) {
+      if (!Array.isArray(p.costs)) bad('placement.costs', 'a list of { loc, edge, cost } expected');
+      (p.costs as unknown[]).forEach((x, i) => {
+        const o = obj(x, `placement.costs[${i}]`);
+        const edge = str(o.edge, `placement.costs[${i}].edge`);
+        if (!isEdgeId(edge)) bad(`placement.costs[${i}].edge`, 'an edge id expected');
+        if (typeof o.cost !== 'number' || !Number.isFinite(o.cost) || o.cost < 0) bad(`placement.costs[${i}].cost`, 'a number >= 0 expected');
+        placement.costs.push({ loc: str(o.loc, `placement.costs[${i}].loc`), edge, cost: o.cost as number });
+      });
+    }
+  }
+
+  let policy: PolicyOptions | undefined;
+  if (c.policy !== undefined) {
+    policy = obj(c.policy, 'policy') as PolicyOptions;
+    try {
+      makePolicy(policy);
+    } catch (e) {
+      bad('policy', (e as Error).message);
+    }
+  }
+  const plans: Record<string, Plan> = {};
+  for (const [name, p] of Object.entries(c.plans === undefined ? {} : obj(c.plans, 'plans'))) {
+    try {
+      plans[name] = checkPlan(obj(p, `plans.${name}`) as Plan, `plans.${name}`);
+    } catch (e) {
+      if (e instanceof SimedgeError) throw e;
+      bad(`plans.${name}`, (e as Error).message);
+    }
+  }
+
+  let log: CoreConfig['log'];
+  if (c.log !== undefined) {
+    const l = obj(c.log, 'log');
+    only(l, 'log', ['level']);
+    if (l.level !== undefined && !isLevel(l.level)) bad('log.level', `one of ${LEVELS.join(', ')}`);
+    log = l.level === undefined ? {} : { level: l.level as Level };
+  }
+  if (c.attestation !== undefined && c.attestation !== 'off' && c.attestation !== 'network') bad('attestation', "'off' or 'network' expected");
+  if (c.attestation === 'network' && 'url' in broker) bad('attestation', "'network' needs the embedded broker (it reads peer addresses there)");
+
+  return {
+    broker, database, coreKeyFile, admin, placement, plans,
+    ...(radius && { radius }), ...(policy && { policy }), ...(log && { log }),
+    ...(c.opTimeoutMs !== undefined && { opTimeoutMs: positive(c.opTimeoutMs, 'opTimeoutMs') }),
+    ...(c.nonceTtlSec !== undefined && { nonceTtlSec: positive(c.nonceTtlSec, 'nonceTtlSec') }),
+    ...(c.orderTtlSec !== undefined && { orderTtlSec: positive(c.orderTtlSec, 'orderTtlSec') }),
+    ...(c.attestation !== undefined && { attestation: c.attestation as 'off' | 'network' }),
+  };
+}
+
+/** Read and check a config file (.json, else YAML, which is a superset of JSON). */
+export function loadCoreConfig(path: string, env: NodeJS.ProcessEnv = process.env): CoreConfig {
+  let text: string;
+  try {
+    const buf = readFileSync(path);
+    if (buf.length > MAX_CONFIG_BYTES) bad(path, 'larger than 1 MiB');
+    text = buf.toString('utf8');
+  } catch (e) {
+    if (e instanceof SimedgeError) throw e;
+    throw new SimedgeError('INPUT_UNREADABLE', path);
+  }
+  let raw: unknown;
+  try {
+    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
+  } catch (e) {
+    return bad(path, `not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return checkConfig(raw, dirname(resolve(path)), env);
+}

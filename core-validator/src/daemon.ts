@@ -1,0 +1,142 @@
+// The core daemon (STYLE #11: thin entry): from a checked CoreConfig, start the broker (embedded
+// or external), the store, the core with its RADIUS intake, the placement tables and the admin
+// API; say where each listens; stop everything in reverse order. `serveCore` adds the process
+// part: run until SIGINT/SIGTERM (or an abort signal), stop gracefully, resolve with exit code 0.
+import { readPrivateKeyFile } from '@simedge/device-sdk/tools';
+import { isSimedgeError, SimedgeError } from '@simedge/device-sdk/wire';
+import { recordPeers } from './attest/index.js';
+import { startAdminServer, type AdminServer } from './admin/server.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
+import { CoreValidator } from './core.js';
+import type { CoreConfig } from './daemon-config.js';
+import { createLogger, levelFromEnv, type Logger } from './log.js';
+
+export interface RunningCore {
+  core: CoreValidator;
+  admin: AdminServer;
+  /** The MQTT broker devices and edges connect to. */
+  brokerUrl: string;
+  /** Where RADIUS accounting listens (UDP), when configured. */
+  radius?: { host: string; port: number };
+  /** Stop admin API, core, store and embedded broker; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface RunOptions {
+  /** Default: JSON lines on stderr at the configured level. */
+  log?: Logger;
+}
+
+/** Start everything the config names. On a failure half-way, what already started is stopped. */
+export async function runCore(config: CoreConfig, opts: RunOptions = {}): Promise<RunningCore> {
+  const log = opts.log ?? createLogger({ level: config.log?.level ?? levelFromEnv() ?? 'info' });
+  // The key first: a wrong key file must fail before any port is taken.
+  const key = readPrivateKeyFile(config.coreKeyFile);
+  const undo: (() => Promise<void>)[] = [];
+  const unwind = async (): Promise<void> => {
+    for (const f of undo.splice(0).reverse()) {
+      try {
+        await f();
+      } catch (e) {
+        log('error', 'stop step failed', { err: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  };
+  try {
+    let broker: EmbeddedBroker | undefined;
+    let brokerUrl: string;
+    if ('url' in config.broker) brokerUrl = config.broker.url;
+    else {
+      broker = await startEmbeddedBroker(config.broker.embedded);
+      const b = broker;
+      undo.push(() => b.close());
+      brokerUrl = broker.url;
+    }
+    const core = new CoreValidator({
+      brokerUrl, coreKey: { kid: key.kid, seed: key.seed }, database: config.database, log,
+      ...(config.policy && { policy: config.policy }),
+      ...(config.radius && { radius: config.radius }),
+      ...(config.opTimeoutMs !== undefined && { opTimeoutMs: config.opTimeoutMs }),
+      ...(config.nonceTtlSec !== undefined && { nonceTtlSec: config.nonceTtlSec }),
+      ...(config.orderTtlSec !== undefined && { orderTtlSec: config.orderTtlSec }),
+      ...(config.attestation === 'network' && broker && { attestation: 'network' as const, brokerPeers: recordPeers(broker.aedes) }),
+    });
+    // The core closes the store on stop(); until start() succeeded, closing it is ours.
+    let started = false;
+    undo.push(async () => {
+      if (started) await core.stop();
+      else await core.store.close();
+    });
+    for (const [cell, edge] of Object.entries(config.placement.cells)) await core.store.setCellEdge(cell, edge);
+    for (const c of config.placement.costs) await core.store.setEdgeCost(c.loc, c.edge, c.cost);
+    await core.start();
+    started = true;
+    const admin = await startAdminServer(core, { token: config.admin.token, port: config.admin.port, host: config.admin.host, plans: config.plans, log });
+    undo.push(() => admin.close());
+    const radiusPort = core.radiusPort;
+    const running: RunningCore = {
+      core, admin, brokerUrl,
+      ...(config.radius && radiusPort !== undefined && { radius: { host: config.radius.host ?? '127.0.0.1', port: radiusPort } }),
+      stop: unwind,
+    };
+    log('info', 'core daemon running', { broker: brokerUrl, admin: admin.url, radius: radiusPort, kid: key.kid });
+    return running;
+  } catch (e) {
+    await unwind();
+    // A taken port is an operator's problem, not a bug: say which.
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') {
+      throw new SimedgeError('CONFIG_INVALID', `cannot listen: ${err.message}`);
+    }
+    throw e;
+  }
+}
+
+export interface ServeIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Stops the daemon (tests); without it SIGINT/SIGTERM do. */
+  signal?: AbortSignal;
+}
+
+/** Run until SIGINT/SIGTERM (or `io.signal`), then stop gracefully. Resolves with the exit code. */
+export async function serveCore(config: CoreConfig, io: ServeIo, opts: RunOptions = {}): Promise<number> {
+  // Listen for the stop signal before anything starts: "ready" may be read, and answered with
+  // SIGTERM, before the next line runs, and a signal during start-up must still stop cleanly.
+  let release = (): void => {};
+  const stopped = new Promise<void>((resolve) => {
+    if (io.signal) {
+      if (io.signal.aborted) resolve();
+      else io.signal.addEventListener('abort', () => resolve(), { once: true });
+      return;
+    }
+    const stop = (): void => {
+      release();
+      resolve();
+    };
+    release = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  let running: RunningCore;
+  try {
+    running = await runCore(config, opts);
+  } catch (e) {
+    release();
+    if (!isSimedgeError(e)) throw e;
+    io.err(`simedge core: ${e.message}\n`);
+    return 1;
+  }
+  // One line per listener on stdout: scripts and tests read these.
+  io.out(`broker ${running.brokerUrl}\n`);
+  io.out(`admin ${running.admin.url}\n`);
+  if (running.radius) io.out(`radius udp://${running.radius.host}:${running.radius.port}\n`);
+  io.out('ready\n');
+  await stopped;
+  await running.stop();
+  io.err('simedge core: stopped\n');
+  return 0;
+}
