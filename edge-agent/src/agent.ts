@@ -3,11 +3,17 @@
 // type to its handler (handlers/), which persists the desired state (store/) before anything
 // happens. The reconciler (reconcile/) makes the runtimes match it - on start-up too, adopting or
 // removing what a previous agent process left behind. The status is republished (retained)
-// whenever the instance table changes, and the last will marks the edge offline.
-import { resolve as resolvePath } from 'node:path';
+// whenever the instance table changes, and the last will marks the edge offline. Artefact
+// references in deploys are fetched through the artefact cache (artefacts/), whose holders follow
+// the instance table and whose gc runs periodically; the runtime is chosen by configuration
+// (runtime/configure.ts).
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve as resolvePath } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { connectMqtt, endMqtt, type MqttClient } from '@simedge/device-sdk/node';
 import { encodeMsg, isEdgeId, topics, type EdgeEvent, type Order, type Step, type TraceSink } from '@simedge/device-sdk/wire';
+import { ArtefactCache, ArtefactHolders, type Fetcher, type Holding } from './artefacts/index.js';
 import type { EdgeContext } from './context.js';
 import { handleDeploy } from './handlers/deploy.js';
 import { handleRemove } from './handlers/remove.js';
@@ -17,7 +23,10 @@ import { stderrLog, type Log } from './log.js';
 import { EdgeMetrics } from './metrics.js';
 import { Backoff, type BackoffOptions } from './reconcile/backoff.js';
 import type { ExecEnv } from './reconcile/executor.js';
+import { desiredInstances } from './reconcile/desired.js';
 import { Reconciler } from './reconcile/loop.js';
+import type { CpuLimits } from './runtime/cgroup.js';
+import { buildRuntime, type KubernetesConfig, type OciConfig } from './runtime/configure.js';
 import { ProcessRuntime, type ProcessRuntimeOptions } from './runtime/process.js';
 import type { ExitInfo, Instance, Runtime } from './runtime/types.js';
 import { buildStatus } from './status.js';
@@ -45,10 +54,17 @@ export interface EdgeOptions {
    */
   stateDir?: string;
   /**
-   * Runtime that runs the catalog's services: 'process' (default) or a Runtime object (OCI,
-   * Kubernetes, constructed by the caller). The process runtime is always available as well.
+   * Runtime that runs the catalog's services: 'process' (default), 'oci' (a container engine, see
+   * `oci`), 'kubernetes' (see `kubernetes`), or a Runtime object built by the caller. The process
+   * runtime is always available as well.
    */
-  runtime?: 'process' | Runtime;
+  runtime?: 'process' | 'oci' | 'kubernetes' | Runtime;
+  /** Container engine of runtime 'oci' (and where 'kubernetes' builds its image). */
+  oci?: OciConfig;
+  /** Cluster of runtime 'kubernetes', or `{ podmanKubePlay: true }` on one box. */
+  kubernetes?: KubernetesConfig;
+  /** The artefact cache (function repository) that deploys fetch `art` references through. */
+  artefacts?: ArtefactOptions;
   /** Options of the built-in process runtime (liveness probe period, stop grace, ...). */
   process?: Omit<ProcessRuntimeOptions, 'host' | 'scope'>;
   /** How long a shared (`share: "class"`) instance outlives its last device; default 30 000 ms. */
@@ -59,6 +75,21 @@ export interface EdgeOptions {
   metricsPort?: number;
   /** Operator log lines; default stderr. */
   log?: Log;
+}
+
+export interface ArtefactOptions {
+  /** Cache folder; default `<stateDir>/artefacts`, or a temp folder removed on stop. */
+  dir?: string;
+  /** Disk budget of artefacts plus fn images; default 512 MiB. */
+  quotaBytes?: number;
+  /** Largest single artefact; default 4 MiB (the fn host's source limit). */
+  maxArtefactBytes?: number;
+  /** Pre-seed every file of this folder into the cache on start (offline boxes). */
+  seedDir?: string;
+  /** Period of the garbage collection; default 60 000 ms. */
+  gcIntervalMs?: number;
+  /** Fetch function (default the global fetch). */
+  fetch?: Fetcher;
 }
 
 /** Fail messages are at most 256 characters on the wire (messages.ts). */
@@ -85,6 +116,13 @@ export class EdgeAgent {
   private stopping = false;
   private flushing: Promise<void> = Promise.resolve();
   private metricsServer: { port: number; close: () => Promise<void> } | undefined;
+  private readonly proc: ProcessRuntime;
+  private readonly mainName: string;
+  private readonly artefacts: ArtefactCache;
+  private readonly holders: ArtefactHolders;
+  /** The cache folder when it is a temp one (removed on stop). */
+  private readonly tempArtefacts: string | undefined;
+  private gcTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: EdgeOptions) {
     if (!isEdgeId(opts.id)) throw new TypeError(`EdgeAgent: not an edge id: ${String(opts.id)}`);
@@ -102,11 +140,24 @@ export class EdgeAgent {
     // The scope ties leftover host processes to this edge's state: only a restart on the same
     // state directory claims them (an in-memory agent has nothing to come back to).
     const scope = opts.stateDir !== undefined ? `${this.id}@${resolvePath(opts.stateDir)}` : `${this.id}@${randomUUID()}`;
-    const proc = new ProcessRuntime({ ...opts.process, ...(opts.host !== undefined ? { host: opts.host } : {}), scope });
+    const proc = new ProcessRuntime({ ...opts.process, ...(opts.host !== undefined ? { host: opts.host } : {}), scope, edge: this.id });
+    this.proc = proc;
     this.runtimes = { [proc.name]: proc };
+    // 'oci' and 'kubernetes' need I/O to build (the fn image): start() adds them under this name.
     const main = typeof opts.runtime === 'object' ? opts.runtime : proc;
+    this.mainName = typeof opts.runtime === 'string' ? opts.runtime : main.name;
     this.runtimes[main.name] = main;
     for (const rt of Object.values(this.runtimes)) rt.onExit = (inst, info) => this.instanceExited(inst, info);
+
+    const a = opts.artefacts ?? {};
+    this.tempArtefacts = a.dir === undefined && opts.stateDir === undefined ? join(tmpdir(), `simedge-art-${this.id}-${randomUUID()}`) : undefined;
+    this.artefacts = new ArtefactCache({
+      dir: a.dir ?? this.tempArtefacts ?? join(opts.stateDir ?? '.', 'artefacts'),
+      quotaBytes: a.quotaBytes ?? 512 * 1024 * 1024,
+      maxArtefactBytes: a.maxArtefactBytes ?? 4 * 1024 * 1024,
+      ...(a.fetch !== undefined ? { fetch: a.fetch } : {}),
+    });
+    this.holders = new ArtefactHolders(this.artefacts);
 
     const env: ExecEnv = {
       edge: this.id,
@@ -129,8 +180,9 @@ export class EdgeAgent {
     this.ctx = {
       id: this.id,
       capacity: this.capacity,
-      runtime: main.name,
+      runtime: this.mainName,
       store: this.store,
+      artefacts: this.artefacts,
       instances: this.table,
       metrics: this.metricsReg,
       now: () => Date.now(),
@@ -163,6 +215,11 @@ export class EdgeAgent {
     });
     client.on('error', (e) => this.log(`mqtt: ${e.message}`));
     if (this.opts.metricsPort !== undefined) this.metricsServer = await this.metricsReg.listen(this.opts.metricsPort);
+    await this.prepareRuntimes();
+    if (this.opts.artefacts?.seedDir !== undefined) {
+      const seeded = await this.artefacts.seed(this.opts.artefacts.seedDir);
+      this.log(`artefact cache: pre-seeded ${seeded.length} artefact(s) from ${this.opts.artefacts.seedDir}`);
+    }
     // Start-up reconcile: answers owed by a previous run go out first; provisions still waiting
     // for their answer hold their pid's order chain, so a new order for that pid waits for it.
     this.store.reopenUnsentReady();
@@ -170,14 +227,67 @@ export class EdgeAgent {
     for (const p of this.store.provisions()) if (p.state !== 'ready') this.chains.set(p.pid, this.reconciler.answered(p.oid));
     await this.reconciler.discover();
     await this.reconciler.kick();
+    // Adopted and restarted instances hold their artefacts again before anything is collected.
+    await this.collect();
+    const every = this.opts.artefacts?.gcIntervalMs ?? 60_000;
+    this.gcTimer = setInterval(() => void this.collect(), every);
+    this.gcTimer.unref();
     await client.subscribeAsync(topics.edgeOrders(this.id), { qos: 1 });
     await this.publishStatus(true);
+  }
+
+  /** Build the configured 'oci'/'kubernetes' runtime; say how CPU limits are enforced. */
+  private async prepareRuntimes(): Promise<void> {
+    const kind = this.opts.runtime;
+    if (kind === 'oci' || kind === 'kubernetes') {
+      const built = await buildRuntime(kind, {
+        edge: this.id,
+        ...(this.opts.host !== undefined ? { host: this.opts.host } : {}),
+        ...(this.opts.oci !== undefined ? { oci: this.opts.oci } : {}),
+        ...(this.opts.kubernetes !== undefined ? { kubernetes: this.opts.kubernetes } : {}),
+      });
+      built.runtime.onExit = (inst, info) => this.instanceExited(inst, info);
+      this.runtimes[built.runtime.name] = built.runtime;
+      if (built.pruner) this.artefacts.addImagePruner(built.pruner);
+      this.log(`runtime ${built.runtime.name} ready`);
+    }
+    if (this.mainName === 'process') {
+      const l = await this.proc.limits();
+      const text = l.kind === 'none' ? `CPU limits NOT enforced (res.cpu only accounted): ${l.why}` : `CPU limits enforced with ${l.kind} under ${l.dir}`;
+      this.log(text);
+      this.trace(207, 'cpu-limits', undefined, text);
+    }
+  }
+
+  /** How the process runtime enforces res.cpu on this machine (or why it does not). */
+  cpuLimits(): Promise<CpuLimits> {
+    return this.proc.limits();
+  }
+
+  /** Re-sync the artefact holders with what is desired and running, then garbage-collect. */
+  private async collect(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      this.syncHolders();
+      const r = await this.artefacts.gc();
+      if (r.removed.length > 0) this.log(`artefact gc: removed ${r.removed.join(', ')} (${r.freedBytes} bytes)`);
+    } catch (e) {
+      this.log(`artefact gc failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private syncHolders(): void {
+    const holdings: Holding[] = [];
+    for (const d of desiredInstances(this.store.provisions())) if (d.spec.art !== undefined) holdings.push({ key: d.key, art: d.spec.art });
+    for (const r of this.table.all()) if (r.art !== undefined) holdings.push({ key: r.key, art: r.art });
+    this.holders.sync(holdings);
   }
 
   async stop(): Promise<void> {
     const client = this.client;
     if (!client || this.stopping) return;
     this.stopping = true;
+    clearInterval(this.gcTimer);
     await this.reconciler.close();
     // Kill everything (also instances still starting), so in-flight deploys end quickly. The
     // desired state stays in the store: a restart on the same stateDir brings them back.
@@ -189,6 +299,7 @@ export class EdgeAgent {
     await this.metricsServer?.close();
     this.client = undefined;
     this.store.close();
+    if (this.tempArtefacts !== undefined) await rm(this.tempArtefacts, { recursive: true, force: true });
   }
 
   instances(): Array<{ pid: string; service: string; endpoint: string; osPid?: number; key: string }> {
@@ -303,6 +414,7 @@ export class EdgeAgent {
     const byRuntime: Record<string, number> = {};
     for (const r of this.table.all()) byRuntime[r.runtime.name] = (byRuntime[r.runtime.name] ?? 0) + 1;
     this.metricsReg.setInstances(byRuntime);
+    if (!this.stopping) this.syncHolders();
     void this.publishStatus(!this.stopping);
   }
 

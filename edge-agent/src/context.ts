@@ -2,6 +2,7 @@
 // itself, so handlers stay small, testable and unaware of MQTT. Handlers only write the desired
 // state (with the answers they owe) and ask the reconciler to act on it.
 import type { EdgeEvent, Step } from '@simedge/device-sdk/wire';
+import type { ArtefactCache } from './artefacts/cache.js';
 import type { InstanceTable } from './instances.js';
 import type { Log } from './log.js';
 import type { EdgeMetrics } from './metrics.js';
@@ -13,6 +14,8 @@ export interface EdgeContext {
   /** Runtime that runs every catalog service (the agent's `runtime` option). */
   readonly runtime: string;
   readonly store: StateStore;
+  /** The function repository: deploys fetch `art` references through it. */
+  readonly artefacts: ArtefactCache;
   readonly instances: InstanceTable;
   readonly metrics: EdgeMetrics;
   now(): number;

@@ -1,6 +1,8 @@
 // Public API of the edge agent: the agent itself, plus the runtime contract and the pure order
 // checks for whoever builds on them (OCI/Kubernetes runtimes, the daemon entry, tests).
-export { EdgeAgent, type EdgeOptions } from './agent.js';
+export { EdgeAgent, type EdgeOptions, type ArtefactOptions } from './agent.js';
+export type { CpuLimits } from './runtime/cgroup.js';
+export type { OciConfig, KubernetesConfig } from './runtime/configure.js';
 export { LABEL, type Runtime, type RunSpec, type Instance, type InstanceRef, type ExitInfo } from './runtime/types.js';
 export { plan } from './reconcile/plan.js';
 export type { Desired, DesiredInstance, DesiredService, Observed, Provision, Step } from './reconcile/types.js';

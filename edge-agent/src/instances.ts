@@ -13,6 +13,8 @@ export interface Running {
   runtime: Runtime;
   /** When it became ready (ms): restart backoff resets after a long enough run. */
   startedAt: number;
+  /** Digest (hex) of the artefact its code came from: held in the artefact cache while it runs. */
+  art?: string;
 }
 
 export class InstanceTable {

@@ -154,11 +154,14 @@ describe('edge agent: deploy failures', () => {
     expect(await s.core.event(o.oid, 'fail')).toMatchObject({ code: 'DEPLOY_FAILED', msg: 'service onem2m-cse not in catalog' });
   });
 
-  it('an artefact reference fails DEPLOY_FAILED (downloads come later)', async () => {
+  it('an artefact reference that cannot be fetched fails DEPLOY_FAILED with the cause (agent-artefacts.test.ts: the rest)', async () => {
     const s = await setup();
-    const o = deployOrder(s.edge, [{ n: 'fn', art: { sha256: new Uint8Array(32), size: 10, url: 'https://example.invalid/fn.js' } }]);
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+    const o = deployOrder(s.edge, [{ n: 'fn', art: { sha256: new Uint8Array(32), size: 10, url: 'http://127.0.0.1:9/fn.js' } }]);
     await s.core.send(o);
-    expect(await s.core.event(o.oid, 'fail')).toMatchObject({ code: 'DEPLOY_FAILED', msg: 'artefact download not supported yet' });
+    const fail = (await s.core.event(o.oid, 'fail')) as Fail;
+    expect(fail.code).toBe('DEPLOY_FAILED');
+    expect(fail.msg).toMatch(/^ARTEFACT_FETCH_FAILED: http:\/\/127\.0\.0\.1:9\/fn\.js: fetch failed/);
   });
 
   it('refuses a deploy over capacity, and a failing second service stops the first (all or nothing)', async () => {

@@ -59,7 +59,10 @@ function startIpc(execArgv: string[]): Started & { t0: number } {
   let err = '';
   proc.stderr?.setEncoding('utf8').on('data', (s: string) => (err += s));
   const ready = new Promise<{ port: number; perm: boolean } | { exit: number | null; stderr: string }>((resolve) => {
-    proc.on('message', (m) => resolve(m as { port: number; perm: boolean }));
+    // The host first says `hello` (ready for its code), then `listening`.
+    proc.on('message', (m) => {
+      if ((m as { t?: unknown }).t === 'listening') resolve(m as { port: number; perm: boolean });
+    });
     proc.once('close', (code) => resolve({ exit: code, stderr: err }));
   });
   proc.send({ t: 'code', src: CODE });

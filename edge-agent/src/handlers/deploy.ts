@@ -1,9 +1,10 @@
-// Deploy order (FIG. 2 steps 206-207): resolve every service through the catalog and check
+// Deploy order (FIG. 2 steps 206-207): fetch referenced artefacts, resolve every service through the catalog and check
 // capacity, then persist the desired state together with `rcvd` (206) BEFORE anything is
 // published or started, publish it, and let the reconciler start the instances; it answers
 // `ready` (207) with the endpoints once each answered its health check, or `fail` DEPLOY_FAILED
 // with the cause (all or nothing: instances already started for it are stopped first).
 import type { DeployOrder, EdgeEvent } from '@simedge/device-sdk/wire';
+import { fetchRefs } from '../artefacts/fetch-refs.js';
 import { resolveService } from '../catalog.js';
 import type { EdgeContext } from '../context.js';
 import { crashPoint } from '../reconcile/crash.js';
@@ -33,7 +34,11 @@ export async function handleDeploy(ctx: EdgeContext, o: DeployOrder): Promise<vo
   let refusal: string | undefined;
   let services: DesiredService[] = [];
   try {
-    services = o.svc.map((s, i) => resolveService({ pid: o.pid, cls: o.cls, edge: ctx.id }, s, ctx.runtime, o.svc.slice(0, i).filter((x) => x.n === s.n).length));
+    // Referenced artefacts first (each digest once, verified): the desired state records only
+    // code that matched its SHA-256. A download delays `rcvd`, so a crash during it leaves no trace
+    // and the core's re-sent order starts over (the cache keeps what was complete).
+    const fetched = await fetchRefs(ctx.artefacts, o.svc);
+    services = o.svc.map((s, i) => resolveService({ pid: o.pid, cls: o.cls, edge: ctx.id }, s, ctx.runtime, o.svc.slice(0, i).filter((x) => x.n === s.n).length, fetched));
     const use = usageWith(ctx, o.pid, services, at);
     if (use.cpu > ctx.capacity.cpu + 1e-9 || use.mem > ctx.capacity.mem) {
       refusal = `insufficient capacity: need cpu ${Math.round(use.cpu * 1000) / 1000} mem ${use.mem} of cpu ${ctx.capacity.cpu} mem ${ctx.capacity.mem}`;

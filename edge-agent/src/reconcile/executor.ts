@@ -10,6 +10,7 @@ import type { Runtime } from '../runtime/types.js';
 import type { StateStore } from '../store/store.js';
 import type { Backoff } from './backoff.js';
 import { crashPoint } from './crash.js';
+import { desiredInstances } from './desired.js';
 import type { Observed, Step } from './types.js';
 
 export interface ExecEnv {
@@ -40,6 +41,33 @@ export function cause(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** The TCP port of an endpoint URL, if it names one. */
+export function portOf(endpoint: string): number | undefined {
+  try {
+    const p = Number(new URL(endpoint).port);
+    return Number.isInteger(p) && p > 0 ? p : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A restarted instance came up on another endpoint than the one the devices were given (its old
+ * port was taken): say `ready` again, with the new endpoints, for every answered provision using it.
+ */
+async function reannounce(env: ExecEnv, key: string): Promise<void> {
+  for (const p of env.store.provisions()) {
+    if (p.state !== 'ready' || !p.services.some((x) => x.key === key)) continue;
+    const svc = p.services.map((x) => ({ n: x.spec.service, ep: env.table.get(x.key)?.inst.endpoint ?? '' }));
+    // The rest of its instances are being restarted too: the last one to come up announces all.
+    if (svc.some((x) => x.ep === '')) continue;
+    env.store.reannounce({ t: 'ready', oid: p.oid, pid: p.pid, edge: env.edge, svc });
+    env.log(`pid ${p.pid}: ${key} moved to ${env.table.get(key)?.inst.endpoint ?? '?'}; ready re-sent`);
+    env.trace(207, 'ready-again', p.imsi, svc.map((x) => `${x.n} ${x.ep}`).join(', '));
+  }
+  await env.flush();
+}
+
 function takeFound(env: ExecEnv, id: string): void {
   const i = env.found.findIndex((o) => o.id === id);
   if (i >= 0) env.found.splice(i, 1);
@@ -67,6 +95,8 @@ export const EXECUTORS: ExecTable = {
     const r = env.table.takeById(s.id);
     if (!r) return;
     await r.runtime.stop(r.inst);
+    // Nobody wants the key any more: its port is free for others (a replacement keeps it).
+    if (env.store.refs(s.key).length === 0) env.store.forgetPort(s.key);
     // After the stop: the status says the resources are free only once they are.
     env.statusChanged();
     env.backoff.forget(s.key);
@@ -93,7 +123,11 @@ export const EXECUTORS: ExecTable = {
       await rt.remove(s.ref).catch((e: unknown) => env.log(`removing unadoptable ${s.ref.id} failed: ${cause(e)}`));
       return;
     }
-    env.table.set({ key: s.key, hash: s.ref.labels['simedge.spec'] ?? '', inst, runtime: rt, startedAt: env.now() });
+    // Adopted only with the desired spec hash, so the desired spec says which artefact it runs.
+    const art = desiredInstances(env.store.provisions()).find((d) => d.key === s.key)?.spec.art;
+    env.table.set({ key: s.key, hash: s.ref.labels['simedge.spec'] ?? '', inst, runtime: rt, startedAt: env.now(), ...(art !== undefined ? { art } : {}) });
+    const port = portOf(inst.endpoint);
+    if (port !== undefined) env.store.setPort(s.key, port);
     env.log(`adopted ${s.key} at ${inst.endpoint}`);
     env.statusChanged();
   },
@@ -101,15 +135,20 @@ export const EXECUTORS: ExecTable = {
     const rt = env.runtimes[s.runtime];
     try {
       if (!rt) throw new Error(`runtime ${s.runtime} not available`);
-      const inst = await rt.start(s.spec);
+      // The port this key served on before (stable endpoint across instance and agent restarts).
+      const before = env.store.port(s.key);
+      const inst = await rt.start(before !== undefined ? { ...s.spec, port: before } : s.spec);
       crashPoint('instance-started');
       if (env.stopping()) {
         await rt.stop(inst);
         return;
       }
-      env.table.set({ key: s.key, hash: s.hash, inst, runtime: rt, startedAt: env.now() });
+      const port = portOf(inst.endpoint);
+      if (port !== undefined && port !== before) env.store.setPort(s.key, port);
+      env.table.set({ key: s.key, hash: s.hash, inst, runtime: rt, startedAt: env.now(), ...(s.spec.art !== undefined ? { art: s.spec.art } : {}) });
       env.trace(207, 'started', undefined, `${s.key} ${inst.endpoint}${inst.osPid ? ` os pid ${inst.osPid}` : ''}`);
       env.statusChanged();
+      if (before !== undefined && port !== before) await reannounce(env, s.key);
     } catch (e) {
       // All or nothing: every pending deploy that needed this instance fails (its other instances
       // are then stopped by the next pass before `fail` is sent). Ready ones keep it desired and

@@ -11,9 +11,10 @@
 // the OS picks). The code comes from the first of:
 //   env SIMEDGE_FN_CODE_FILE   path of a file holding the UTF-8 source (containers: a mounted file)
 //   env SIMEDGE_FN_SRC         base64 of the UTF-8 source (removed from the environment at once)
-//   IPC {t:'code', src}        from the agent over child_process.fork's channel (never in argv:
-//                              ps would show it)
-// Outputs. {t:'listening', port, perm} over IPC when there is a channel, else the same JSON as one
+//   IPC {t:'code', src, port?} from the agent over child_process.fork's channel (never in argv:
+//                              ps would show it); port, when given, replaces SIMEDGE_FN_PORT
+// Outputs. {t:'hello'} over IPC once ready for the code (the agent may move us into a cgroup
+// first); {t:'listening', port, perm} over IPC when there is a channel, else the same JSON as one
 // line on stdout; compile/listen failure -> reason on stderr, exit code 1 (the agent reports the
 // stderr tail); IPC channel closed (agent gone) -> exit, so a crashed agent leaves no orphans.
 //
@@ -29,8 +30,8 @@
 //      and code generation is only disabled in the function's realm.
 //   2. Source containing the word `import` is refused: `import()` is syntax (no global to remove)
 //      and Node 20 answers it with host-realm objects - a full escape.
-//   3. Lockdown before user code runs: every reachable intrinsic is frozen and the global
-//      bindings of built-ins are read-only, so tampering (Object.prototype, JSON, Array) fails
+//   3. Lockdown at start-up, before the code even arrives (prepareRealm): every reachable
+//      intrinsic is frozen and the global bindings of built-ins are read-only, so tampering (Object.prototype, JSON, Array) fails
 //      where it is attempted and cannot leak into later calls or into this file's glue;
 //      Error.prepareStackTrace cannot be set. Off-heap memory (ArrayBuffer, typed arrays,
 //      SharedArrayBuffer, WebAssembly) is removed so the V8 heap cap bounds ALL memory;
@@ -176,6 +177,29 @@ const __simedge = (() => {
 `;
 
 /**
+ * The function's realm, locked down before the code arrives: the lockdown does not depend on the
+ * code, so it runs during start-up (a standby host has it done before it is used, and it is not
+ * charged to the instance's CPU quota). No user code has run in it when compile() takes it.
+ * @returns {{context: vm.Context, glue: {put(v: unknown): void}, describe: vm.Script, call: vm.Script}}
+ */
+function prepareRealm() {
+  const context = vm.createContext(Object.create(null), {
+    name: 'fn',
+    codeGeneration: { strings: false, wasm: false },
+    // Promise jobs queued by the function run inside the timed evaluation, not after it.
+    microtaskMode: 'afterEvaluate',
+  });
+  /** @type {{put(v: unknown): void}} */
+  const glue = new vm.Script(`${LOCKDOWN}; __simedge;`, { filename: 'fn-lockdown.js' }).runInContext(context);
+  const describe = new vm.Script('__simedge.describe()', { filename: 'fn-glue.js' });
+  const call = new vm.Script('__simedge.call()', { filename: 'fn-glue.js' });
+  return { context, glue, describe, call };
+}
+
+/** @type {ReturnType<typeof prepareRealm> | undefined} */
+let REALM = prepareRealm();
+
+/**
  * Compile the source in a fresh, locked-down context and return a caller that maps a JSON text
  * to `{ok: true, json}` or `{ok: false, msg}`. Throws an Error with a printable message when the
  * source is refused, does not compile, throws or times out at top level, or defines no handle.
@@ -186,17 +210,12 @@ function compile(src) {
   // Wall 2: `import` as a keyword cannot be spelled with escapes, so a source without the word
   // cannot contain import(). Conservative: the word in a string or comment is refused too.
   if (/(?<![\w$])import(?![\w$])/.test(src)) throw new Error('the source must not contain the word "import" (dynamic import() is not available to fn)');
-  const context = vm.createContext(Object.create(null), {
-    name: 'fn',
-    codeGeneration: { strings: false, wasm: false },
-    // Promise jobs queued by the function run inside the timed evaluation, not after it.
-    microtaskMode: 'afterEvaluate',
-  });
+  // One realm per process, used once: nothing ran in it but the lockdown.
+  const realm = REALM;
+  if (realm === undefined) throw new Error('the fn realm was already used');
+  REALM = undefined;
+  const { context, glue, describe, call } = realm;
   const timed = { timeout: TIMEOUT_MS };
-  /** @type {{put(v: unknown): void}} */
-  const glue = new vm.Script(`${LOCKDOWN}; __simedge;`, { filename: 'fn-lockdown.js' }).runInContext(context);
-  const describe = new vm.Script('__simedge.describe()', { filename: 'fn-glue.js' });
-  const call = new vm.Script('__simedge.call()', { filename: 'fn-glue.js' });
   const user = new vm.Script(src, { filename: 'fn.js' }); // a SyntaxError here is host-realm
   /** @param {unknown} e @returns {string} a user value thrown at us, formatted inside the realm */
   const inRealm = (e) => {
@@ -262,8 +281,11 @@ function announce(m) {
   else process.stdout.write(`${JSON.stringify(m)}\n`);
 }
 
-/** @param {(inputJson: string) => {ok: true, json: string} | {ok: false, msg: string}} call */
-function serve(call) {
+/**
+ * @param {(inputJson: string) => {ok: true, json: string} | {ok: false, msg: string}} call
+ * @param {number} port
+ */
+function serve(call, port) {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
@@ -295,16 +317,19 @@ function serve(call) {
     });
   });
   server.on('clientError', (_e, socket) => socket.destroy());
-  server.listen(PORT, HOST, () => {
+  server.listen(port, HOST, () => {
     const addr = server.address();
     if (addr === null || typeof addr === 'string') return fatal('no TCP address');
     announce({ t: 'listening', port: addr.port, perm: process.permission !== undefined });
   });
-  server.on('error', (e) => fatal(`listen on ${HOST}:${PORT} failed: ${e.message}`));
+  server.on('error', (e) => fatal(`listen on ${HOST}:${port} failed: ${e.message}`));
 }
 
-/** @param {string} src */
-function run(src) {
+/**
+ * @param {string} src
+ * @param {number} port
+ */
+function run(src, port = PORT) {
   if (src.length > MAX_SRC) return fatal(`fn source over ${MAX_SRC} bytes`);
   let call;
   try {
@@ -313,7 +338,7 @@ function run(src) {
     // Host-realm errors only: compile() formats anything the function threw inside its realm.
     return fatal(`fn does not compile: ${e instanceof Error ? (e.name === 'Error' ? e.message : `${e.name}: ${e.message}`) : 'unknown error'}`);
   }
-  serve(call);
+  serve(call, port);
 }
 
 // A rejected promise nobody handled inside the function must neither crash the host (Node's
@@ -345,8 +370,13 @@ else if (process.env.SIMEDGE_FN_CODE_FILE) {
   fatal('fn-host needs its code: SIMEDGE_FN_CODE_FILE, SIMEDGE_FN_SRC or an IPC channel from the agent');
 } else {
   process.once('message', (/** @type {unknown} */ m) => {
-    const msg = /** @type {{t?: unknown, src?: unknown}} */ (typeof m === 'object' && m !== null ? m : {});
-    if (msg.t !== 'code' || typeof msg.src !== 'string') return fatal('expected {t:"code", src}');
-    run(msg.src);
+    const msg = /** @type {{t?: unknown, src?: unknown, port?: unknown}} */ (typeof m === 'object' && m !== null ? m : {});
+    if (msg.t !== 'code' || typeof msg.src !== 'string') return fatal('expected {t:"code", src, port?}');
+    const port = msg.port === undefined ? PORT : Number(msg.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) return fatal(`bad port ${String(msg.port)}`);
+    run(msg.src, port);
   });
+  // Say that start-up is over and the code may come: an agent that confines us to a CPU quota
+  // moves us into its cgroup now, so Node's own start-up is not throttled but the function is.
+  process.send({ t: 'hello' });
 }

@@ -38,8 +38,16 @@ export interface RunSpec {
   labels: Record<string, string>;
   /** Code to run: inline UTF-8 source for `fn`. */
   code: string;
-  /** Reserved resources (accounting; mem also bounds the V8 heap in the process runtime). */
+  /** Reserved resources (mem bounds the V8 heap; cpu is a CFS quota where cgroups allow). */
   res: { cpu: number; mem: number };
+  /**
+   * Port the instance should serve on, when it served there before (the agent keeps it per
+   * instance key so a restarted instance keeps its endpoint). A runtime that cannot bind it (taken,
+   * or the backend picks ports itself) uses another one; the Instance's endpoint says which.
+   */
+  port?: number;
+  /** SHA-256 (hex) of the artefact the code was fetched as, if any: the cache keeps it while this runs. */
+  art?: string;
 }
 
 /** A running instance with the endpoint the device uses. */

@@ -5,7 +5,9 @@
 // events      every answer sent or owed, in order; `sent` = 0 is the outbox (published on start-up)
 // provisions  the desired state: one row per provisioning id (see reconcile/types.ts Provision)
 // grace       shared instance keys whose last device left, and until when they are kept
-export const SCHEMA_VERSION = 1;
+// ports       the port each instance key last served on: a restarted instance asks for it again,
+//             so the endpoint a device was given stays valid across restarts (version 2)
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS orders (
@@ -32,5 +34,9 @@ CREATE TABLE IF NOT EXISTS provisions (
 CREATE TABLE IF NOT EXISTS grace (
   key TEXT PRIMARY KEY,
   until INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ports (
+  key TEXT PRIMARY KEY,
+  port INTEGER NOT NULL
 );
 `;

@@ -162,6 +162,29 @@ export class StateStore {
       .map((p) => p.pid);
   }
 
+  /**
+   * Record an extra answer for an order already answered, without changing the desired state: a
+   * `ready` that names the new endpoint of a restarted instance.
+   */
+  reannounce(ev: EdgeEvent): void {
+    this.addEvent(ev);
+  }
+
+  // ---- ports (stable endpoints) ----
+
+  port(key: string): number | undefined {
+    const row = this.db.prepare('SELECT port FROM ports WHERE key = ?').get(key) as { port: number } | undefined;
+    return row?.port;
+  }
+
+  setPort(key: string, port: number): void {
+    this.db.prepare('INSERT INTO ports (key, port) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET port = excluded.port').run(key, port);
+  }
+
+  forgetPort(key: string): void {
+    this.db.prepare('DELETE FROM ports WHERE key = ?').run(key);
+  }
+
   // ---- shared instance grace ----
 
   grace(): Record<string, number> {
