@@ -289,3 +289,20 @@ describe('ProvisionClient [FIG. 2 203-210]', () => {
     expect(() => new ProvisionClient({ imsi: 'x', codec: wireCodec, transport: new FakeCore(), platform: nodePlatform })).toThrow(TypeError);
   });
 });
+
+describe('ProvisionClient: endpoints that move [DESIGN.md step 207]', () => {
+  it('a second ready with other endpoints updates the provision and calls onUpdate; a duplicate does not', async () => {
+    const updates: DevReady[] = [];
+    const { c, core } = client({ onUpdate: (r) => updates.push(r) });
+    await c.start();
+    const p = c.provision(INFO, 'on', TPL);
+    await happy(core, 1, 'p1');
+    await p;
+    core.down(ready('p1')); // redelivery: same endpoints
+    const moved: DevReady = { t: 'ready', pid: 'p1', edge: 'edge-a', svc: [{ n: 'fn', ep: 'http://127.0.0.1:2/p1' }] };
+    core.down(moved);
+    core.down(moved); // and its redelivery
+    expect(updates).toEqual([moved]);
+    expect(c.readyOf('p1')).toEqual(moved);
+  });
+});

@@ -3,6 +3,7 @@
 // provision of the IMSI removed (`term {why: 'roam'}` follows its `removed`). The charging
 // records of the provision's services open now.
 import type { EdgeReady } from '@simedge/device-sdk/wire';
+import type { ProvisionRecord } from '../store/types.js';
 import { openCharging } from '../charging.js';
 import { sendDown, type Ctx } from '../context.js';
 import { remove } from '../lifecycle.js';
@@ -10,7 +11,9 @@ import { matchOrder } from './edge-order.js';
 
 export async function onEdgeReady(ctx: Ctx, ev: EdgeReady): Promise<void> {
   const p = await matchOrder(ctx, ev, 'deploy');
-  if (!p || (p.state !== 'STARTING' && p.state !== 'PROCESSING')) return;
+  if (!p) return;
+  if (p.state === 'COMPLETED') return relayMoved(ctx, p, ev);
+  if (p.state !== 'STARTING' && p.state !== 'PROCESSING') return;
   ctx.deadlines.clear(p.pid);
   ctx.retries.clear(p.pid);
   const now = ctx.now();
@@ -27,4 +30,14 @@ export async function onEdgeReady(ctx: Ctx, ev: EdgeReady): Promise<void> {
   }
   sendDown(ctx, p.imsi, { t: 'ready', pid: p.pid, edge: p.edge, svc: ev.svc });
   for (const o of others) await remove(ctx, o, 'roam');
+}
+
+/** A second ready for a COMPLETED provision: a redelivery (same endpoints: ignored) or the edge
+ *  restarted a service on another endpoint (after an agent crash, the old port taken): store and
+ *  relay the new endpoints so the device does not keep a stale one. */
+async function relayMoved(ctx: Ctx, p: ProvisionRecord, ev: EdgeReady): Promise<void> {
+  if (JSON.stringify(p.svc ?? []) === JSON.stringify(ev.svc)) return;
+  await ctx.store.updateProvision(p.pid, { svc: ev.svc, updated: ctx.now() });
+  ctx.trace(207, 'moved', p.imsi, `${ev.edge} ${ev.svc.map((s) => `${s.n}@${s.ep}`).join(',')}`);
+  sendDown(ctx, p.imsi, { t: 'ready', pid: p.pid, edge: p.edge, svc: ev.svc });
 }

@@ -45,6 +45,8 @@ export interface ProvisionOptions {
   trace?: TraceSink;
   /** Every term, whether it answers our bye or arrives unprompted (old provision after a roam). */
   onTerm?: (t: Term) => void;
+  /** New endpoints for a provision already ready (its edge restarted a service elsewhere). */
+  onUpdate?: (r: DevReady) => void;
   /** SIM proof over the nonce (IoT SAFE); without it the core relies on network attestation. */
   prove?: (nonce: Uint8Array, template: Uint8Array) => Promise<Uint8Array | undefined>;
 }
@@ -285,7 +287,8 @@ export class ProvisionClient {
       this.early.push(m);
       return;
     }
-    if (p.state !== 'accepted') return; // duplicate
+    if (p.state === 'ready') return this.onMoved(m);
+    if (p.state !== 'accepted') return; // late: bye already sent
     p.state = 'ready';
     this.readies[m.pid] = m;
     this.trace(207, 'ready', 'pid=' + m.pid + ' edge=' + m.edge + ' svc=' + m.svc.map((s) => s.n).join(','));
@@ -295,6 +298,20 @@ export class ProvisionClient {
     this.setState(req, 'ready');
     this.done(req);
     req.resolve(m);
+  }
+
+  /** A ready for a provision that is already ready: a duplicate, or endpoints that moved. */
+  private onMoved(m: DevReady): void {
+    const before = this.readies[m.pid];
+    if (before && JSON.stringify(before.svc) === JSON.stringify(m.svc) && before.edge === m.edge) return; // duplicate
+    this.readies[m.pid] = m;
+    this.trace(207, 'moved', 'pid=' + m.pid + ' svc=' + m.svc.map((s) => s.n + '@' + s.ep).join(','));
+    if (!this.o.onUpdate) return;
+    try {
+      this.o.onUpdate(m);
+    } catch (e) {
+      this.trace(undefined, 'internal-error', 'onUpdate: ' + String(e));
+    }
   }
 
   private onTerm(m: Term): void {

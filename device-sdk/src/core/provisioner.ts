@@ -88,7 +88,7 @@ export class Provisioner {
     const userTerm = o.onTerm;
     this.client = new ProvisionClient({
       imsi: o.imsi, codec: o.codec, platform: o.platform, timeoutMs: o.timeoutMs, readyTimeoutMs: o.readyTimeoutMs,
-      trace: o.trace, prove: o.prove,
+      trace: o.trace, prove: o.prove, onUpdate: o.onUpdate,
       transport: this.budget ? budgetTransport(o.transport, this.budget) : o.transport,
       onTerm: (t) => {
         if (this.terms) this.terms.push(t);

@@ -79,6 +79,8 @@ function brokerAddress(url: string): { host: string; port: number } {
 export interface NodeDeviceEvents {
   attached: [AttachInfo];
   ready: [DevReady];
+  /** New endpoints for the live provision (its edge restarted a service on another port). */
+  updated: [DevReady];
   term: [Term];
   roamed: [AttachInfo];
   retry: [RetryInfo];
@@ -154,6 +156,10 @@ export class NodeDevice extends EventEmitter<NodeDeviceEvents> {
         imsi: info.imsi, codec: wireCodec, transport, platform: this.platform,
         timeoutMs, readyTimeoutMs: this.opts.timeoutMs ?? 30_000, trace: this.opts.trace,
         onTerm: (t) => this.emit('term', t),
+        onUpdate: (r) => {
+          if (this.current && this.current.pid === r.pid) this.current = r;
+          this.emit('updated', r);
+        },
         prove: this.opts.iotSafe
           ? iotSafeProver(this.at, sha256, info.imsi, typeof this.opts.iotSafe === 'object' ? this.opts.iotSafe : undefined)
           : undefined,
