@@ -254,8 +254,9 @@ export class EdgeAgent {
     if (this.mainName === 'process') {
       const l = await this.proc.limits();
       const text = l.kind === 'none' ? `CPU limits NOT enforced (res.cpu only accounted): ${l.why}` : `CPU limits enforced with ${l.kind} under ${l.dir}`;
-      this.log(text);
-      this.trace(207, 'cpu-limits', undefined, text);
+      // Only the degraded case is worth an operator's attention on stderr; both are traced.
+      if (l.kind === 'none') this.log(text);
+      this.trace(undefined, 'cpu-limits', undefined, text);
     }
   }
 
@@ -355,7 +356,7 @@ export class EdgeAgent {
         for (const ev of prior) await this.publishEvent(ev);
         return;
       }
-      this.trace(205, 'order', o.imsi, `${o.t} ${o.oid} pid ${o.pid}`);
+      this.trace(o.t === 'deploy' ? 205 : 209, 'order', o.imsi, `${o.t} ${o.oid} pid ${o.pid}`);
       await this.dispatch(o);
     });
   }
@@ -442,10 +443,11 @@ export class EdgeAgent {
     if (!this.stopping) void this.reconciler.kick();
   }
 
-  private trace(step: Step, ev: string, imsi?: string, detail?: string): void {
+  private trace(step: Step | undefined, ev: string, imsi?: string, detail?: string): void {
     const sink = this.opts.trace;
     if (!sink) return;
-    const e: Parameters<TraceSink>[0] = { at: this.now(), step, actor: this.actor, ev };
+    const e: Parameters<TraceSink>[0] = { at: this.now(), actor: this.actor, ev };
+    if (step !== undefined) e.step = step;
     if (imsi !== undefined) e.imsi = imsi;
     if (detail !== undefined) e.detail = detail;
     try {

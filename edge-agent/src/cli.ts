@@ -89,3 +89,37 @@ export async function edgeStatusCommand(argv: string[], io: CliIo): Promise<numb
   for (const s of list) io.out(values.json ? `${JSON.stringify(s)}\n` : line(s, now));
   return 0;
 }
+
+/** `simedge edge status` for the simedge command tree (device-sdk/src/tools/cli.ts loads
+ *  `commands` from this package's ./cli export); options are handed to edgeStatusCommand. */
+export const commands = [
+  {
+    kind: 'group' as const,
+    name: 'edge',
+    summary: 'edge agents: read their retained status from the broker',
+    children: [
+      {
+        kind: 'command' as const,
+        name: 'status',
+        summary: 'print the retained status of one edge, or of every edge',
+        args: '[<edge-id>]',
+        maxArgs: 1,
+        help: HELP,
+        options: {
+          broker: { type: 'string' as const, placeholder: '<url>', description: 'MQTT broker of the core (required)' },
+          json: { type: 'boolean' as const, description: 'one JSON object per edge, one per line' },
+          wait: { type: 'string' as const, placeholder: '<ms>', description: 'how long to collect retained statuses (default 500)' },
+        },
+        async run(values: Record<string, string | boolean | undefined>, positionals: string[], io: { out(s: string): void; err(s: string): void }): Promise<number> {
+          const argv: string[] = [...positionals];
+          for (const [k, v] of Object.entries(values)) {
+            if (k === 'help') continue;
+            if (v === true) argv.push(`--${k}`);
+            else if (typeof v === 'string') argv.push(`--${k}`, v);
+          }
+          return edgeStatusCommand(argv, io);
+        },
+      },
+    ],
+  },
+];
