@@ -49,7 +49,9 @@ export async function startPodmanService(): Promise<PodmanService> {
   const dir = await mkdtemp(join(tmpdir(), 'simedge-podman-'));
   const socketPath = join(dir, 'api.sock');
   const t0 = performance.now();
-  const proc: ChildProcess = spawn('podman', ['system', 'service', '--time=0', `unix://${socketPath}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // cwd: conmon writes a file named `oom` into its working directory when a container is
+  // OOM-killed (cgroup v1); keep that out of the repository.
+  const proc: ChildProcess = spawn('podman', ['system', 'service', '--time=0', `unix://${socketPath}`], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });
   let stderr = '';
   proc.stderr?.setEncoding('utf8');
   proc.stderr?.on('data', (s: string) => (stderr = (stderr + s).slice(-2000)));
