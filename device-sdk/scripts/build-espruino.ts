@@ -7,11 +7,25 @@
 // - wire/codes.ts is swapped for core/errors.ts (STYLE #3, platform chosen at build time): same
 //   SimedgeError API without `class extends Error` (which Espruino cannot run) or the message table.
 // - A banner declares `var SimEdge`; a footer copies it to `exports` when the code runs as a module.
+// - Size (every byte of code lives in RAM on Espruino; the issue's budget is 12 KB):
+//   * private members are shortened (esbuild mangleProps); the rule, in scripts/espruino-mangle.ts:
+//     only names declared `private` in the SDK sources and never public anywhere (interfaces,
+//     public members, object literal keys, built-ins), so wire fields and the firmware API keep
+//     their names;
+//   * core/flags.ts is swapped for core/flags-lean.ts: traces and features the firmware API
+//     cannot reach are compiled out;
+//   * two passes: the first bundles as ESM, where esbuild inlines those constants and drops the
+//     dead branches; then the human-readable text of errors is dropped, the stable code stays
+//     (scripts/espruino-lean.ts); the second pass bundles that module again, so tree shaking
+//     removes what only the dead branches used, and minifies it into the IIFE.
 // - The output must pass the Espruino subset check (scripts/espruino-subset.ts).
+// - examples/espruino-thermometer builds its own bundle (another modem driver) with bundleEspruino().
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { dropErrorDetails } from './espruino-lean.js';
+import { mangleableNames, mangleRegExp } from './espruino-mangle.js';
 import { checkEspruinoSubset, type Violation } from './espruino-subset.js';
 
 export const SDK_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,7 +37,7 @@ export const SIZE_BUDGET = 12288;
 export interface EspruinoBuild {
   code: string;
   bytes: number;
-  /** Bytes each source file contributes, largest first. */
+  /** Bytes each source file contributes after the first pass (before tree shaking again), largest first. */
   modules: Array<{ path: string; bytes: number }>;
   violations: Violation[];
 }
@@ -32,16 +46,24 @@ const portableErrors: Plugin = {
   name: 'portable-errors',
   setup(b) {
     b.onResolve({ filter: /(^|\/)wire\/codes\.js$/ }, () => ({ path: join(SDK_DIR, 'src/core/errors.ts') }));
+    const full = join(SDK_DIR, 'src/core/flags.js');
+    b.onResolve({ filter: /(^|\/)flags\.js$/ }, (a) => (join(a.resolveDir, a.path) === full ? { path: join(SDK_DIR, 'src/core/flags-lean.ts') } : undefined));
   },
 };
 
-/** Build in memory (deterministic for the same sources and esbuild version). */
-export async function buildEspruino(): Promise<EspruinoBuild> {
+/**
+ * Bundle an Espruino entry (deterministic for the same sources and esbuild version). `srcDirs`
+ * are scanned for private names besides the SDK's src/ (e.g. an example's own entry folder).
+ */
+export async function bundleEspruino(entry: string, srcDirs: string[] = []): Promise<EspruinoBuild> {
+  const names = mangleableNames([join(SDK_DIR, 'src'), dirname(entry)].concat(srcDirs));
+  // Pass 1: bundle as ESM. Cross-module constants (core/flags-lean.ts) are inlined and the dead
+  // branches dropped, but what only those branches used is still linked in.
   const r = await build({
-    entryPoints: [ESPRUINO_ENTRY],
+    entryPoints: [entry],
     bundle: true,
     minify: true,
-    format: 'iife',
+    format: 'esm',
     target: 'es2015',
     platform: 'neutral',
     legalComments: 'none',
@@ -49,19 +71,40 @@ export async function buildEspruino(): Promise<EspruinoBuild> {
     metafile: true,
     logLevel: 'silent',
     plugins: [portableErrors],
+    mangleProps: mangleRegExp(names),
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
-    banner: { js: 'var SimEdge;' },
-    footer: { js: 'if(typeof exports=="object"&&exports)exports.SimEdge=SimEdge;' },
   });
   const out = r.outputFiles[0];
   if (!out) throw new Error('esbuild produced no output');
-  const code = out.text;
+  // Pass 2: error text dropped, then bundled again from that one module: tree shaking now sees
+  // the functions nothing calls any more; minified into the IIFE the firmware loads.
+  const lean = await build({
+    stdin: { contents: dropErrorDetails(out.text).code, loader: 'js', sourcefile: 'pass1.js' },
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    target: 'es2015',
+    platform: 'neutral',
+    legalComments: 'none',
+    write: false,
+    logLevel: 'silent',
+    banner: { js: 'var SimEdge;' },
+    footer: { js: 'if(typeof exports=="object"&&exports)exports.SimEdge=SimEdge;' },
+  });
+  const final = lean.outputFiles[0];
+  if (!final) throw new Error('esbuild produced no output');
+  const code = final.text;
   const meta = Object.values(r.metafile.outputs)[0];
   const modules = meta
     ? Object.keys(meta.inputs).map((p) => ({ path: relative(SDK_DIR, join(process.cwd(), p)), bytes: (meta.inputs[p] as { bytesInOutput: number }).bytesInOutput }))
     : [];
   modules.sort((a, b) => b.bytes - a.bytes);
   return { code, bytes: Buffer.byteLength(code), modules, violations: checkEspruinoSubset(code) };
+}
+
+/** Build the SDK's bundle in memory. */
+export function buildEspruino(): Promise<EspruinoBuild> {
+  return bundleEspruino(ESPRUINO_ENTRY);
 }
 
 export function sizeReport(b: EspruinoBuild): string {

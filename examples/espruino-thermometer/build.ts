@@ -1,24 +1,17 @@
 // Build of simedge-sim7080.min.js, the Espruino bundle this example flashes: the SDK's bundle
-// recipe (device-sdk/scripts/build-espruino.ts: esbuild, target es2015, wire/codes.ts swapped for
-// the ES5 core/errors.ts, `var SimEdge` banner, exports footer) applied to bundle-entry.ts.
+// recipe (device-sdk/scripts/build-espruino.ts bundleEspruino: esbuild, target es2015, portable
+// errors, traces compiled out, private names shortened, error text dropped, `var SimEdge` banner,
+// exports footer) applied to bundle-entry.ts.
 // Run: `npx tsx examples/espruino-thermometer/build.ts`. The output is committed; the example's
 // test fails when it differs from a fresh build.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build, type Plugin } from 'esbuild';
-import { checkEspruinoSubset, type Violation } from '../../device-sdk/scripts/espruino-subset.js';
+import { bundleEspruino } from '../../device-sdk/scripts/build-espruino.js';
+import type { Violation } from '../../device-sdk/scripts/espruino-subset.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SDK_SRC = join(HERE, '../../device-sdk/src');
 export const THERMO_BUNDLE = join(HERE, 'simedge-sim7080.min.js');
-
-const portableErrors: Plugin = {
-  name: 'portable-errors',
-  setup(b) {
-    b.onResolve({ filter: /(^|\/)wire\/codes\.js$/ }, () => ({ path: join(SDK_SRC, 'core/errors.ts') }));
-  },
-};
 
 export interface ThermoBuild {
   code: string;
@@ -28,24 +21,8 @@ export interface ThermoBuild {
 
 /** Build in memory (deterministic for the same sources and esbuild version). */
 export async function buildThermoBundle(): Promise<ThermoBuild> {
-  const r = await build({
-    entryPoints: [join(HERE, 'bundle-entry.ts')],
-    bundle: true,
-    minify: true,
-    format: 'iife',
-    target: 'es2015',
-    platform: 'neutral',
-    legalComments: 'none',
-    write: false,
-    logLevel: 'silent',
-    plugins: [portableErrors],
-    tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
-    banner: { js: 'var SimEdge;' },
-    footer: { js: 'if(typeof exports=="object"&&exports)exports.SimEdge=SimEdge;' },
-  });
-  const out = r.outputFiles[0];
-  if (!out) throw new Error('esbuild produced no output');
-  return { code: out.text, bytes: Buffer.byteLength(out.text), violations: checkEspruinoSubset(out.text) };
+  const b = await bundleEspruino(join(HERE, 'bundle-entry.ts'));
+  return { code: b.code, bytes: b.bytes, violations: b.violations };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -5,6 +5,7 @@ import { SimedgeError } from '../wire/codes.js';
 import type { AtEngine } from './at/engine.js';
 import { fieldsOf, isRegistered, parseCereg, parseCops, STAT_DENIED, type Registration } from './cereg.js';
 import { dialectInfo, isRoaming, readHomePlmn, readIccidFor, type Dialect } from './lifecycle.js';
+import { FULL } from './flags.js';
 import type { Platform } from './platform.js';
 
 export interface AttachInfo {
@@ -157,7 +158,7 @@ export function attach(at: AtEngine, platform: Platform, opts?: AttachOptions): 
     .then((c) => {
       iccid = c;
       if (o.onSim) o.onSim(imsi, iccid);
-      return o.homePlmn ? readHomePlmn(at, imsi) : undefined;
+      return FULL && o.homePlmn ? readHomePlmn(at, imsi) : undefined;
     })
     .then((h) => {
       home = h;
@@ -175,7 +176,7 @@ export function attach(at: AtEngine, platform: Platform, opts?: AttachOptions): 
     .then(() => {
       const r = reg as Registration;
       const info: AttachInfo = { imsi: imsi, iccid: iccid, plmn: plmn, cell: r.ci, tac: r.tac, ci: r.ci, roaming: r.roaming };
-      if (o.homePlmn) {
+      if (FULL && o.homePlmn) {
         info.roaming = isRoaming(r.stat, plmn, imsi, home);
         if (home) info.home = home;
       }

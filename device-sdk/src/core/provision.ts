@@ -11,6 +11,7 @@ import type { Acc, Chal, DevReady, DownMsg, Reason, Rej, Term, UpMsg } from '../
 import { topics } from '../wire/topics.js';
 import type { Step, TraceEvent, TraceSink } from '../wire/trace.js';
 import { toHex, type Platform } from './platform.js';
+import { TRACE } from './flags.js';
 
 export type ProvState = 'idle' | 'hello-sent' | 'prov-sent' | 'accepted' | 'ready' | 'bye-sent' | 'terminated' | 'rejected';
 
@@ -162,7 +163,7 @@ export class ProvisionClient {
       this.latest = rid;
       this.st = 'hello-sent';
       this.arm(req, this.timeoutMs, 'chal');
-      this.trace(203, 'hello', 'why=' + why + ' cell=' + info.cell + ' plmn=' + info.plmn);
+      if (TRACE) this.trace(203, 'hello', 'why=' + why + ' cell=' + info.cell + ' plmn=' + info.plmn);
       this.send(req, { t: 'hello', rid: rid, imsi: info.imsi, iccid: info.iccid, plmn: info.plmn, cell: info.cell, why: why });
     }));
   }
@@ -194,7 +195,7 @@ export class ProvisionClient {
     }, timeoutMs === undefined ? this.timeoutMs : timeoutMs);
     const rid = toHex(this.o.platform.randomBytes(8));
     const msg: UpMsg = { t: 'bye', rid: rid, imsi: this.o.imsi, why: why || 'off' };
-    this.trace(208, 'bye', 'pids=' + pids.join(','));
+    if (TRACE) this.trace(208, 'bye', 'pids=' + pids.join(','));
     this.publish(msg).catch((e: unknown) => {
       if (this.byeWait !== wait) return;
       this.byeWait = undefined;
@@ -222,7 +223,7 @@ export class ProvisionClient {
     try {
       m = this.o.codec.decodeDown(bytes);
     } catch (e) {
-      this.trace(undefined, 'bad-down', String(e));
+      if (TRACE) this.trace(undefined, 'bad-down', String(e));
       return;
     }
     try {
@@ -234,7 +235,7 @@ export class ProvisionClient {
         case 'term': return this.onTerm(m);
       }
     } catch (e) {
-      this.trace(undefined, 'internal-error', String(e));
+      if (TRACE) this.trace(undefined, 'internal-error', String(e));
     }
   }
 
@@ -243,13 +244,13 @@ export class ProvisionClient {
     if (!req || req.state !== 'hello-sent') return; // another rid, or a duplicate chal
     this.setState(req, 'prov-sent');
     this.arm(req, this.timeoutMs, 'acc');
-    this.trace(203, 'chal');
+    if (TRACE) this.trace(203, 'chal');
     const prove = this.o.prove ? this.o.prove(m.nonce, req.template) : Promise.resolve(undefined);
     prove.then((proof) => {
       if (this.requests[req.rid] !== req) return; // timed out meanwhile
       const msg: UpMsg = { t: 'prov', rid: req.rid, imsi: this.o.imsi, nonce: m.nonce, tpl: req.template };
       if (proof) msg.proof = proof;
-      this.trace(203, 'prov', 'tpl=' + req.template.length + 'B' + (proof ? ' proof' : ''));
+      if (TRACE) this.trace(203, 'prov', 'tpl=' + req.template.length + 'B' + (proof ? ' proof' : ''));
       this.send(req, msg);
     }, (e: unknown) => this.fail(req, asTransport(e)));
   }
@@ -260,7 +261,7 @@ export class ProvisionClient {
     this.setState(req, 'accepted');
     this.provisions[m.pid] = { pid: m.pid, edge: m.edge, state: 'accepted', request: req };
     this.arm(req, this.readyTimeoutMs, 'ready');
-    this.trace(204, 'acc', 'pid=' + m.pid + ' edge=' + m.edge);
+    if (TRACE) this.trace(204, 'acc', 'pid=' + m.pid + ' edge=' + m.edge);
     for (let i = 0; i < this.early.length; i++) {
       const r = this.early[i] as DevReady;
       if (r.pid === m.pid) {
@@ -275,7 +276,7 @@ export class ProvisionClient {
     const req = this.requests[m.rid];
     if (!req || (req.state !== 'hello-sent' && req.state !== 'prov-sent')) return;
     this.setState(req, 'rejected');
-    this.trace(204, 'rej', m.code + ': ' + m.msg);
+    if (TRACE) this.trace(204, 'rej', m.code + ': ' + m.msg);
     this.fail(req, rejected(m.code, m.msg));
   }
 
@@ -291,7 +292,7 @@ export class ProvisionClient {
     if (p.state !== 'accepted') return; // late: bye already sent
     p.state = 'ready';
     this.readies[m.pid] = m;
-    this.trace(207, 'ready', 'pid=' + m.pid + ' edge=' + m.edge + ' svc=' + m.svc.map((s) => s.n).join(','));
+    if (TRACE) this.trace(207, 'ready', 'pid=' + m.pid + ' edge=' + m.edge + ' svc=' + m.svc.map((s) => s.n).join(','));
     const req = p.request;
     p.request = undefined;
     if (!req || this.requests[req.rid] !== req) return; // its request timed out: still tracked for bye
@@ -305,12 +306,12 @@ export class ProvisionClient {
     const before = this.readies[m.pid];
     if (before && JSON.stringify(before.svc) === JSON.stringify(m.svc) && before.edge === m.edge) return; // duplicate
     this.readies[m.pid] = m;
-    this.trace(207, 'moved', 'pid=' + m.pid + ' svc=' + m.svc.map((s) => s.n + '@' + s.ep).join(','));
+    if (TRACE) this.trace(207, 'moved', 'pid=' + m.pid + ' svc=' + m.svc.map((s) => s.n + '@' + s.ep).join(','));
     if (!this.o.onUpdate) return;
     try {
       this.o.onUpdate(m);
     } catch (e) {
-      this.trace(undefined, 'internal-error', 'onUpdate: ' + String(e));
+      if (TRACE) this.trace(undefined, 'internal-error', 'onUpdate: ' + String(e));
     }
   }
 
@@ -319,7 +320,7 @@ export class ProvisionClient {
     if (!p) return; // unknown or already terminated (duplicate)
     delete this.provisions[m.pid];
     delete this.readies[m.pid];
-    this.trace(210, 'term', 'pid=' + m.pid + ' why=' + m.why);
+    if (TRACE) this.trace(210, 'term', 'pid=' + m.pid + ' why=' + m.why);
     const req = p.request;
     if (req && this.requests[req.rid] === req) {
       // Terminated before it was ever ready (the edge failed after acc).
@@ -331,7 +332,7 @@ export class ProvisionClient {
       try {
         this.o.onTerm(m);
       } catch (e) {
-        this.trace(undefined, 'internal-error', 'onTerm: ' + String(e));
+        if (TRACE) this.trace(undefined, 'internal-error', 'onTerm: ' + String(e));
       }
     }
     const w = this.byeWait;
@@ -358,7 +359,7 @@ export class ProvisionClient {
     if (req.timer !== undefined) this.o.platform.clearTimer(req.timer);
     req.timer = this.o.platform.setTimer(() => {
       if (this.requests[req.rid] !== req) return;
-      this.trace(undefined, 'timeout', 'waiting for ' + waitingFor);
+      if (TRACE) this.trace(undefined, 'timeout', 'waiting for ' + waitingFor);
       this.fail(req, new SimedgeError('TIMEOUT', 'no ' + waitingFor + ' within ' + ms + ' ms'));
     }, ms);
   }
@@ -390,7 +391,7 @@ export class ProvisionClient {
 
   private trace(step: Step | undefined, ev: string, detail?: string): void {
     const sink = this.o.trace;
-    if (!sink) return;
+    if (!TRACE || !sink) return;
     const e: TraceEvent = {
       at: this.o.platform.now(), actor: 'device:' + this.o.imsi, imsi: this.o.imsi, ev: ev,
     };

@@ -41,6 +41,10 @@ export interface SimEdgeOptions {
   onReady?: (r: DevReady, info: AttachInfo) => void;
   onTerm?: (t: Term) => void;
   onError?: (e: Error) => void;
+  /**
+   * Trace events and AT line logs. Silent in bundles built by scripts/build-espruino.ts (the lean
+   * build compiles traces out to save RAM); they work when these sources run unbundled.
+   */
   trace?: TraceSink;
   atTrace?: AtTrace;
 }

@@ -6,6 +6,7 @@ import { SimedgeError } from '../../wire/codes.js';
 import type { Platform } from '../platform.js';
 import type { ByteStream } from '../stream.js';
 import { AtFramer } from './framer.js';
+import { TRACE } from '../flags.js';
 
 /** Line-level trace: what went to the modem (tx) and what came back (rx). */
 export type AtTrace = (dir: 'tx' | 'rx', text: string) => void;
@@ -82,14 +83,16 @@ export class AtEngine {
       line: (s, term) => this.onLine(s, term),
       prompt: () => this.onPrompt(),
       data: (b) => this.onData(b),
-      overflow: () => this.log('rx', '<line too long, dropped>'),
+      overflow: () => {
+        if (TRACE) this.log('rx', '<line too long, dropped>');
+      },
     }, o.maxLine);
     stream.onReadable((bytes) => {
       // Never throw out of an I/O callback (STYLE #9): a bug in a handler must not kill the port.
       try {
         if (!this.closed) this.framer.push(bytes);
       } catch (e) {
-        this.log('rx', '<internal error: ' + String(e) + '>');
+        if (TRACE) this.log('rx', '<internal error: ' + String(e) + '>');
       }
     });
   }
@@ -170,7 +173,7 @@ export class AtEngine {
   }
 
   private write(job: Job, shown: string, bytes: Uint8Array): void {
-    this.log('tx', shown);
+    if (TRACE) this.log('tx', shown);
     try {
       this.stream.write(bytes);
     } catch (e) {
@@ -189,7 +192,7 @@ export class AtEngine {
   }
 
   private onLine(line: string, term: number | undefined): void {
-    this.log('rx', line);
+    if (TRACE) this.log('rx', line);
     const job = this.current;
     if (job) {
       // Echo (until ATE0 takes effect): the command's own line, before anything else.
@@ -215,7 +218,7 @@ export class AtEngine {
         try {
           (copy[i] as UrcHandler)(line, term);
         } catch (e) {
-          this.log('rx', '<URC handler failed: ' + String(e) + '>');
+          if (TRACE) this.log('rx', '<URC handler failed: ' + String(e) + '>');
         }
       }
       return;
@@ -236,7 +239,7 @@ export class AtEngine {
 
   private onPrompt(): void {
     const job = this.current;
-    this.log('rx', '> ');
+    if (TRACE) this.log('rx', '> ');
     if (!job || job.payload === undefined) return;
     const p = job.payload;
     job.payload = undefined; // a second prompt must not send the payload twice
@@ -246,17 +249,17 @@ export class AtEngine {
   private onData(bytes: Uint8Array): void {
     const fn = this.binaryFn;
     this.binaryFn = undefined;
-    this.log('rx', '<' + bytes.length + ' bytes>');
+    if (TRACE) this.log('rx', '<' + bytes.length + ' bytes>');
     if (!fn) return;
     try {
       fn(bytes);
     } catch (e) {
-      this.log('rx', '<binary handler failed: ' + String(e) + '>');
+      if (TRACE) this.log('rx', '<binary handler failed: ' + String(e) + '>');
     }
   }
 
   private log(dir: 'tx' | 'rx', text: string): void {
-    if (!this.trace) return;
+    if (!TRACE || !this.trace) return;
     try {
       this.trace(dir, text);
     } catch (e) {

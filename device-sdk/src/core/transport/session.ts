@@ -11,6 +11,7 @@ import type { Platform } from '../platform.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { asciiTopic } from './bytes.js';
 import type { ModemMqttTransport, MqttDriver, SessionState } from './types.js';
+import { TRACE } from '../flags.js';
 
 export interface SessionOptions {
   backoff?: BackoffOptions;
@@ -143,13 +144,13 @@ export class MqttSession implements ModemMqttTransport {
 
   private onMessage(topic: string, bytes: Uint8Array): void {
     if (!Object.prototype.hasOwnProperty.call(this.handlers, topic)) {
-      this.note('message on unsubscribed topic ' + topic + ' dropped');
+      if (TRACE) this.note('message on unsubscribed topic ' + topic + ' dropped');
       return;
     }
     try {
       (this.handlers[topic] as (b: Uint8Array) => void)(bytes);
     } catch (e) {
-      this.note('message handler failed: ' + String(e));
+      if (TRACE) this.note('message handler failed: ' + String(e));
     }
   }
 
@@ -158,13 +159,13 @@ export class MqttSession implements ModemMqttTransport {
     this.st = 'reconnecting';
     this.attempt = 0;
     this.subscribed = [];
-    this.note('link lost (' + cause + ')');
+    if (TRACE) this.note('link lost (' + cause + ')');
     const fns = this.lostFns.slice();
     for (let i = 0; i < fns.length; i++) {
       try {
         (fns[i] as Listener<string>)(cause);
       } catch (e) {
-        this.note('onLinkLost listener failed: ' + String(e));
+        if (TRACE) this.note('onLinkLost listener failed: ' + String(e));
       }
     }
     this.schedule();
@@ -184,7 +185,7 @@ export class MqttSession implements ModemMqttTransport {
   private reconnect(): void {
     if (this.st !== 'reconnecting') return;
     const topics = Object.keys(this.handlers);
-    this.note('reconnect attempt ' + this.attempt);
+    if (TRACE) this.note('reconnect attempt ' + this.attempt);
     this.serial(() => this.driver.open(this.host, this.port, this.clientId).then(() => this.resubscribe(topics, 0)))
       .then(() => {
         if (this.st !== 'reconnecting') return;
@@ -194,7 +195,7 @@ export class MqttSession implements ModemMqttTransport {
         for (let i = 0; i < w.length; i++) (w[i] as Waiter).resolve();
       }, (e: unknown) => {
         if (this.st !== 'reconnecting') return;
-        this.note('reconnect failed: ' + String(e instanceof Error ? e.message : e));
+        if (TRACE) this.note('reconnect failed: ' + String(e instanceof Error ? e.message : e));
         this.schedule();
       });
   }
@@ -214,7 +215,7 @@ export class MqttSession implements ModemMqttTransport {
       try {
         (fns[i] as Listener<Error>)(err);
       } catch (e) {
-        this.note('onFail listener failed: ' + String(e));
+        if (TRACE) this.note('onFail listener failed: ' + String(e));
       }
     }
   }
@@ -230,7 +231,7 @@ export class MqttSession implements ModemMqttTransport {
   }
 
   private note(s: string): void {
-    if (!this.o.note) return;
+    if (!TRACE || !this.o.note) return;
     try {
       this.o.note(s);
     } catch (e) {
