@@ -13,6 +13,7 @@ import type { CoreV1Api, V1Pod, V1Service } from '@kubernetes/client-node';
 import { SimedgeError } from '@simedge/device-sdk/wire';
 import { dnsName, FN_PORT } from './image/fn-container.js';
 import { ANNOTATION, fnManifests, labelsFromAnnotations } from './kube-manifest.js';
+import { asDeployFailed, exitError } from './deploy-error.js';
 import { probeHttp } from './probe.js';
 import { LABEL, type ExitInfo, type Instance, type InstanceRef, type RunSpec, type Runtime } from './types.js';
 
@@ -85,8 +86,7 @@ export class KubernetesRuntime implements Runtime {
       return inst;
     } catch (e) {
       await this.destroy(t);
-      if (e instanceof SimedgeError) throw e;
-      throw new SimedgeError('DEPLOY_FAILED', e instanceof Error ? e.message : String(e));
+      throw asDeployFailed(e);
     }
   }
 
@@ -146,11 +146,6 @@ export class KubernetesRuntime implements Runtime {
     await this.o.backend.delete(t.name);
     this.live.delete(t.name);
   }
-}
-
-function exitError(info: ExitInfo): SimedgeError {
-  const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
-  return new SimedgeError('DEPLOY_FAILED', `fn exited before ready (${how})${info.stderr ? `: ${info.stderr.slice(-200)}` : ''}`);
 }
 
 /** The cluster API (CoreV1Api). Untested here: see the header. */

@@ -11,6 +11,8 @@ import type Docker from 'dockerode';
 import { SimedgeError } from '@simedge/device-sdk/wire';
 import { dnsName, FN_PORT, fnArgs, fnEnv, fnLimits } from './image/fn-container.js';
 import { FN_USER } from './image/build.js';
+import { asDeployFailed, exitError } from './deploy-error.js';
+import { httpEndpoint } from './endpoint.js';
 import { probeHttp } from './probe.js';
 import { LABEL, type ExitInfo, type Instance, type InstanceRef, type RunSpec, type Runtime } from './types.js';
 import { waitHealthy } from './wait-healthy.js';
@@ -49,10 +51,6 @@ interface Tracked {
 }
 
 const PINNED = /^(?:[^\s@]+@)?sha256:[0-9a-f]{64}$/;
-
-function urlHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
 
 function statusOf(e: unknown): number | undefined {
   const s = (e as { statusCode?: unknown } | null)?.statusCode;
@@ -151,8 +149,7 @@ export class OciRuntime implements Runtime {
       return inst;
     } catch (e) {
       await this.destroy(t);
-      if (e instanceof SimedgeError) throw e;
-      throw new SimedgeError('DEPLOY_FAILED', e instanceof Error ? e.message : String(e));
+      throw asDeployFailed(e);
     }
   }
 
@@ -166,7 +163,7 @@ export class OciRuntime implements Runtime {
     return found.map((c) => {
       const ref: InstanceRef = { id: c.Id, labels: publicLabels(c.Labels ?? {}) };
       const p = c.Ports?.find((x) => x.PrivatePort === FN_PORT && x.PublicPort);
-      if (c.State === 'running' && p?.PublicPort) ref.endpoint = `http://${urlHost(p.IP && p.IP !== '0.0.0.0' ? p.IP : this.host)}:${p.PublicPort}/`;
+      if (c.State === 'running' && p?.PublicPort) ref.endpoint = httpEndpoint(p.IP && p.IP !== '0.0.0.0' ? p.IP : this.host, p.PublicPort);
       return ref;
     });
   }
@@ -288,10 +285,5 @@ function endpointFromInspect(info: Docker.ContainerInspectInfo, fallbackHost: st
   const b = info.NetworkSettings.Ports?.[PORT_KEY]?.[0];
   if (!b?.HostPort) return undefined;
   const ip = b.HostIp && b.HostIp !== '0.0.0.0' ? b.HostIp : fallbackHost;
-  return `http://${urlHost(ip)}:${b.HostPort}/`;
-}
-
-function exitError(info: ExitInfo): SimedgeError {
-  const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
-  return new SimedgeError('DEPLOY_FAILED', `fn exited before ready (${how})${info.stderr ? `: ${info.stderr.slice(-200)}` : ''}`);
+  return httpEndpoint(ip, b.HostPort);
 }

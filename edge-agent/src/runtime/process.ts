@@ -32,6 +32,8 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SimedgeError } from '@simedge/device-sdk/wire';
 import { CpuCgroup, detectCpuLimits, sweepCgroups, type CpuLimits } from './cgroup.js';
+import { asDeployFailed, exitError } from './deploy-error.js';
+import { httpEndpoint } from './endpoint.js';
 import { probeHttp } from './probe.js';
 import type { ExitInfo, Instance, InstanceRef, RunSpec, Runtime } from './types.js';
 
@@ -145,10 +147,6 @@ async function running(pid: number): Promise<boolean> {
 
 const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function urlHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
-
 export class ProcessRuntime implements Runtime {
   readonly name = 'process';
   onExit?: (inst: Instance, info: ExitInfo) => void;
@@ -230,7 +228,7 @@ export class ProcessRuntime implements Runtime {
       // after Node's own start-up, which a small quota would stretch tenfold.
       const join = cgroup && child.proc.pid !== undefined ? () => (cgroup as CpuCgroup).add(child.proc.pid as number) : undefined;
       const bound = await this.listening(child, spec.code, port, join);
-      const endpoint = `http://${urlHost(this.host)}:${bound}/`;
+      const endpoint = httpEndpoint(this.host, bound);
       await Promise.race([probeHttp(`${endpoint}healthz`, this.startTimeoutMs), child.exited.then((i) => Promise.reject(exitError(i)))]);
       const inst: Instance = { id, pid: spec.pid, service: spec.service, endpoint, res: { ...spec.res } };
       if (child.proc.pid !== undefined) inst.osPid = child.proc.pid;
@@ -245,8 +243,7 @@ export class ProcessRuntime implements Runtime {
     } catch (e) {
       await this.kill(child);
       this.children.delete(id);
-      if (e instanceof SimedgeError) throw e;
-      throw new SimedgeError('DEPLOY_FAILED', e instanceof Error ? e.message : String(e));
+      throw asDeployFailed(e);
     } finally {
       // The next start of this heap size is warm; spawned now, not competing with this one.
       this.refill(heapMb);
@@ -486,9 +483,4 @@ export class ProcessRuntime implements Runtime {
     // Resolved stop() means the resources are free: the cgroup folder too.
     await child.cgroup?.remove().catch(() => undefined);
   }
-}
-
-function exitError(info: ExitInfo): SimedgeError {
-  const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
-  return new SimedgeError('DEPLOY_FAILED', `fn exited before ready (${how})${info.stderr ? `: ${info.stderr.slice(-200)}` : ''}`);
 }
