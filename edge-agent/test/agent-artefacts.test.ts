@@ -2,32 +2,29 @@
 // orders, a real HTTP server on 127.0.0.1 serving the function's code, the real artefact cache on
 // a temp folder and real fn child processes. A reference is fetched once, verified against its
 // SHA-256, held while an instance runs it and collected once nothing does.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedBroker, type EmbeddedBroker } from '@simedge/core-validator/broker';
 import type { EdgeReady, Fail, ServiceSpec } from '@simedge/device-sdk/wire';
-import { EdgeAgent, type EdgeOptions } from '../src/index.js';
-import { FakeCore, deployOrder, post, removeOrder, uid } from './helpers.js';
+import { agentHarness } from './agent-harness.js';
+import { deployOrder, post, removeOrder, uid } from './helpers.js';
 
 const CODE = Buffer.from('function handle(input) { return { doubled: input.n * 2 }; }\n// padding to be more than an inline artefact\n'.repeat(60));
 const OTHER = Buffer.from('function handle() { return "other"; }\n');
 const sha = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
 const hexOf = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-let broker: EmbeddedBroker;
+const h = agentHarness({ log: () => {} });
 let server: Server;
 let base = '';
 const hits = new Map<string, number>();
 let dir = '';
-const cleanup: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
-  broker = await startEmbeddedBroker();
   server = createServer((req, res) => {
     const path = req.url ?? '/';
     hits.set(path, (hits.get(path) ?? 0) + 1);
@@ -42,24 +39,10 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   dir = await mkdtemp(join(tmpdir(), 'simedge-agent-art-'));
 });
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await broker.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function setup(over: Partial<EdgeOptions> = {}): Promise<{ core: FakeCore; agent: EdgeAgent; edge: string }> {
-  const edge = uid('edge');
-  const core = await FakeCore.connect(broker.url, edge);
-  cleanup.push(() => core.close());
-  const agent = new EdgeAgent({ id: edge, brokerUrl: broker.url, coreKeys: core.trusted, cells: ['24001-0001'], log: () => {}, ...over });
-  await agent.start();
-  cleanup.push(() => agent.stop());
-  return { core, agent, edge };
-}
 
 const byRef = (bytes: Uint8Array, url: string, size = bytes.length): ServiceSpec => ({ n: 'fn', art: { sha256: sha(bytes), size, url }, res: { cpu: 0, mem: 16 } });
 
@@ -73,7 +56,7 @@ async function cached(root: string): Promise<string[]> {
 describe('edge agent: deploy by artefact reference [issue 5 "Artefact cache"]', () => {
   it('fetches the referenced code over HTTP, verifies it, runs it, and a second deploy uses the cache', async () => {
     const artDir = join(dir, uid('c'));
-    const s = await setup({ artefacts: { dir: artDir } });
+    const s = await h.setup({ artefacts: { dir: artDir } });
     const before = hits.get('/code.js') ?? 0;
     const o = deployOrder(s.edge, [byRef(CODE, `${base}/code.js`)]);
     await s.core.send(o);
@@ -88,7 +71,7 @@ describe('edge agent: deploy by artefact reference [issue 5 "Artefact cache"]', 
 
   it('a wrong digest fails the deploy with DEPLOY_FAILED naming ARTEFACT_DIGEST_MISMATCH; nothing runs, nothing is cached', async () => {
     const artDir = join(dir, uid('c'));
-    const s = await setup({ artefacts: { dir: artDir } });
+    const s = await h.setup({ artefacts: { dir: artDir } });
     const o = deployOrder(s.edge, [{ ...byRef(CODE, `${base}/code.js`), art: { sha256: sha(OTHER), size: CODE.length, url: `${base}/code.js` } }]);
     await s.core.send(o);
     const fail = (await s.core.event(o.oid, 'fail')) as Fail;
@@ -100,7 +83,7 @@ describe('edge agent: deploy by artefact reference [issue 5 "Artefact cache"]', 
   });
 
   it('a missing artefact (HTTP 404) and one over the edge limit fail with their cause', async () => {
-    const s = await setup({ artefacts: { dir: join(dir, uid('c')), maxArtefactBytes: 1024 } });
+    const s = await h.setup({ artefacts: { dir: join(dir, uid('c')), maxArtefactBytes: 1024 } });
     const missing = deployOrder(s.edge, [byRef(OTHER, `${base}/nothing.js`)]);
     await s.core.send(missing);
     expect(((await s.core.event(missing.oid, 'fail')) as Fail).msg).toMatch(/^ARTEFACT_FETCH_FAILED: .*HTTP 404/);
@@ -113,7 +96,7 @@ describe('edge agent: deploy by artefact reference [issue 5 "Artefact cache"]', 
     const seedDir = join(dir, uid('seed'));
     await mkdir(seedDir, { recursive: true });
     await writeFile(join(seedDir, 'other.js'), OTHER);
-    const s = await setup({ artefacts: { dir: join(dir, uid('c')), seedDir } });
+    const s = await h.setup({ artefacts: { dir: join(dir, uid('c')), seedDir } });
     const before = hits.get('/other.js') ?? 0;
     // The URL is unreachable: only the seeded copy can satisfy the digest.
     const o = deployOrder(s.edge, [byRef(OTHER, 'http://127.0.0.1:9/other.js')]);
@@ -127,7 +110,7 @@ describe('edge agent: deploy by artefact reference [issue 5 "Artefact cache"]', 
     const artDir = join(dir, uid('c'));
     // Quota smaller than both artefacts together: the second fetch needs the first gone.
     const quota = CODE.length + OTHER.length - 1;
-    const s = await setup({ artefacts: { dir: artDir, quotaBytes: quota } });
+    const s = await h.setup({ artefacts: { dir: artDir, quotaBytes: quota } });
     const a = deployOrder(s.edge, [byRef(CODE, `${base}/code.js`)]);
     await s.core.send(a);
     await s.core.event(a.oid, 'ready');

@@ -3,36 +3,26 @@
 // directory - comes back on the endpoint the device was given. When that port is taken the
 // instance takes another and the agent says `ready` again with the new endpoint. Real broker,
 // real fn child processes, real SQLite; the crash is a real SIGKILL of the host process.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedBroker, type EmbeddedBroker } from '@simedge/core-validator/broker';
-import type { EdgeReady, TraceEvent } from '@simedge/device-sdk/wire';
-import { EdgeAgent, type EdgeOptions } from '../src/index.js';
-import { FakeCore, deployOrder, fnService, post, uid } from './helpers.js';
+import type { DeployOrder, EdgeReady, TraceEvent } from '@simedge/device-sdk/wire';
+import type { EdgeAgent } from '../src/index.js';
+import { agentHarness } from './agent-harness.js';
+import { deployOrder, fnService, post, uid, type FakeCore } from './helpers.js';
 
 const COUNTER = 'function handle(i, s) { s.n = (s.n || 0) + 1; return s.n; }';
-let broker: EmbeddedBroker;
+const h = agentHarness({ log: () => {}, restart: { baseMs: 100 } });
 let dir = '';
-const cleanup: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
-  broker = await startEmbeddedBroker();
   dir = await mkdtemp(join(tmpdir(), 'simedge-endpoints-'));
 });
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
 afterAll(async () => {
-  await broker.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-function agentFor(edge: string, core: FakeCore, over: Partial<EdgeOptions> = {}): EdgeAgent {
-  return new EdgeAgent({ id: edge, brokerUrl: broker.url, coreKeys: core.trusted, cells: ['24001-0001'], log: () => {}, restart: { baseMs: 100 }, ...over });
-}
 
 /** Resolves with the first trace event matching `pred` (the agent's sink calls `feed`). */
 function traceWaiter(): { feed: (e: TraceEvent) => void; next: (pred: (e: TraceEvent) => boolean) => Promise<TraceEvent> } {
@@ -48,19 +38,19 @@ function traceWaiter(): { feed: (e: TraceEvent) => void; next: (pred: (e: TraceE
   };
 }
 
+/** A started agent whose trace feeds `t`, with one COUNTER instance deployed and ready at `ep`. */
+async function counterDeployed(): Promise<{ core: FakeCore; agent: EdgeAgent; t: ReturnType<typeof traceWaiter>; o: DeployOrder; ep: string }> {
+  const t = traceWaiter();
+  const { edge, core, agent } = await h.setup({ trace: t.feed });
+  const o = deployOrder(edge, [fnService(COUNTER)]);
+  await core.send(o);
+  const ep = ((await core.event(o.oid, 'ready')) as EdgeReady).svc[0]?.ep ?? '';
+  return { core, agent, t, o, ep };
+}
+
 describe('stable endpoints across restarts (process runtime)', () => {
   it('an instance that crashed comes back on the same endpoint; no second ready is needed', async () => {
-    const edge = uid('edge');
-    const core = await FakeCore.connect(broker.url, edge);
-    cleanup.push(() => core.close());
-    const t = traceWaiter();
-    const agent = agentFor(edge, core, { trace: t.feed });
-    await agent.start();
-    cleanup.push(() => agent.stop());
-    const o = deployOrder(edge, [fnService(COUNTER)]);
-    await core.send(o);
-    const ready = (await core.event(o.oid, 'ready')) as EdgeReady;
-    const ep = ready.svc[0]?.ep ?? '';
+    const { core, agent, t, o, ep } = await counterDeployed();
     expect((await post(ep, '{}')).body).toBe(1);
     const old = agent.instances()[0]?.osPid ?? -1;
     const restarted = t.next((e) => e.ev === 'started');
@@ -76,36 +66,26 @@ describe('stable endpoints across restarts (process runtime)', () => {
   it('a restarted agent on the same state directory brings the instance back on the same endpoint', async () => {
     const edge = uid('edge');
     const stateDir = join(dir, edge);
-    const core = await FakeCore.connect(broker.url, edge);
-    cleanup.push(() => core.close());
-    const first = agentFor(edge, core, { stateDir });
+    const core = await h.core(edge);
+    const first = h.agentFor(edge, core, { stateDir });
     await first.start();
     const o = deployOrder(edge, [fnService(COUNTER)]);
     await core.send(o);
     const ep = ((await core.event(o.oid, 'ready')) as EdgeReady).svc[0]?.ep ?? '';
     await first.stop(); // instances end with it; the desired state stays on disk
-    const second = agentFor(edge, core, { stateDir });
+    const second = h.agentFor(edge, core, { stateDir });
     await second.start(); // start-up reconcile starts the desired instance before it resolves
-    cleanup.push(() => second.stop());
+    h.defer(() => second.stop());
     expect(second.instances().map((i) => i.endpoint)).toEqual([ep]);
     expect((await post(ep, '{}')).body).toBe(1);
   });
 
   it('when the old port is taken, the instance moves and the agent re-sends ready with the new endpoint', async () => {
-    const edge = uid('edge');
-    const core = await FakeCore.connect(broker.url, edge);
-    cleanup.push(() => core.close());
-    const t = traceWaiter();
-    const agent = agentFor(edge, core, { trace: t.feed });
-    await agent.start();
-    cleanup.push(() => agent.stop());
-    const o = deployOrder(edge, [fnService(COUNTER)]);
-    await core.send(o);
-    const ep = ((await core.event(o.oid, 'ready')) as EdgeReady).svc[0]?.ep ?? '';
+    const { core, agent, t, o, ep } = await counterDeployed();
     const port = Number(new URL(ep).port);
     // Someone else binds the port the moment the instance is gone (before its restart backoff ends).
     const blocker: Server = createServer();
-    cleanup.push(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+    h.defer(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
     const exited = t.next((e) => e.ev === 'exited');
     process.kill(agent.instances()[0]?.osPid ?? -1, 'SIGKILL');
     await exited;

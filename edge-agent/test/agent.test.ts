@@ -1,12 +1,12 @@
 // The edge agent end to end: a real aedes broker, a fake core on a real MQTT client signing real
 // orders, real fn child processes and real HTTP calls to the endpoints the agent reports.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import type { Client } from 'aedes';
-import { startEmbeddedBroker, type EmbeddedBroker } from '@simedge/core-validator/broker';
 import { generateKeyPair, type EdgeReady, type Fail, type TraceEvent } from '@simedge/device-sdk/wire';
-import { EdgeAgent, type EdgeOptions } from '../src/index.js';
-import { FakeCore, alive, deployOrder, fnService, nowSec, post, removeOrder, uid } from './helpers.js';
+import type { EdgeAgent, EdgeOptions } from '../src/index.js';
+import { agentHarness } from './agent-harness.js';
+import { alive, deployOrder, fnService, nowSec, post, removeOrder, uid, type FakeCore } from './helpers.js';
 
 const METER = `
 // Averages meter readings; state persists across calls of one instance.
@@ -16,30 +16,13 @@ function handle(input, state) {
   return { count: state.count, avg: state.sum / state.count, alarm: input.kwh > 10 };
 }`;
 
-let broker: EmbeddedBroker;
-const cleanup: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  broker = await startEmbeddedBroker();
-});
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
-afterAll(async () => {
-  await broker.close();
-});
+const h = agentHarness({ cells: ['24001-0001', '24001-0002'] });
 
 interface Setup { core: FakeCore; agent: EdgeAgent; edge: string; traces: TraceEvent[] }
 
 async function setup(over: Partial<EdgeOptions> = {}): Promise<Setup> {
-  const edge = uid('edge');
-  const core = await FakeCore.connect(broker.url, edge);
-  cleanup.push(() => core.close());
   const traces: TraceEvent[] = [];
-  const agent = new EdgeAgent({ id: edge, brokerUrl: broker.url, coreKeys: core.trusted, cells: ['24001-0001', '24001-0002'], trace: (e) => traces.push(e), ...over });
-  await agent.start();
-  cleanup.push(() => agent.stop());
-  return { core, agent, edge, traces };
+  return { ...(await h.setup({ trace: (e) => traces.push(e), ...over })), traces };
 }
 
 /** Orders on one topic from one publisher arrive in order: once this barrier is answered, every earlier order was handled. */
@@ -244,15 +227,13 @@ describe('edge agent: lifecycle and status', () => {
     expect(pids.every(alive)).toBe(true);
 
     // A late subscriber (the core after a restart) gets the retained status.
-    const late = await FakeCore.connect(broker.url, s.edge);
-    cleanup.push(() => late.close());
+    const late = await h.core(s.edge);
     expect(await late.status(() => true)).toMatchObject({ online: true, edge: s.edge, cells: ['24001-0001', '24001-0002'], inst: 3 });
 
     await s.agent.stop();
     expect(pids.some(alive)).toBe(false);
     expect(s.agent.instances()).toEqual([]);
-    const later = await FakeCore.connect(broker.url, s.edge);
-    cleanup.push(() => later.close());
+    const later = await h.core(s.edge);
     expect(await later.status(() => true)).toMatchObject({ online: false, inst: 0 });
   });
 
@@ -261,8 +242,8 @@ describe('edge agent: lifecycle and status', () => {
     const onReady = (c: Client) => {
       if (c.id.startsWith('simedge-edge-')) edgeClients.push(c);
     };
-    broker.aedes.on('clientReady', onReady);
-    cleanup.push(async () => void broker.aedes.off('clientReady', onReady));
+    h.broker.aedes.on('clientReady', onReady);
+    h.defer(() => void h.broker.aedes.off('clientReady', onReady));
     const s = await setup();
     await s.core.status((x) => x.online);
     const conn = edgeClients.find((c) => c.id.startsWith(`simedge-edge-${s.edge}-`))?.conn as Socket | undefined;

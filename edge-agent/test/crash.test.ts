@@ -3,17 +3,17 @@
 // test hook in src/reconcile/crash.ts). A restart on the same state must converge: exactly the
 // desired instances run, no fn host of the dead agent is left, and the core gets `ready` /
 // `removed` exactly once. Real aedes broker, real processes, real SQLite.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmbeddedBroker, type EmbeddedBroker } from '@simedge/core-validator/broker';
 import type { EdgeReady } from '@simedge/device-sdk/wire';
 import { parseMark } from '../src/runtime/process.js';
-import { FakeCore, deployOrder, fnService, post, removeOrder, uid } from './helpers.js';
+import { agentHarness } from './agent-harness.js';
+import { deployOrder, fnService, post, removeOrder, uid, type FakeCore } from './helpers.js';
 
 const ENTRY = fileURLToPath(new URL('./fixtures/agent-main.ts', import.meta.url));
 const FN_HOST = fileURLToPath(new URL('../src/runtime/fn-host.mjs', import.meta.url));
@@ -21,12 +21,10 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const ECHO = 'function handle(input, state) { state.n = (state.n || 0) + 1; return { n: state.n, input }; }';
 const GUARD_MS = 8000;
 
-let broker: EmbeddedBroker;
+const h = agentHarness();
 let entry: string;
 let buildDir: string;
-const cleanup: Array<() => Promise<void> | void> = [];
 beforeAll(async () => {
-  broker = await startEmbeddedBroker();
   // Bundle the entry once (esbuild, ~100 ms) instead of loading it through tsx in every agent
   // process (~2 s each). npm packages stay external and resolve from the repo's node_modules, so
   // the bundle lives under node_modules/.cache; fn-host.mjs is copied next to it because the
@@ -45,11 +43,7 @@ beforeAll(async () => {
   });
   copyFileSync(FN_HOST, join(buildDir, 'fn-host.mjs'));
 });
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
 afterAll(async () => {
-  await broker.close();
   rmSync(buildDir, { recursive: true, force: true });
 });
 
@@ -85,7 +79,7 @@ async function eventually(what: string, cond: () => boolean): Promise<void> {
 interface Agent { proc: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }
 
 async function runAgent(core: FakeCore, stateDir: string, crashAt?: string): Promise<Agent> {
-  const cfg = { id: core.edge, brokerUrl: broker.url, kid: core.kid, publicKeyHex: Buffer.from(core.key.publicKey).toString('hex'), stateDir };
+  const cfg = { id: core.edge, brokerUrl: h.broker.url, kid: core.kid, publicKeyHex: Buffer.from(core.key.publicKey).toString('hex'), stateDir };
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.SIMEDGE_TEST_CRASH_AT;
   if (crashAt) env.SIMEDGE_TEST_CRASH_AT = crashAt;
@@ -95,7 +89,7 @@ async function runAgent(core: FakeCore, stateDir: string, crashAt?: string): Pro
   proc.stderr?.on('data', (b: Buffer) => {
     err += b.toString();
   });
-  cleanup.push(async () => {
+  h.defer(async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
       proc.kill('SIGTERM');
       await exited;
@@ -116,10 +110,9 @@ async function runAgent(core: FakeCore, stateDir: string, crashAt?: string): Pro
 
 async function setup() {
   const edge = uid('edge');
-  const core = await FakeCore.connect(broker.url, edge);
-  cleanup.push(() => core.close());
+  const core = await h.core(edge);
   const stateDir = mkdtempSync(join(tmpdir(), 'simedge-crash-'));
-  cleanup.push(() => rmSync(stateDir, { recursive: true, force: true }));
+  h.defer(() => rmSync(stateDir, { recursive: true, force: true }));
   return { edge, core, stateDir };
 }
 

@@ -5,21 +5,13 @@
 // one it checks that the runtime says so instead of pretending.
 import { readFile, readdir, access } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessRuntime, type RunSpec } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import type { RunSpec } from '../src/index.js';
 import { cgroupName } from '../src/runtime/cgroup.js';
 import { post } from './helpers.js';
+import { processRuntimes } from './process-harness.js';
 
-const runtimes: ProcessRuntime[] = [];
-afterEach(async () => {
-  for (const r of runtimes.splice(0)) await r.close();
-});
-
-function runtime(opts: ConstructorParameters<typeof ProcessRuntime>[0] = {}): ProcessRuntime {
-  const r = new ProcessRuntime(opts);
-  runtimes.push(r);
-  return r;
-}
+const runtime = processRuntimes();
 
 const spec = (code: string, over: Partial<RunSpec> = {}): RunSpec => ({
   pid: 'p1', service: 'fn', edge: 'e1', labels: { 'simedge.edge': 'e1', 'simedge.key': 'p1/fn' }, code, res: { cpu: 0, mem: 16 }, ...over,

@@ -1,22 +1,14 @@
 // The process runtime and the fn host on their own: real child processes, real HTTP. These are
 // the checks every runtime must pass (start -> healthy endpoint, stop -> gone) plus the fn
 // contract (state, errors, bad input, time bound) and failures that happen after readiness.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { isSimedgeError } from '@simedge/device-sdk/wire';
-import { ProcessRuntime, type ExitInfo, type Instance, type RunSpec } from '../src/index.js';
+import type { ExitInfo, Instance, RunSpec } from '../src/index.js';
 import { alive, post } from './helpers.js';
+import { processRuntimes } from './process-harness.js';
 
-const runtimes: ProcessRuntime[] = [];
-afterEach(async () => {
-  for (const r of runtimes.splice(0)) await r.close();
-});
-
-function runtime(opts: ConstructorParameters<typeof ProcessRuntime>[0] = {}): ProcessRuntime {
-  const r = new ProcessRuntime(opts);
-  runtimes.push(r);
-  return r;
-}
+const runtime = processRuntimes();
 
 const spec = (code: string, mem = 16): RunSpec => ({
   pid: 'p1', service: 'fn', edge: 'e1', labels: { 'simedge.edge': 'e1', 'simedge.key': 'p1/fn', 'simedge.service': 'fn' }, code, res: { cpu: 0, mem },

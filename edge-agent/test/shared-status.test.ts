@@ -1,36 +1,16 @@
 // Shared instances (share: "class"), the restart policy, metrics and `simedge edge status`, end to
 // end: a real aedes broker, a fake core on a real MQTT client, real fn processes.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { get } from 'node:http';
-import { startEmbeddedBroker, type EmbeddedBroker } from '@simedge/core-validator/broker';
 import { utf8Encode, type EdgeReady, type EdgeStatus, type ServiceSpec } from '@simedge/device-sdk/wire';
-import { EdgeAgent, edgeStatusCommand, type EdgeOptions } from '../src/index.js';
-import { FakeCore, alive, deployOrder, fnService, post, removeOrder, uid } from './helpers.js';
+import { edgeStatusCommand } from '../src/index.js';
+import { agentHarness } from './agent-harness.js';
+import { alive, deployOrder, fnService, post, removeOrder, type FakeCore } from './helpers.js';
 
 const COUNTER = 'function handle(input, state) { state.n = (state.n || 0) + 1; return state.n; }';
 const shared = (src: string): ServiceSpec => ({ n: 'fn', share: 'class', art: utf8Encode(src), res: { cpu: 0.1, mem: 16 } });
 
-let broker: EmbeddedBroker;
-const cleanup: Array<() => Promise<void>> = [];
-beforeAll(async () => {
-  broker = await startEmbeddedBroker();
-});
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
-afterAll(async () => {
-  await broker.close();
-});
-
-async function setup(over: Partial<EdgeOptions> = {}) {
-  const edge = uid('edge');
-  const core = await FakeCore.connect(broker.url, edge);
-  cleanup.push(() => core.close());
-  const agent = new EdgeAgent({ id: edge, brokerUrl: broker.url, coreKeys: core.trusted, cells: ['24001-0001'], log: () => {}, ...over });
-  await agent.start();
-  cleanup.push(() => agent.stop());
-  return { edge, core, agent };
-}
+const h = agentHarness({ log: () => {} });
 
 /** The first status published after the first `from` ones that matches (older ones do not count). */
 function statusAfter(core: FakeCore, from: number, pred: (s: EdgeStatus) => boolean): Promise<EdgeStatus> {
@@ -50,7 +30,7 @@ function httpGet(url: string): Promise<{ status: number; body: string }> {
 
 describe('shared instances (share: "class")', () => {
   it('one instance per class, joined without a start, refcounted by device, stopped after the grace period', async () => {
-    const { edge, core, agent } = await setup({ sharedGraceMs: 300 });
+    const { edge, core, agent } = await h.setup({ sharedGraceMs: 300 });
     const a = deployOrder(edge, [shared(COUNTER)]);
     const b = deployOrder(edge, [shared(COUNTER)]);
     await core.send(a);
@@ -90,7 +70,7 @@ describe('shared instances (share: "class")', () => {
   });
 
   it('a device joining during the grace period keeps the instance (no restart)', async () => {
-    const { edge, core, agent } = await setup({ sharedGraceMs: 60_000 });
+    const { edge, core, agent } = await h.setup({ sharedGraceMs: 60_000 });
     const a = deployOrder(edge, [shared(COUNTER)]);
     await core.send(a);
     const ra = (await core.event(a.oid, 'ready')) as EdgeReady;
@@ -106,7 +86,7 @@ describe('shared instances (share: "class")', () => {
 
 describe('restart policy', () => {
   it('an instance killed from outside is restarted (with backoff) and the status follows', async () => {
-    const { edge, core, agent } = await setup({ restart: { baseMs: 50 } });
+    const { edge, core, agent } = await h.setup({ restart: { baseMs: 50 } });
     const o = deployOrder(edge, [fnService(COUNTER)]);
     await core.send(o);
     await core.event(o.oid, 'ready');
@@ -126,7 +106,7 @@ describe('restart policy', () => {
 
 describe('metrics and `simedge edge status`', () => {
   it('counts orders by result, gauges instances, times deploys; served on 127.0.0.1', async () => {
-    const { edge, core, agent } = await setup({ metricsPort: 0 });
+    const { edge, core, agent } = await h.setup({ metricsPort: 0 });
     const ok = deployOrder(edge, [fnService(COUNTER)]);
     const bad = deployOrder(edge, [{ n: 'nope' }]);
     await core.send(ok);
@@ -145,7 +125,7 @@ describe('metrics and `simedge edge status`', () => {
   });
 
   it('prints the retained status of one edge (text and --json); exit 1 for an unknown edge, 2 for bad usage', async () => {
-    const { edge, core } = await setup({ capacity: { cpu: 2, mem: 512 } });
+    const { edge, core } = await h.setup({ capacity: { cpu: 2, mem: 512 } });
     const o = deployOrder(edge, [fnService(COUNTER)]);
     await core.send(o);
     await core.event(o.oid, 'ready');
@@ -153,12 +133,12 @@ describe('metrics and `simedge edge status`', () => {
     const out: string[] = [];
     const err: string[] = [];
     const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s) };
-    expect(await edgeStatusCommand([edge, '--broker', broker.url, '--json'], io)).toBe(0);
+    expect(await edgeStatusCommand([edge, '--broker', h.broker.url, '--json'], io)).toBe(0);
     expect(JSON.parse(out.join(''))).toMatchObject({ edge, online: true, inst: 1, cap: { cpu: 2, mem: 512 }, used: { cpu: 0.1, mem: 16 }, cells: ['24001-0001'] });
     out.length = 0;
-    expect(await edgeStatusCommand([edge, '--broker', broker.url], io)).toBe(0);
+    expect(await edgeStatusCommand([edge, '--broker', h.broker.url], io)).toBe(0);
     expect(out.join('')).toMatch(new RegExp(`^${edge}  online  cpu 0.1/2  mem 16/512 MB  inst 1  cells 24001-0001`));
-    expect(await edgeStatusCommand(['no-such-edge', '--broker', broker.url, '--wait', '50'], io)).toBe(1);
+    expect(await edgeStatusCommand(['no-such-edge', '--broker', h.broker.url, '--wait', '50'], io)).toBe(1);
     expect(err.join('')).toContain('no status for edge no-such-edge');
     expect(await edgeStatusCommand([edge], io)).toBe(2);
     expect(await edgeStatusCommand(['--help'], io)).toBe(0);
