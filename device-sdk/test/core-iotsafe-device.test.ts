@@ -3,37 +3,26 @@
 // by an MQTT client, because the real core's proof check is another part's work - verifies with
 // the SIM's public key over nonce ‖ SHA-256(template) ‖ IMSI (DESIGN.md Trust).
 import { createHash, verify } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startEmbeddedBroker, type EmbeddedBroker } from '@simedge/core-validator/broker';
-import { ModemEmulator, NetworkSim, duplexPair } from '@simedge/hardware';
+import { describe, expect, it } from 'vitest';
 import { NodeDevice, connectMqtt, endMqtt } from '../src/adapter/node/index.js';
 import { decodeUp, encodeMsg, type DownMsg, type Prov } from '../src/wire/messages.js';
 import { topics } from '../src/wire/topics.js';
+import { emulatorRig } from './emulator-rig.js';
 
 const IMSI = '244051234567890';
 const ICCID = '8935805123456789012';
 const TPL = new Uint8Array([0xd2, 0x84, 0x43, 0xa1, 0x01, 0x27, 0x0a, 0x0d]);
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest();
 
-let broker: EmbeddedBroker | undefined;
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await broker?.close();
-  broker = undefined;
-});
+const env = emulatorRig();
 
 describe('NodeDevice iotSafe option', () => {
   it('sends a prov whose proof verifies with the SIM key; the dialect picks the ICCID command', async () => {
-    broker = await startEmbeddedBroker();
-    const network = new NetworkSim({ cells: [{ id: 'home-1', plmn: '24405', tac: '0A01', ci: '01A2D101' }] });
-    const [modemSide, hostSide] = duplexPair();
-    const modem = new ModemEmulator({ sim: { imsi: IMSI, iccid: ICCID, iotSafeSignatureFormat: 'der' }, network, cell: 'home-1', dialect: 'sim7600' });
-    modem.connect(modemSide);
-    cleanups.push(() => modem.close());
+    const broker = await env.broker();
+    const { modem, host: hostSide } = env.modem({ sim: { imsi: IMSI, iccid: ICCID, iotSafeSignatureFormat: 'der' }, dialect: 'sim7600' });
 
     const core = await connectMqtt(broker.url, { clientId: 'sim-core' });
-    cleanups.push(() => endMqtt(core, true));
+    env.defer(() => endMqtt(core, true));
     const nonce = new Uint8Array(16).fill(0x0a);
     let prov: Prov | undefined;
     const down = (m: DownMsg) => core.publish(topics.deviceDown(IMSI), Buffer.from(encodeMsg(m)), { qos: 1 });
@@ -52,7 +41,7 @@ describe('NodeDevice iotSafe option', () => {
       stream: hostSide, brokerUrl: broker.url, template: TPL, iotSafe: true, dialect: 'sim7600', homePlmn: true,
       registerTimeoutMs: 5000, timeoutMs: 5000,
     });
-    cleanups.push(() => dev.close());
+    env.defer(() => dev.close());
     await dev.powerOn();
     expect(dev.attachInfo).toMatchObject({ iccid: ICCID, home: '24405', roaming: false });
     const p = prov as Prov;

@@ -9,6 +9,7 @@ import { readQuoted } from '../src/core/transport/quoted.js';
 import type { ModemMqttTransport } from '../src/core/transport/types.js';
 import { nodePlatform } from '../src/adapter/node/platform.js';
 import { memoryPair } from './core-pair.js';
+import { Queue } from './waiters.js';
 import { FakeMqttModem, LoopBroker, type DialectName, type FakeOptions } from './core-transport-fakes.js';
 
 const TOPIC = 'simedge/v1/d/240011234000001/down';
@@ -17,21 +18,6 @@ const NASTY = new Uint8Array([0x00, 0x0d, 0x0a, 0x1a, 0x3e, 0x20, 0x22, 0xff, 0x
 /** Lone CR and lone LF: raw receive forms rebuild them from the line terminator the engine reports. */
 const LONE = new Uint8Array([0x0a, 0x41, 0x0d, 0x42, 0x0d, 0x0d, 0x0a, 0x0a, 0x3e, 0x20, 0x00, 0x1a]);
 const DIALECTS: DialectName[] = ['quectel', 'sim7600', 'sim7080', 'sara'];
-
-class Inbox {
-  readonly got: Uint8Array[] = [];
-  private waiters: Array<(b: Uint8Array) => void> = [];
-  push = (b: Uint8Array): void => {
-    const w = this.waiters.shift();
-    if (w) w(b);
-    else this.got.push(b);
-  };
-  next(): Promise<Uint8Array> {
-    const b = this.got.shift();
-    if (b) return Promise.resolve(b);
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-}
 
 async function setup(dialect: DialectName, fo: FakeOptions = {}, so: ModemMqttOptions = {}) {
   const [a, b] = memoryPair();
@@ -42,7 +28,7 @@ async function setup(dialect: DialectName, fo: FakeOptions = {}, so: ModemMqttOp
   const t: ModemMqttTransport = modemMqtt(at, nodePlatform, dialect, {
     connectTimeoutMs: 2000, opTimeoutMs: 2000, backoff: { baseMs: 2, maxMs: 10, attempts: 3 }, note: (s) => notes.push(s), ...so,
   });
-  const inbox = new Inbox();
+  const inbox = new Queue<Uint8Array>();
   await t.connect('broker.example', 1883, '240011234000001');
   await t.subscribe(TOPIC, inbox.push);
   return { fake, broker, at, t, inbox, notes };

@@ -3,9 +3,7 @@
 // MQTT.js client on the other side sends and receives binary payloads; link loss comes from the
 // emulator dropping its broker connection. (STYLE #12: one contract, every dialect.)
 import { createHash, verify } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startEmbeddedBroker, type EmbeddedBroker } from '@simedge/core-validator/broker';
-import { ModemEmulator, NetworkSim, duplexPair } from '@simedge/hardware';
+import { describe, expect, it } from 'vitest';
 import { AtEngine } from '../src/core/at/engine.js';
 import { iotSafeSign } from '../src/core/iotsafe.js';
 import type { Dialect } from '../src/core/lifecycle.js';
@@ -14,6 +12,8 @@ import { modemMqtt } from '../src/core/transport/index.js';
 import type { ModemMqttTransport } from '../src/core/transport/types.js';
 import { decodeDown, encodeMsg } from '../src/wire/messages.js';
 import { connectMqtt, endMqtt, nodePlatform, type MqttClient } from '../src/adapter/node/index.js';
+import { emulatorRig } from './emulator-rig.js';
+import { Queue, nextMessage } from './waiters.js';
 
 const IMSI = '244051234567890';
 const ICCID = '8935805123456789012';
@@ -33,63 +33,26 @@ const DIALECTS: Array<{ d: Dialect; pub: string }> = [
   { d: 'sara-r4', pub: 'AT+UMQTTC=2,' }, // the R410M has no binary publish: hex
 ];
 
-let broker: EmbeddedBroker | undefined;
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await broker?.close();
-  broker = undefined;
-});
+const env = emulatorRig();
 
 async function rig(dialect: Dialect) {
-  broker = await startEmbeddedBroker();
-  const network = new NetworkSim({ cells: [{ id: 'home-1', plmn: '24405', tac: '0A01', ci: '01A2D101' }] });
-  const [modemSide, hostSide] = duplexPair();
-  const modem = new ModemEmulator({
-    sim: { imsi: IMSI, iccid: ICCID }, network, cell: 'home-1', dialect: dialect as never, broker: broker.url,
-  });
-  modem.connect(modemSide);
+  const broker = await env.broker();
+  const { modem, host } = env.modem({ sim: { imsi: IMSI, iccid: ICCID }, dialect: dialect as never, broker: broker.url });
   const tx: string[] = [];
-  const at = new AtEngine(hostSide, nodePlatform, { defaultTimeoutMs: 3000, maxLine: 20000, trace: (dir, s) => { if (dir === 'tx') tx.push(s); } });
-  cleanups.push(() => modem.close());
+  const at = new AtEngine(host, nodePlatform, { defaultTimeoutMs: 3000, maxLine: 20000, trace: (dir, s) => { if (dir === 'tx') tx.push(s); } });
   const info = await attach(at, nodePlatform, { dialect, registerTimeoutMs: 5000 });
   const peer: MqttClient = await connectMqtt(broker.url, { clientId: 'peer' });
-  cleanups.push(() => endMqtt(peer, true));
+  env.defer(() => endMqtt(peer, true));
   const t: ModemMqttTransport = modemMqtt(at, nodePlatform, dialect, { backoff: { baseMs: 5, maxMs: 20, attempts: 5 } });
-  cleanups.push(() => t.close());
+  env.defer(() => t.close());
   return { modem, at, info, peer, t, tx };
-}
-
-function nextMessage(c: MqttClient, topic: string): Promise<Uint8Array> {
-  return new Promise((resolve) => {
-    const on = (tp: string, p: Buffer) => {
-      if (tp !== topic) return;
-      c.off('message', on);
-      resolve(new Uint8Array(p));
-    };
-    c.on('message', on);
-  });
-}
-
-class Inbox {
-  private got: Uint8Array[] = [];
-  private waiters: Array<(b: Uint8Array) => void> = [];
-  push = (b: Uint8Array): void => {
-    const w = this.waiters.shift();
-    if (w) w(b);
-    else this.got.push(b);
-  };
-  next(): Promise<Uint8Array> {
-    const b = this.got.shift();
-    return b ? Promise.resolve(b) : new Promise((resolve) => this.waiters.push(resolve));
-  }
 }
 
 describe.each(DIALECTS)('against the emulator: $d', ({ d, pub }) => {
   it('attaches with the vendor ICCID command, then moves binary payloads both ways through a real broker', async () => {
     const { info, peer, t, tx } = await rig(d);
     expect(info.iccid).toBe(ICCID);
-    const inbox = new Inbox();
+    const inbox = new Queue<Uint8Array>();
     await t.connect('broker.simedge.test', 1883, IMSI);
     await t.subscribe(DOWN, inbox.push);
     await peer.subscribeAsync(UP, { qos: 1 });
@@ -107,7 +70,7 @@ describe.each(DIALECTS)('against the emulator: $d', ({ d, pub }) => {
 
   it('reconnects after the modem reports the link lost, and keeps its subscription', async () => {
     const { modem, peer, t } = await rig(d);
-    const inbox = new Inbox();
+    const inbox = new Queue<Uint8Array>();
     await t.connect('broker.simedge.test', 1883, IMSI);
     await t.subscribe(DOWN, inbox.push);
     const lost = new Promise<string>((resolve) => t.onLinkLost(resolve));
@@ -132,7 +95,7 @@ const NONCES = [
 describe.each(['bg96', 'sara-r5', 'sara-r4'] as const)('a chal whose nonce holds lone CR and LF bytes: %s', (d) => {
   it('arrives byte-exact through the raw receive URC (the engine reports each line terminator)', async () => {
     const { peer, t } = await rig(d);
-    const inbox = new Inbox();
+    const inbox = new Queue<Uint8Array>();
     await t.connect('broker.simedge.test', 1883, IMSI);
     await t.subscribe(DOWN, inbox.push);
     for (const nonce of NONCES) {
@@ -148,14 +111,8 @@ describe.each(['bg96', 'sara-r5', 'sara-r4'] as const)('a chal whose nonce holds
 describe('IoT SAFE against the emulated SIM applet', () => {
   for (const [fmt, quoted] of [['raw', true], ['der', false]] as const) {
     it(`signs with the SIM key (${fmt} signature, ${quoted ? 'quoted' : 'unquoted'} +CSIM)`, async () => {
-      const network = new NetworkSim({ cells: [{ id: 'home-1', plmn: '24405', tac: '0A01', ci: '01A2D101' }] });
-      const [modemSide, hostSide] = duplexPair();
-      const modem = new ModemEmulator({
-        sim: { imsi: IMSI, iccid: ICCID, iotSafeSignatureFormat: fmt }, network, cell: 'home-1', csimQuoted: quoted,
-      });
-      modem.connect(modemSide);
-      cleanups.push(() => modem.close());
-      const at = new AtEngine(hostSide, nodePlatform, { defaultTimeoutMs: 3000 });
+      const { modem, host } = env.modem({ sim: { imsi: IMSI, iccid: ICCID, iotSafeSignatureFormat: fmt }, csimQuoted: quoted });
+      const at = new AtEngine(host, nodePlatform, { defaultTimeoutMs: 3000 });
       await attach(at, nodePlatform, { registerTimeoutMs: 5000 });
       const msg = new Uint8Array([1, 2, 3, 0x0d, 0x0a]);
       const sig = await iotSafeSign(at, msg, sha256, { label: 'SIGN' });

@@ -21,6 +21,7 @@ import { dialectInfo, isRoaming, type Dialect } from '../../src/core/lifecycle.j
 import { attach, readOperator, watchRegistration, type AttachInfo } from '../../src/core/modem.js';
 import type { ByteStream } from '../../src/core/stream.js';
 import { modemMqtt } from '../../src/core/transport/index.js';
+import { Queue, nextMessage } from '../waiters.js';
 
 /** Every dialect the emulator speaks. */
 export const ALL_DIALECTS: Dialect[] = ['generic', 'bg95', 'bg96', 'sim7600', 'sim7080', 'sara-r4', 'sara-r5'];
@@ -44,31 +45,6 @@ const DOWN = `simedge/v1/d/${IMSI}/down`;
 /** NUL, CR LF, lone CR and LF, Ctrl-Z, a prompt look-alike, quotes, an embedded OK, 0xFF. */
 const BINARY = new Uint8Array([0x00, 0x0d, 0x0a, 0x1a, 0x3e, 0x20, 0x22, 0xff, 0x0a, 0x41, 0x0d, 0x42, 0x0d, 0x0a, 0x4f, 0x4b, 0x0d, 0x0a, 0x22]);
 const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
-
-/** Resolves with the next value pushed; values pushed before anyone waits are kept. */
-class Queue<T> {
-  private got: T[] = [];
-  private waiters: Array<(v: T) => void> = [];
-  push = (v: T): void => {
-    const w = this.waiters.shift();
-    if (w) w(v);
-    else this.got.push(v);
-  };
-  next(): Promise<T> {
-    return this.got.length > 0 ? Promise.resolve(this.got.shift() as T) : new Promise((resolve) => this.waiters.push(resolve));
-  }
-}
-
-function nextOn(c: MqttClient, topic: string): Promise<Uint8Array> {
-  return new Promise((resolve) => {
-    const on = (t: string, p: Buffer) => {
-      if (t !== topic) return;
-      c.off('message', on);
-      resolve(new Uint8Array(p));
-    };
-    c.on('message', on);
-  });
-}
 
 /** Register the whole contract for every dialect over the links `link` makes. */
 export function modemContract(linkName: string, link: LinkFactory): void {
@@ -161,7 +137,7 @@ export function modemContract(linkName: string, link: LinkFactory): void {
         const u = new URL(broker.url);
         await t.connect(u.hostname, Number(u.port), IMSI);
         await t.subscribe(DOWN, inbox.push);
-        const up = nextOn(peer, UP);
+        const up = nextMessage(peer, UP);
         await t.publish(UP, BINARY);
         expect(await up).toEqual(BINARY);
         await peer.publishAsync(DOWN, Buffer.from(BINARY), { qos: 1 });
@@ -179,7 +155,7 @@ export function modemContract(linkName: string, link: LinkFactory): void {
         const lost = new Promise<string>((resolve) => t.onLinkLost(resolve));
         modem.dropLink();
         expect(await lost).toMatch(/\S/);
-        const up = nextOn(peer, UP);
+        const up = nextMessage(peer, UP);
         await t.publish(UP, BINARY); // waits for the reconnect
         expect(await up).toEqual(BINARY);
         expect(t.state).toBe('up');

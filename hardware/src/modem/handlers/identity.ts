@@ -20,6 +20,12 @@ export const ccid: Handler = (m, c) => {
   return [`+CCID: ${m.sim.iccid}`];
 };
 
+/**
+ * A vendor's own ICCID command (Quectel AT+QCCID, SIMCom AT+CICCID) answering `<prefix>: <iccid>`:
+ * exec only, and readable while PIN-locked like AT+CCID.
+ */
+export const vendorIccid = (prefix: string): Handler => execOnly((m) => [`${prefix}: ${m.sim.iccid}`]);
+
 export const cgsn: Handler = (m, c) => {
   if (c.kind === 'exec') return [m.imei];
   if (c.kind === 'test') return ['+CGSN: (0-1)'];

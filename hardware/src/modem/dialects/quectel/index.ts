@@ -1,6 +1,6 @@
 // The Quectel BG95/BG96 dialect: AT+QCCID and the QMT command set
 // [Quectel BG95&BG96 AT Commands Manual §5 (QCCID); BG95&BG96 MQTT Application Note §3].
-import { AtFail } from '../../result.js';
+import { vendorIccid } from '../../handlers/identity.js';
 import type { Handler } from '../../handlers/types.js';
 import type { Dialect, DialectContext, DialectName } from '../types.js';
 import { qmtcfg } from './qmtcfg.js';
@@ -11,11 +11,7 @@ import { qmtsub, qmtuns } from './qmtsub.js';
 import { QmtState } from './state.js';
 
 /** AT+QCCID → +QCCID: <iccid> (readable while PIN-locked, like EF_ICCID). */
-const qccid: Handler = (m, c) => {
-  if (c.kind === 'test') return [];
-  if (c.kind !== 'exec') throw new AtFail();
-  return [`+QCCID: ${m.sim.iccid}`];
-};
+const qccid = vendorIccid('+QCCID');
 
 function handlers(ctx: DialectContext): Record<string, Handler> {
   const st = new QmtState(ctx);

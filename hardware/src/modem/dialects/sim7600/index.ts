@@ -1,6 +1,6 @@
 // The SIMCom SIM7600 dialect: AT+CICCID (answering +ICCID:) and the CMQTT command set
 // [SIM7500_SIM7600 Series AT Command Manual V1.x §4 (CICCID); MQTT(S) AT Command Manual §3].
-import { AtFail } from '../../result.js';
+import { vendorIccid } from '../../handlers/identity.js';
 import type { Handler } from '../../handlers/types.js';
 import type { Dialect, DialectContext } from '../types.js';
 import { cmqttconnect, cmqttdisc } from './cmqttconnect.js';
@@ -9,11 +9,8 @@ import { cmqttaccq, cmqttrel, cmqttstart, cmqttstop } from './cmqttstart.js';
 import { cmqttsub, cmqttsubtopic, cmqttunsub } from './cmqttsub.js';
 import { CmqttState } from './state.js';
 
-const ciccid: Handler = (m, c) => {
-  if (c.kind === 'test') return [];
-  if (c.kind !== 'exec') throw new AtFail();
-  return [`+ICCID: ${m.sim.iccid}`];
-};
+/** AT+CICCID → +ICCID: <iccid> (the SIMCom answer drops the C). */
+const ciccid = vendorIccid('+ICCID');
 
 function handlers(ctx: DialectContext): Record<string, Handler> {
   const st = new CmqttState(ctx);
