@@ -7,7 +7,7 @@ import type { Deadlines } from './deadlines.js';
 import type { EdgeTable } from './edges.js';
 import type { Logger } from './log.js';
 import type { Policy } from './policy.js';
-import type { CoreStore } from './store/types.js';
+import type { CoreStore, ProvisionRecord } from './store/types.js';
 
 export interface CoreSettings {
   coreKid: string;
@@ -22,6 +22,11 @@ export interface CoreSettings {
 }
 
 export interface Ctx {
+  /** This core's id: MQTT client id, owner of its provisions' timers and of its request claims. */
+  readonly coreId: string;
+  /** Several cores share the database (the `shared` option): a timer acts only for provisions
+   *  this core owns (README "Scale-out"). False: this core owns everything, as before. */
+  readonly cluster: boolean;
   readonly store: CoreStore;
   readonly edges: EdgeTable;
   readonly cfg: CoreSettings;
@@ -42,4 +47,9 @@ export function sendDown(ctx: Ctx, imsi: string, msg: DownMsg): Uint8Array {
   const bytes = encodeMsg(msg);
   ctx.publish(topics.deviceDown(imsi), bytes);
   return bytes;
+}
+
+/** Whether this core runs the timers of `p`: always when alone, else only as its recorded owner. */
+export function owns(ctx: Ctx, p: ProvisionRecord): boolean {
+  return !ctx.cluster || p.owner === ctx.coreId;
 }

@@ -16,6 +16,7 @@ import { chargingCsv } from './charging.js';
 import { onAttach, onExpiry } from './expiry.js';
 import { makePolicy, type PolicyOptions } from './policy.js';
 import { onRetry } from './retry.js';
+import { heartbeat, LeaseKeeper } from './cluster.js';
 import { jsonLogger, type Logger } from './log.js';
 import { CoreMetrics } from './metrics.js';
 import { startRadiusAccounting, type RadiusAccounting } from './radius/server.js';
@@ -58,6 +59,15 @@ export interface CoreOptions {
   attestation?: AttestationPolicy;
   /** Broker peer records for 'network' attestation: `recordPeers(broker.aedes)`. */
   brokerPeers?: PeerLog;
+  /** Scale-out (README "Scale-out"): several cores on one PostgreSQL behind an MQTT v5 broker with
+   *  shared subscriptions. `true` = group 'core', or the group name. The core then connects with
+   *  MQTT 5, subscribes `$share/<group>/…/d/+/up` and `$share/<group>/…/e/+/events` (each message to
+   *  one core), keeps the retained `status` unshared (every core needs the edge table), and holds a
+   *  liveness lease so a crashed core's provisions are adopted by another. */
+  shared?: boolean | string;
+  /** Liveness lease of a shared core (default 10000 ms): renewed every third of it; a crashed
+   *  core's provisions and request claims are taken over once it lapses. */
+  leaseMs?: number;
 }
 
 export class CoreValidator {
@@ -73,6 +83,11 @@ export class CoreValidator {
   private idleWaiters: (() => void)[] = [];
   /** Every state change runs here, one at a time (serial.ts). */
   private readonly serial = new Serial(() => this.checkIdle());
+  /** The shared-subscription group, when several cores split the work. */
+  private readonly group: string | undefined;
+  private readonly leases: LeaseKeeper | undefined;
+  /** MQTT client id and owner id in the store. */
+  readonly id = `core-${randomBytes(6).toString('hex')}`;
 
   constructor(opts: CoreOptions) {
     if (typeof opts.brokerUrl !== 'string') throw new TypeError('CoreOptions.brokerUrl must be a URL');
@@ -87,6 +102,11 @@ export class CoreValidator {
     };
     if (opts.attestation === 'network' && !opts.brokerPeers) throw new TypeError("CoreOptions.attestation 'network' needs brokerPeers (recordPeers on the broker)");
     this.opts = opts;
+    if (opts.shared !== undefined && typeof opts.shared !== 'boolean' && (typeof opts.shared !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(opts.shared))) {
+      throw new TypeError('CoreOptions.shared must be a boolean or a group name (letters, digits, _ and -)');
+    }
+    this.group = opts.shared === true ? 'core' : typeof opts.shared === 'string' ? opts.shared : undefined;
+    const leaseMs = positive(opts.leaseMs ?? 10_000, 'leaseMs');
     this.store = opts.store ?? (opts.database !== undefined ? openStore(opts.database) : new SqliteStore(opts.dbPath ?? ':memory:'));
     const now = opts.now ?? Date.now;
     const log = opts.log ?? jsonLogger('warn');
@@ -94,6 +114,8 @@ export class CoreValidator {
     const meter = new CoreMetrics({ store: this.store, edges: this.edges, radius: () => this.radiusServer?.stats });
     this.meter = meter;
     this.ctx = {
+      coreId: this.id,
+      cluster: this.group !== undefined,
       store: this.store,
       edges: this.edges,
       cfg,
@@ -114,19 +136,33 @@ export class CoreValidator {
       },
       publish: (topic, payload) => this.publish(topic, payload),
     };
+    if (this.group !== undefined) this.leases = new LeaseKeeper(this.ctx, leaseMs, (task) => this.background('lease', task));
+  }
+
+  /** Device requests and edge events go to one core of the group; statuses to every core: they
+   *  are retained, and a retained message is not sent to a new shared subscription [MQTT5 §4.8.2]. */
+  private subscriptions(): string[] {
+    const g = this.group;
+    if (g === undefined) return [topics.allDeviceUp, topics.allEdgeEvents, topics.allEdgeStatus];
+    return [`$share/${g}/${topics.allDeviceUp}`, `$share/${g}/${topics.allEdgeEvents}`, topics.allEdgeStatus];
   }
 
   async start(): Promise<void> {
     if (this.client) return;
-    const client = await connectMqtt(this.opts.brokerUrl, { clientId: `core-${randomBytes(6).toString('hex')}` });
+    // Our lease first: a claim this core makes must never look like a dead core's.
+    await this.leases?.start();
+    // Shared subscriptions are MQTT 5 [MQTT5 §4.8.2].
+    const client = await connectMqtt(this.opts.brokerUrl, { clientId: this.id, ...(this.group !== undefined && { protocolVersion: 5 as const }) });
     this.client = client;
     client.on('message', (topic, payload) => {
       void this.handle(topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
     });
     client.on('error', (e) => this.ctx.log('error', 'mqtt error', { err: e.message }));
-    await client.subscribeAsync([topics.allDeviceUp, topics.allEdgeEvents, topics.allEdgeStatus], { qos: 1 });
-    // Operations left by a previous run (file store) get their deadlines, retries and leases back.
-    await this.serial.run(() => resume(this.ctx));
+    await client.subscribeAsync(this.subscriptions(), { qos: 1 });
+    // Operations left by a previous run (file store) get their deadlines, retries and leases back;
+    // shared, only those of cores whose lease lapsed (cluster.ts).
+    const leases = this.leases;
+    await this.serial.run(async () => { if (leases) await heartbeat(this.ctx, leases.leaseMs); else await resume(this.ctx); });
     if (this.opts.radius) {
       this.radiusServer = await startRadiusAccounting({
         ...this.opts.radius, log: this.ctx.log, now: this.ctx.now, onAttach: (ev) => this.attach(ev), onDetach: (ev) => this.detach(ev),
@@ -146,7 +182,7 @@ export class CoreValidator {
     const client = this.client;
     if (client) {
       try {
-        await client.unsubscribeAsync([topics.allDeviceUp, topics.allEdgeEvents, topics.allEdgeStatus]);
+        await client.unsubscribeAsync(this.subscriptions());
       } catch {
         // Already disconnected: nothing to unsubscribe from.
       }
@@ -156,8 +192,11 @@ export class CoreValidator {
     this.client = undefined;
     this.clearTimers();
     if (client) await endMqtt(client);
+    await this.leases?.stop(false);
     await this.serial.drain(); // a timer that fired meanwhile
     this.clearTimers();
+    // Hand our provisions over now rather than after the lease runs out.
+    await this.leases?.stop(true);
     await this.store.close();
     this.pending = 0;
     this.checkIdle();

@@ -11,6 +11,7 @@
 //   policy:    PolicyOptions (policy.ts);  plans: { <name>: Plan } for the CSV import's plan column
 //   log:       { level: debug|info|warn|error }  (else SIMEDGE_LOG_LEVEL, else info)
 //   opTimeoutMs, nonceTtlSec, orderTtlSec, attestation ('off' | 'network', needs the embedded broker)
+//   shared:    true | <group>: scale-out behind MQTT 5 shared subscriptions (needs broker.url and postgres://);  leaseMs
 import { isEdgeId, SimedgeError } from '@simedge/device-sdk/wire';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -36,6 +37,9 @@ export interface CoreConfig {
   nonceTtlSec?: number;
   orderTtlSec?: number;
   attestation?: 'off' | 'network';
+  /** Scale-out group (CoreOptions.shared). */
+  shared?: boolean | string;
+  leaseMs?: number;
 }
 
 type Obj = Record<string, unknown>;
@@ -78,7 +82,7 @@ function secret(o: Obj, field: string, base: string, key: string): string | unde
 /** Check a parsed config object; `base` is the directory relative paths start from. */
 export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv = process.env): CoreConfig {
   const c = obj(raw, 'config');
-  only(c, 'config', ['broker', 'database', 'coreKeyFile', 'radius', 'admin', 'placement', 'policy', 'plans', 'log', 'opTimeoutMs', 'nonceTtlSec', 'orderTtlSec', 'attestation']);
+  only(c, 'config', ['broker', 'database', 'coreKeyFile', 'radius', 'admin', 'placement', 'policy', 'plans', 'log', 'opTimeoutMs', 'nonceTtlSec', 'orderTtlSec', 'attestation', 'shared', 'leaseMs']);
 
   let broker: CoreConfig['broker'] = { embedded: {} };
   if (c.broker !== undefined) {
@@ -167,6 +171,12 @@ export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv =
   }
   if (c.attestation !== undefined && c.attestation !== 'off' && c.attestation !== 'network') bad('attestation', "'off' or 'network' expected");
   if (c.attestation === 'network' && 'url' in broker) bad('attestation', "'network' needs the embedded broker (it reads peer addresses there)");
+  if (c.shared !== undefined) {
+    if (typeof c.shared !== 'boolean' && (typeof c.shared !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(c.shared))) bad('shared', 'true, false or a group name (letters, digits, _ and -) expected');
+    // Cores that split the work must share the state and reach each other's broker.
+    if (c.shared !== false && !('url' in broker)) bad('shared', 'needs an external broker with shared subscriptions (broker.url)');
+    if (c.shared !== false && !database.startsWith('postgres')) bad('shared', 'needs a postgres:// database shared by the cores');
+  }
 
   return {
     broker, database, coreKeyFile, admin, placement, plans,
@@ -175,6 +185,8 @@ export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv =
     ...(c.nonceTtlSec !== undefined && { nonceTtlSec: positive(c.nonceTtlSec, 'nonceTtlSec') }),
     ...(c.orderTtlSec !== undefined && { orderTtlSec: positive(c.orderTtlSec, 'orderTtlSec') }),
     ...(c.attestation !== undefined && { attestation: c.attestation as 'off' | 'network' }),
+    ...(c.shared !== undefined && { shared: c.shared as boolean | string }),
+    ...(c.leaseMs !== undefined && { leaseMs: positive(c.leaseMs, 'leaseMs') }),
   };
 }
 

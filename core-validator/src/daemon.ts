@@ -59,6 +59,8 @@ export async function runCore(config: CoreConfig, opts: RunOptions = {}): Promis
       ...(config.opTimeoutMs !== undefined && { opTimeoutMs: config.opTimeoutMs }),
       ...(config.nonceTtlSec !== undefined && { nonceTtlSec: config.nonceTtlSec }),
       ...(config.orderTtlSec !== undefined && { orderTtlSec: config.orderTtlSec }),
+      ...(config.shared !== undefined && { shared: config.shared }),
+      ...(config.leaseMs !== undefined && { leaseMs: config.leaseMs }),
       ...(config.attestation === 'network' && broker && { attestation: 'network' as const, brokerPeers: recordPeers(broker.aedes) }),
     });
     // The core closes the store on stop(); until start() succeeded, closing it is ours.

@@ -4,10 +4,11 @@
 //     has `roamGraceSec` to re-provision (make-before-break removes the old provision once the new
 //     one is ready), else the old one is torn down (`roam`). Attaching back cancels the grace.
 // One timer per provision, at the earlier of the two.
-import type { Ctx } from './context.js';
+import { owns, type Ctx } from './context.js';
 import { remove } from './lifecycle.js';
 import { preferredEdge } from './placement.js';
 import { ACTIVE_STATES, type AttachRecord, type ProvisionRecord } from './store/types.js';
+import { syncTimers } from './timers.js';
 import { placementTables } from './validate/policy-steps.js';
 
 function nextEnd(p: ProvisionRecord): number | undefined {
@@ -23,15 +24,17 @@ export function armExpiry(ctx: Ctx, p: ProvisionRecord): void {
 
 export async function onExpiry(ctx: Ctx, pid: string): Promise<void> {
   const p = await ctx.store.provision(pid);
-  if (!p || !ACTIVE_STATES.includes(p.state)) return;
+  if (!p || !ACTIVE_STATES.includes(p.state) || !owns(ctx, p)) return;
   const now = ctx.now();
   if (p.roamBy !== undefined && now >= p.roamBy) {
     ctx.log('info', 'device roamed away and did not re-provision', { imsi: p.imsi, pid, edge: p.edge });
-    return remove(ctx, p, 'roam');
+    await remove(ctx, p, 'roam');
+    return;
   }
   if (p.leaseUntil !== undefined && now >= p.leaseUntil) {
     ctx.log('info', 'lease expired', { imsi: p.imsi, pid, edge: p.edge });
-    return remove(ctx, p, 'lease');
+    await remove(ctx, p, 'lease');
+    return;
   }
   armExpiry(ctx, p); // fired early against the (injectable) clock: wait again
 }
@@ -55,14 +58,16 @@ export async function onAttach(ctx: Ctx, a: AttachRecord): Promise<void> {
     const elsewhere = preferred !== p.edge;
     if (elsewhere && p.roamBy === undefined) {
       const roamBy = now + Math.round(ctx.cfg.policy.roamGraceSec * 1000);
-      await ctx.store.updateProvision(p.pid, { roamBy, updated: now });
-      armExpiry(ctx, { ...p, roamBy });
+      // This core arms the grace timer, so it becomes the owner (README "Scale-out").
+      const next = await ctx.store.transition(p.pid, ACTIVE_STATES, { roamBy, owner: ctx.coreId, updated: now });
+      if (!next) continue;
+      syncTimers(ctx, next);
       ctx.trace(208, 'roam', a.imsi, `${p.edge} -> ${preferred}`);
       ctx.log('info', 'attach elsewhere: roaming grace started', { imsi: a.imsi, pid: p.pid, edge: p.edge, preferred, roamBy });
     } else if (!elsewhere && p.roamBy !== undefined) {
-      await ctx.store.updateProvision(p.pid, { roamBy: undefined, updated: now });
-      const { roamBy: _dropped, ...back } = p;
-      armExpiry(ctx, back);
+      const next = await ctx.store.transition(p.pid, ACTIVE_STATES, { roamBy: undefined, owner: ctx.coreId, updated: now });
+      if (!next) continue;
+      syncTimers(ctx, next);
       ctx.log('info', 'attached back: roaming grace cancelled', { imsi: a.imsi, pid: p.pid, edge: p.edge });
     }
   }

@@ -5,19 +5,37 @@
 // Each transition that waits on an edge arms the provision's deadline; every terminal one clears it.
 // While STARTING, the deploy order is re-sent with backoff (retry.ts); a lease or a roaming grace
 // period may end an active provision (expiry.ts).
+// Every transition is a compare-and-set on the state (store.transition): when several cores share
+// the database, the one that loses a race (an edge event against a deadline, a bye against a
+// detach) changes nothing and sends nothing. The winner becomes the provision's owner and arms its
+// timers (timers.ts); timers fire only on the owner (README "Scale-out").
 import { CODES, SimedgeError, encodeMsg, isCode, topics, type Code, type Template } from '@simedge/device-sdk/wire';
-import type { Ctx } from './context.js';
+import { owns, type Ctx } from './context.js';
 import { armExpiry } from './expiry.js';
 import { newId } from './ids.js';
 import { publishOrder, sendRemove, signDeploy } from './orders.js';
 import { armRetry } from './retry.js';
-import { ACTIVE_STATES, type EndReason, type PlacementRecord, type ProvisionRecord } from './store/types.js';
+import { ACTIVE_STATES, type CoreStore, type EndReason, type PlacementRecord, type ProvisionRecord, type ProvisionState } from './store/types.js';
+import { syncTimers } from './timers.js';
+
+export interface DeployRequest { imsi: string; rid: string; edge: string; template: Template; placement: PlacementRecord }
+
+/** A deployment written to the store, to announce once its transaction has committed. */
+export interface RecordedDeploy { p: ProvisionRecord; acc: Uint8Array; bytes: Uint8Array }
 
 /** Create the provision, answer `acc`, send the signed deploy order [steps 204 -> 205]. The
  *  template's seq becomes the highest accepted for its id in the same transaction (anti-rollback):
  *  if another core sharing the database accepted a higher seq since the rollback step read it,
  *  the transaction rolls back and this throws TEMPLATE_ROLLBACK, nothing created or sent. */
-export async function deploy(ctx: Ctx, req: { imsi: string; rid: string; edge: string; template: Template; placement: PlacementRecord }): Promise<string> {
+export async function deploy(ctx: Ctx, req: DeployRequest): Promise<string> {
+  const d = await ctx.store.tx((tx) => recordDeploy(ctx, tx, req));
+  announceDeploy(ctx, d);
+  return d.p.pid;
+}
+
+/** The store part of deploy(), inside the caller's transaction `tx` (onProv runs the validation
+ *  in the same one, so a core that dies half-way leaves nothing, not even a consumed nonce). */
+export async function recordDeploy(ctx: Ctx, tx: CoreStore, req: DeployRequest): Promise<RecordedDeploy> {
   const { imsi, rid, edge, template } = req;
   const pid = newId('p');
   const oid = newId('o');
@@ -27,78 +45,89 @@ export async function deploy(ctx: Ctx, req: { imsi: string; rid: string; edge: s
   const bytes = signDeploy(ctx, { oid, pid, edge, imsi, cls: template.cls, tid: template.tid, svc: template.svc });
   const p: ProvisionRecord = {
     pid, imsi, edge, state: 'STARTING', tid: template.tid, cls: template.cls, rid, oid, created: now, updated: now, deadline,
-    seq: template.seq, mfr: template.mfr, services: template.svc.map((s) => s.n), placement: req.placement,
+    seq: template.seq, mfr: template.mfr, services: template.svc.map((s) => s.n), placement: req.placement, owner: ctx.coreId,
   };
   const lease = ctx.cfg.policy.leaseSec;
   if (lease !== undefined) p.leaseUntil = now + Math.round(lease * 1000);
-  await ctx.store.tx(async (tx) => {
-    if (!await tx.raiseTemplateSeq(template.mfr, template.tid, template.seq)) {
-      throw new SimedgeError('TEMPLATE_ROLLBACK', `${template.tid} seq ${template.seq}: a higher one was accepted meanwhile`);
-    }
-    await tx.createProvision(p);
-    await tx.createOrder({ oid, pid, kind: 'deploy', edge, at: now, bytes, sends: 1 });
-    await tx.putReply(imsi, 'prov', rid, acc, now);
-  });
-  // Publish only once the records are committed: an edge answer must find them.
-  ctx.publish(topics.deviceDown(imsi), acc);
-  publishOrder(ctx, edge, bytes);
-  ctx.deadlines.arm(pid, deadline);
-  armRetry(ctx, pid, 0);
-  armExpiry(ctx, p);
-  ctx.trace(205, 'deploy-order', imsi, edge);
-  ctx.log('info', 'deploy order sent', { imsi, pid, oid, edge, tid: template.tid, placement: req.placement.reason });
-  return pid;
+  if (!await tx.raiseTemplateSeq(template.mfr, template.tid, template.seq)) {
+    throw new SimedgeError('TEMPLATE_ROLLBACK', `${template.tid} seq ${template.seq}: a higher one was accepted meanwhile`);
+  }
+  await tx.createProvision(p);
+  await tx.createOrder({ oid, pid, kind: 'deploy', edge, at: now, bytes, sends: 1 });
+  await tx.putReply(imsi, 'prov', rid, acc, now);
+  return { p, acc, bytes };
 }
 
-/** Send a remove order for an active provision [step 209]; `term` follows its `removed`. */
-export async function remove(ctx: Ctx, p: ProvisionRecord, why: EndReason, endRid?: string): Promise<void> {
+/** The publishing part of deploy(): only once the records are committed, so an edge answer finds them. */
+export function announceDeploy(ctx: Ctx, d: RecordedDeploy): void {
+  const { p, acc, bytes } = d;
+  ctx.publish(topics.deviceDown(p.imsi), acc);
+  publishOrder(ctx, p.edge, bytes);
+  ctx.deadlines.arm(p.pid, p.deadline ?? ctx.now());
+  armRetry(ctx, p.pid, 0);
+  armExpiry(ctx, p);
+  ctx.trace(205, 'deploy-order', p.imsi, p.edge);
+  ctx.log('info', 'deploy order sent', { imsi: p.imsi, pid: p.pid, oid: p.oid, edge: p.edge, tid: p.tid, placement: p.placement?.reason });
+}
+
+/** Send a remove order for an active provision [step 209]; `term` follows its `removed`. False
+ *  (nothing sent) when the provision is no longer active: another core or message got there first. */
+export async function remove(ctx: Ctx, p: ProvisionRecord, why: EndReason, endRid?: string): Promise<boolean> {
   const oid = newId('o');
   const now = ctx.now();
   const deadline = now + ctx.cfg.opTimeoutMs;
-  await ctx.store.tx(async (tx) => {
-    await tx.createOrder({ oid, pid: p.pid, kind: 'remove', edge: p.edge, at: now });
-    await tx.updateProvision(p.pid, { state: 'REMOVING', oid, deadline, endWhy: why, endRid, updated: now });
+  const next = await ctx.store.tx(async (tx) => {
+    const moved = await tx.transition(p.pid, ACTIVE_STATES, { state: 'REMOVING', oid, deadline, endWhy: why, endRid, owner: ctx.coreId, updated: now });
+    if (moved) await tx.createOrder({ oid, pid: p.pid, kind: 'remove', edge: p.edge, at: now });
+    return moved;
   });
-  ctx.retries.clear(p.pid);
-  ctx.expiries.clear(p.pid);
+  if (!next) return false;
   sendRemove(ctx, { oid, pid: p.pid, edge: p.edge, imsi: p.imsi });
-  ctx.deadlines.arm(p.pid, deadline);
+  ctx.retries.clear(p.pid); // a new order: its re-sends (shared cores) start from the first step
+  syncTimers(ctx, next);
   ctx.trace(209, 'remove-order', p.imsi, p.edge);
   ctx.log('info', 'remove order sent', { imsi: p.imsi, pid: p.pid, oid, edge: p.edge, why });
+  return true;
 }
 
 /** Remove every active provision of an IMSI (bye, detach). Returns how many. */
 export async function teardown(ctx: Ctx, imsi: string, why: EndReason, endRid?: string): Promise<number> {
   const active = (await ctx.store.provisions({ imsi })).filter((p) => ACTIVE_STATES.includes(p.state));
-  for (const p of active) await remove(ctx, p, why, endRid);
-  return active.length;
+  let n = 0;
+  for (const p of active) if (await remove(ctx, p, why, endRid)) n++;
+  return n;
 }
 
-/** End a deploy in FAILED / FAILED_TEMP and tell the device with `rej` on its prov rid. */
-export async function failDeploy(ctx: Ctx, p: ProvisionRecord, state: 'FAILED' | 'FAILED_TEMP', code: string, msg?: string): Promise<void> {
+/** End a deploy in FAILED / FAILED_TEMP and tell the device with `rej` on its prov rid. False
+ *  (nothing sent) when the deploy had already ended (a `ready` won the race). */
+export async function failDeploy(ctx: Ctx, p: ProvisionRecord, state: 'FAILED' | 'FAILED_TEMP', code: string, msg?: string): Promise<boolean> {
   const now = ctx.now();
   // Edge codes pass through when they are ours; anything else is reported as DEPLOY_FAILED.
   const c: Code = isCode(code) ? code : 'DEPLOY_FAILED';
   const rej = encodeMsg({ t: 'rej', rid: p.rid, code: c, msg: (msg ?? CODES[c]).slice(0, 256) || CODES[c] });
-  ctx.deadlines.clear(p.pid);
-  ctx.retries.clear(p.pid);
-  ctx.expiries.clear(p.pid);
-  await ctx.store.tx(async (tx) => {
-    await tx.updateProvision(p.pid, { state, code: c, deadline: undefined, updated: now });
+  const next = await ctx.store.tx(async (tx) => {
+    const moved = await tx.transition(p.pid, DEPLOYING, { state, code: c, deadline: undefined, owner: ctx.coreId, updated: now });
     // A redelivered prov with the same rid now gets the failure, not the stale `acc`.
-    await tx.putReply(p.imsi, 'prov', p.rid, rej, now);
+    if (moved) await tx.putReply(p.imsi, 'prov', p.rid, rej, now);
+    return moved;
   });
+  if (!next) return false;
+  syncTimers(ctx, next);
   ctx.publish(topics.deviceDown(p.imsi), rej);
   ctx.trace(207, 'failed', p.imsi, c);
   ctx.log('warn', 'provision failed', { imsi: p.imsi, pid: p.pid, edge: p.edge, state, code: c });
+  return true;
 }
 
-/** The deadline of a provision passed [DESIGN: nothing is ever silently stuck]. */
+/** A deploy order is out and not yet answered with ready or fail. */
+export const DEPLOYING: readonly ProvisionState[] = ['STARTING', 'PROCESSING'];
+
+/** The deadline of a provision passed [DESIGN: nothing is ever silently stuck]. Only its owner acts. */
 export async function onDeadline(ctx: Ctx, pid: string): Promise<void> {
   const p = await ctx.store.provision(pid);
-  if (!p) return;
+  if (!p || !owns(ctx, p)) return;
   if (p.state === 'STARTING' || p.state === 'PROCESSING') {
-    await failDeploy(ctx, p, 'FAILED_TEMP', 'TIMEOUT');
+    if (!await failDeploy(ctx, p, 'FAILED_TEMP', 'TIMEOUT')) return;
     // The edge may still act on the deploy later; a best-effort remove keeps it from leaking
     // resources. Not tracked: the provision is already terminal.
     const oid = newId('o');
@@ -107,22 +136,19 @@ export async function onDeadline(ctx: Ctx, pid: string): Promise<void> {
     ctx.trace(209, 'remove-order', p.imsi, p.edge);
   } else if (p.state === 'REMOVING') {
     // The edge stopped answering: billing stops where we gave up waiting.
-    await ctx.store.tx(async (tx) => {
-      await tx.updateProvision(pid, { state: 'FAILED_TEMP', code: 'TIMEOUT', deadline: undefined, updated: ctx.now() });
-      await tx.closeCharging(pid, ctx.now());
+    const next = await ctx.store.tx(async (tx) => {
+      const moved = await tx.transition(pid, ['REMOVING'], { state: 'FAILED_TEMP', code: 'TIMEOUT', deadline: undefined, updated: ctx.now() });
+      if (moved) await tx.closeCharging(pid, ctx.now());
+      return moved;
     });
+    if (!next) return;
+    syncTimers(ctx, next);
     ctx.trace(210, 'remove-timeout', p.imsi, p.edge);
     ctx.log('warn', 'remove order not answered before the deadline', { imsi: p.imsi, pid, edge: p.edge });
   }
 }
 
-const IN_FLIGHT: readonly string[] = ['STARTING', 'PROCESSING', 'REMOVING'];
-
-/** On start: give operations left by a previous run (file store) their timers back. */
+/** On start without `shared`: give operations left by a previous run (file store) their timers back. */
 export async function resume(ctx: Ctx): Promise<void> {
-  for (const p of await ctx.store.provisions()) {
-    if (IN_FLIGHT.includes(p.state)) ctx.deadlines.arm(p.pid, p.deadline ?? ctx.now());
-    if (p.state === 'STARTING') armRetry(ctx, p.pid, 0);
-    if (ACTIVE_STATES.includes(p.state)) armExpiry(ctx, p);
-  }
+  for (const p of await ctx.store.provisions()) syncTimers(ctx, p);
 }

@@ -23,6 +23,17 @@ function configError(raw: unknown, env: NodeJS.ProcessEnv = {}): string {
 }
 
 describe('core config', () => {
+  it('shared (scale-out) needs an external broker and PostgreSQL; a group name is checked', () => {
+    const base = { coreKeyFile: 'k.json', admin: { token: TOKEN }, broker: { url: 'mqtt://127.0.0.1:1883' }, database: 'postgres://u@127.0.0.1/db' };
+    expect(checkConfig({ ...base, shared: true, leaseMs: 1500 }, dir, {})).toMatchObject({ shared: true, leaseMs: 1500 });
+    expect(checkConfig({ ...base, shared: 'core-eu' }, dir, {}).shared).toBe('core-eu');
+    expect(configError({ ...base, shared: 'a/b' })).toMatch(/^shared: /);
+    expect(configError({ ...base, broker: undefined, shared: true })).toMatch(/^shared: .*broker\.url/);
+    expect(configError({ ...base, database: 'sqlite::memory:', shared: true })).toMatch(/^shared: .*postgres/);
+    expect(configError({ ...base, shared: true, leaseMs: 0 })).toMatch(/^leaseMs: /);
+    expect(checkConfig({ ...base, database: 'sqlite::memory:', shared: false }, dir, {}).shared).toBe(false);
+  });
+
   it('reads YAML with defaults: embedded broker, in-memory SQLite, admin on loopback:8620; paths beside the file', () => {
     writeFileSync(join(dir, 'radius.secret'), 's3cret\n');
     const file = join(dir, 'core.yaml');

@@ -48,7 +48,9 @@ describe('CoreValidator on PostgreSQL', () => {
     others.push(rival);
     // The rival commits seq 8 right after this core's rollback step read the stored seq: the
     // interleaving two cores on one database can produce, placed deterministically.
-    const store = new Proxy(real, {
+    // The core validates inside a transaction (handlers/prov.ts), so the hook sits on the store
+    // and on every transaction store it hands out.
+    const hooked = <S extends CoreStore>(inner: S): S => new Proxy(inner, {
       get(target, key) {
         if (key === 'templateSeq') {
           return async (mfr: string, tid: string) => {
@@ -57,10 +59,12 @@ describe('CoreValidator on PostgreSQL', () => {
             return seen;
           };
         }
+        if (key === 'tx') return <T>(fn: (tx: CoreStore) => Promise<T>) => target.tx((tx) => fn(hooked(tx)));
         const v: unknown = Reflect.get(target, key, target);
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
+    const store = hooked(real);
     w = await startWorld({ store });
     const rej = await w.provision('p1', w.template({ seq: 7 }));
     expect(rej).toMatchObject({ t: 'rej', code: 'TEMPLATE_ROLLBACK' });

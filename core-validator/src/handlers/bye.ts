@@ -1,18 +1,25 @@
 // `bye` [step 208]: the device leaves; remove every active provision [209]. Each `removed`
 // then sends `term {why: 'bye'}` [210]. A redelivered bye re-sends the terms already sent.
+// The bye counts as handled only once every removal is under way: a core that dies half-way
+// leaves its claim, which another core takes over (after the lease) and finishes.
 import type { Bye } from '@simedge/device-sdk/wire';
 import { sendDown, type Ctx } from '../context.js';
 import { teardown } from '../lifecycle.js';
+import { claim, handled } from './replay.js';
 
 export async function onBye(ctx: Ctx, m: Bye): Promise<void> {
   ctx.trace(208, 'bye', m.imsi, m.why);
-  if (await ctx.store.reply(m.imsi, 'bye', m.rid)) {
+  const c = await claim(ctx, m.imsi, 'bye', m.rid);
+  if (c.kind === 'done') {
     for (const p of await ctx.store.provisions({ imsi: m.imsi, state: 'REMOVED' })) {
       if (p.endRid === m.rid) sendDown(ctx, m.imsi, { t: 'term', pid: p.pid, why: 'bye' });
     }
     return;
   }
-  await ctx.store.putReply(m.imsi, 'bye', m.rid, undefined, ctx.now());
-  const n = await teardown(ctx, m.imsi, 'bye', m.rid);
-  ctx.log('info', 'bye', { imsi: m.imsi, rid: m.rid, why: m.why, removing: n });
+  if (c.kind === 'busy') return;
+  await handled(ctx, m.imsi, 'bye', m.rid, async () => {
+    const n = await teardown(ctx, m.imsi, 'bye', m.rid);
+    await ctx.store.putReply(m.imsi, 'bye', m.rid, undefined, ctx.now());
+    ctx.log('info', 'bye', { imsi: m.imsi, rid: m.rid, why: m.why, removing: n });
+  });
 }

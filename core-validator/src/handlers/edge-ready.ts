@@ -1,12 +1,13 @@
 // Edge `ready` [step 207]: the services run; COMPLETED, and the device gets `ready` with the
 // endpoints. Make-before-break on roaming/re-provisioning: only now is any older COMPLETED
 // provision of the IMSI removed (`term {why: 'roam'}` follows its `removed`). The charging
-// records of the provision's services open now.
+// records of the provision's services open now. The move is a compare-and-set (README "Scale-out").
 import type { EdgeReady } from '@simedge/device-sdk/wire';
 import type { ProvisionRecord } from '../store/types.js';
 import { openCharging } from '../charging.js';
 import { sendDown, type Ctx } from '../context.js';
-import { remove } from '../lifecycle.js';
+import { DEPLOYING, remove } from '../lifecycle.js';
+import { syncTimers } from '../timers.js';
 import { matchOrder } from './edge-order.js';
 
 export async function onEdgeReady(ctx: Ctx, ev: EdgeReady): Promise<void> {
@@ -14,13 +15,15 @@ export async function onEdgeReady(ctx: Ctx, ev: EdgeReady): Promise<void> {
   if (!p) return;
   if (p.state === 'COMPLETED') return relayMoved(ctx, p, ev);
   if (p.state !== 'STARTING' && p.state !== 'PROCESSING') return;
-  ctx.deadlines.clear(p.pid);
-  ctx.retries.clear(p.pid);
   const now = ctx.now();
-  await ctx.store.tx(async (tx) => {
-    await tx.updateProvision(p.pid, { state: 'COMPLETED', svc: ev.svc, deadline: undefined, updated: now });
-    await openCharging(tx, p, now);
+  // Compare-and-set: of two cores (or a deadline) racing on this provision, one moves it.
+  const next = await ctx.store.tx(async (tx) => {
+    const moved = await tx.transition(p.pid, DEPLOYING, { state: 'COMPLETED', svc: ev.svc, deadline: undefined, owner: ctx.coreId, updated: now });
+    if (moved) await openCharging(tx, p, now);
+    return moved;
   });
+  if (!next) return;
+  syncTimers(ctx, next);
   ctx.trace(207, 'ready', p.imsi, ev.edge);
   const others = (await ctx.store.provisions({ imsi: p.imsi, state: 'COMPLETED' })).filter((o) => o.pid !== p.pid);
   // A provision that completes after a newer one did is the stale one: drop it, keep the newer.
@@ -37,7 +40,7 @@ export async function onEdgeReady(ctx: Ctx, ev: EdgeReady): Promise<void> {
  *  relay the new endpoints so the device does not keep a stale one. */
 async function relayMoved(ctx: Ctx, p: ProvisionRecord, ev: EdgeReady): Promise<void> {
   if (JSON.stringify(p.svc ?? []) === JSON.stringify(ev.svc)) return;
-  await ctx.store.updateProvision(p.pid, { svc: ev.svc, updated: ctx.now() });
+  if (!await ctx.store.transition(p.pid, ['COMPLETED'], { svc: ev.svc, updated: ctx.now() })) return;
   ctx.trace(207, 'moved', p.imsi, `${ev.edge} ${ev.svc.map((s) => `${s.n}@${s.ep}`).join(',')}`);
   sendDown(ctx, p.imsi, { t: 'ready', pid: p.pid, edge: p.edge, svc: ev.svc });
 }

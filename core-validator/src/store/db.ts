@@ -16,14 +16,19 @@ export interface EdgeCostsTable { loc: string; edge: string; cost: number }
 export interface TemplateSeqTable { mfr: string; tid: string; seq: number }
 export interface AttachTable { imsi: string; ip: string; plmn: string; cell: string; at: number; tai: string | null }
 export interface NoncesTable { nonce: Uint8Array; imsi: string; expires: number }
-export interface RequestsTable { imsi: string; t: string; rid: string; reply: Uint8Array | null; at: number }
+/** `owner` set = a core is handling the request right now (a claim); null = handled, `reply` is the answer. */
+export interface RequestsTable { imsi: string; t: string; rid: string; reply: Uint8Array | null; at: number; owner: string | null }
 export interface ProvisionsTable {
   pid: string; imsi: string; edge: string; state: string; tid: string; cls: string; rid: string; oid: string;
   created: number; updated: number; deadline: number | null; code: string | null;
   end_why: string | null; end_rid: string | null; svc: string | null;
   seq: number | null; mfr: string | null; services: string | null; placement: string | null; lease_until: number | null; roam_by: number | null;
+  /** The core that runs the provision's timers (README "Scale-out"). */
+  owner: string | null;
 }
 export interface OrdersTable { oid: string; pid: string; kind: 'deploy' | 'remove'; edge: string; at: number; bytes: Uint8Array | null; sends: Generated<number> }
+/** Each core's liveness lease (ms): a core whose `until` has passed is taken for dead. */
+export interface CoreLeasesTable { owner: string; until: number }
 export interface ChargingTable { imsi: string; pid: string; service: string; edge: string; start: number; stop: number | null }
 
 export interface DB {
@@ -38,6 +43,7 @@ export interface DB {
   provisions: ProvisionsTable;
   orders: OrdersTable;
   charging: ChargingTable;
+  core_leases: CoreLeasesTable;
 }
 
 /** Bytes as the drivers want them (both accept a Buffer; a view shares the memory). */
@@ -61,6 +67,7 @@ export function toProvision(r: Selectable<ProvisionsTable>): ProvisionRecord {
   if (r.placement !== null) p.placement = JSON.parse(r.placement) as PlacementRecord;
   if (r.lease_until !== null) p.leaseUntil = r.lease_until;
   if (r.roam_by !== null) p.roamBy = r.roam_by;
+  if (r.owner !== null) p.owner = r.owner;
   return p;
 }
 
@@ -70,7 +77,7 @@ export function provisionRow(p: ProvisionRecord): ProvisionsTable {
     deadline: p.deadline ?? null, code: p.code ?? null, end_why: p.endWhy ?? null, end_rid: p.endRid ?? null,
     svc: p.svc ? JSON.stringify(p.svc) : null, seq: p.seq ?? null, mfr: p.mfr ?? null,
     services: p.services ? JSON.stringify(p.services) : null, placement: p.placement ? JSON.stringify(p.placement) : null,
-    lease_until: p.leaseUntil ?? null, roam_by: p.roamBy ?? null,
+    lease_until: p.leaseUntil ?? null, roam_by: p.roamBy ?? null, owner: p.owner ?? null,
   };
 }
 

@@ -4,20 +4,21 @@
 // usable as soon as it is constructed. Concurrency across processes rests on single statements
 // that are atomic on both dialects: the nonce take is DELETE ... RETURNING (exactly one taker),
 // the anti-rollback raise a conditional upsert (never lowers), charging opens with
-// ON CONFLICT DO NOTHING; multi-row changes the core relies on run in tx().
-import { Kysely, sql, type Compilable, type Dialect, type Insertable, type Transaction, type Updateable } from 'kysely';
+// ON CONFLICT DO NOTHING, provision transitions are UPDATE ... WHERE state IN (...) RETURNING,
+// request claims INSERT ... ON CONFLICT DO NOTHING; multi-row changes the core relies on run in tx().
+import { Kysely, sql, type Compilable, type Dialect, type Insertable, type Selectable, type Transaction, type Updateable } from 'kysely';
 import { checkPlan } from '../policy.js';
 import { simPublicKey } from '../simproof.js';
 import { bytes, copy, provisionRow, toCharging, toOrder, toProvision, toSubscriber, toTrustKey, type DB, type ProvisionsTable } from './db.js';
 import { migrateToLatest, type DialectKind } from './migrations.js';
 import { PreparedQueries } from './prepared.js';
 import type {
-  AttachRecord, ChargingRecord, CoreStore, OrderRecord, ProvisionPatch, ProvisionRecord, Subscriber, SubscriberStatus, TrustKey,
+  AttachRecord, ChargingRecord, CoreStore, OrderRecord, ProvisionPatch, ProvisionRecord, ProvisionState, RequestClaim, Subscriber, SubscriberStatus, TrustKey,
 } from './types.js';
 
 const PATCH_COLUMNS: { [K in keyof ProvisionPatch]-?: keyof ProvisionsTable } = {
   state: 'state', oid: 'oid', deadline: 'deadline', code: 'code', endWhy: 'end_why', endRid: 'end_rid', svc: 'svc', updated: 'updated',
-  roamBy: 'roam_by', leaseUntil: 'lease_until',
+  roamBy: 'roam_by', leaseUntil: 'lease_until', owner: 'owner',
 };
 const SUBSCRIBER_STATUS: readonly SubscriberStatus[] = ['active', 'suspended'];
 
@@ -143,9 +144,58 @@ abstract class Queries implements CoreStore {
     return { reply: r.reply === null ? undefined : copy(r.reply) };
   }
   async putReply(imsi: string, t: string, rid: string, reply: Uint8Array | undefined, at: number): Promise<void> {
-    await this.q('putReply', (db, i: string, ty: string, rd: string, rp: Buffer | null, a: number) => db.insertInto('requests').values({ imsi: i, t: ty, rid: rd, reply: rp, at: a })
-      .onConflict((oc) => oc.columns(['imsi', 't', 'rid']).doUpdateSet((eb) => ({ reply: eb.ref('excluded.reply'), at: eb.ref('excluded.at') }))),
-    imsi, t, rid, reply ? bytes(reply) : null, at);
+    // owner becomes null: the request is handled, whoever claimed it.
+    await this.q('putReply', (db, i: string, ty: string, rd: string, rp: Buffer | null, a: number, o: null) => db.insertInto('requests').values({ imsi: i, t: ty, rid: rd, reply: rp, at: a, owner: o })
+      .onConflict((oc) => oc.columns(['imsi', 't', 'rid']).doUpdateSet((eb) => ({ reply: eb.ref('excluded.reply'), at: eb.ref('excluded.at'), owner: eb.ref('excluded.owner') }))),
+    imsi, t, rid, reply ? bytes(reply) : null, at, null);
+  }
+  async claimRequest(imsi: string, t: string, rid: string, owner: string, now: number): Promise<RequestClaim> {
+    // A claim may vanish between the insert and the read (its core released it): try again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const ins = await this.q('claimRequest', (db, i: string, ty: string, rd: string, rp: null, a: number, o: string) => db.insertInto('requests')
+        .values({ imsi: i, t: ty, rid: rd, reply: rp, at: a, owner: o }).onConflict((oc) => oc.columns(['imsi', 't', 'rid']).doNothing()).returning('rid'),
+      imsi, t, rid, null, now, owner);
+      if (ins.length > 0) return { kind: 'new' };
+      const [r] = await this.q('requestClaim', (db, i: string, ty: string, rd: string) =>
+        db.selectFrom('requests').select(['reply', 'owner']).where('imsi', '=', i).where('t', '=', ty).where('rid', '=', rd), imsi, t, rid);
+      if (!r) continue;
+      if (r.owner === null) return { kind: 'done', reply: r.reply === null ? undefined : copy(r.reply) };
+      // Our own unfinished claim: the earlier attempt ended (this core handles one message at a time).
+      // Another core's: take it over only if that core's lease has lapsed. Compare-and-set on the owner.
+      const taken = await this.q('takeClaim', (db, o: string, a: number, i: string, ty: string, rd: string, was: string, me: string, n: number) => db.updateTable('requests')
+        .set({ owner: o, at: a }).where('imsi', '=', i).where('t', '=', ty).where('rid', '=', rd).where('owner', '=', was)
+        .where((eb) => eb.or([eb('owner', '=', me), eb('owner', 'not in', eb.selectFrom('core_leases').select('owner').where('until', '>', n))]))
+        .returning('rid'), owner, now, imsi, t, rid, r.owner, owner, now);
+      if (taken.length > 0) return { kind: 'new' };
+      const [again] = await this.q('requestClaim', (db, i: string, ty: string, rd: string) =>
+        db.selectFrom('requests').select(['reply', 'owner']).where('imsi', '=', i).where('t', '=', ty).where('rid', '=', rd), imsi, t, rid);
+      if (!again) continue;
+      if (again.owner === null) return { kind: 'done', reply: again.reply === null ? undefined : copy(again.reply) };
+      return { kind: 'busy', owner: again.owner };
+    }
+    return { kind: 'busy', owner: 'unknown' };
+  }
+  async releaseRequest(imsi: string, t: string, rid: string, owner: string): Promise<void> {
+    await this.q('releaseRequest', (db, i: string, ty: string, rd: string, o: string) =>
+      db.deleteFrom('requests').where('imsi', '=', i).where('t', '=', ty).where('rid', '=', rd).where('owner', '=', o), imsi, t, rid, owner);
+  }
+
+  async renewLease(owner: string, until: number): Promise<void> {
+    await this.q('renewLease', (db, o: string, u: number) => db.insertInto('core_leases').values({ owner: o, until: u })
+      .onConflict((oc) => oc.column('owner').doUpdateSet((eb) => ({ until: eb.ref('excluded.until') }))), owner, until);
+  }
+  async dropLease(owner: string): Promise<void> {
+    await this.q('dropLease', (db, o: string) => db.deleteFrom('core_leases').where('owner', '=', o), owner);
+  }
+  async adoptOrphans(owner: string, states: readonly ProvisionState[], now: number): Promise<ProvisionRecord[]> {
+    if (states.length === 0) return [];
+    // One UPDATE: on PostgreSQL a row another core took meanwhile is re-checked after its lock is
+    // released and then has a live owner, so each orphan goes to one core.
+    const rows = await this.q(`adoptOrphans:${states.length}`, (db, o: string, n: number, ...st: string[]) => db.updateTable('provisions').set({ owner: o })
+      .where('state', 'in', st)
+      .where((eb) => eb.or([eb('owner', 'is', null), eb('owner', 'not in', eb.selectFrom('core_leases').select('owner').where('until', '>', n))]))
+      .returningAll(), owner, now, ...states);
+    return rows.map(toProvision);
   }
 
   async createProvision(p: ProvisionRecord): Promise<void> {
@@ -170,15 +220,31 @@ abstract class Queries implements CoreStore {
     return rows.map(toProvision);
   }
   async updateProvision(pid: string, patch: ProvisionPatch): Promise<void> {
+    await this.patchProvision(pid, undefined, patch);
+  }
+  async transition(pid: string, from: readonly ProvisionState[], patch: ProvisionPatch): Promise<ProvisionRecord | undefined> {
+    if (from.length === 0) throw new TypeError('transition: at least one state to move from');
+    const [r] = await this.patchProvision(pid, from, patch);
+    return r ? toProvision(r) : undefined;
+  }
+  /** UPDATE one provision; with `from`, only while its state is one of them (compare-and-set), returning the new row. */
+  private async patchProvision(pid: string, from: readonly ProvisionState[] | undefined, patch: ProvisionPatch): Promise<Selectable<ProvisionsTable>[]> {
     const keys = (Object.keys(patch) as (keyof ProvisionPatch)[]).filter((k) => Object.prototype.hasOwnProperty.call(PATCH_COLUMNS, k)).sort();
-    if (keys.length === 0) return;
+    if (keys.length === 0) return [];
     const values = keys.map((k) => {
       const v = patch[k];
       return v === undefined ? null : k === 'svc' ? JSON.stringify(v) : v;
     });
     const cols = keys.map((k) => PATCH_COLUMNS[k]);
-    await this.q(`updateProvision:${cols.join(',')}`, (db, p: string, ...v: unknown[]) =>
-      db.updateTable('provisions').set(fromColumns(cols, v) as Updateable<ProvisionsTable>).where('pid', '=', p), pid, ...values);
+    if (from === undefined) {
+      await this.q(`updateProvision:${cols.join(',')}`, (db, p: string, ...v: unknown[]) =>
+        db.updateTable('provisions').set(fromColumns(cols, v) as Updateable<ProvisionsTable>).where('pid', '=', p), pid, ...values);
+      return [];
+    }
+    const n = from.length;
+    return this.q(`transition:${n}:${cols.join(',')}`, (db, p: string, ...v: unknown[]) =>
+      db.updateTable('provisions').set(fromColumns(cols, v.slice(n)) as Updateable<ProvisionsTable>)
+        .where('pid', '=', p).where('state', 'in', v.slice(0, n) as string[]).returningAll(), pid, ...from, ...values);
   }
 
   async createOrder(o: OrderRecord): Promise<void> {
@@ -224,7 +290,7 @@ abstract class Queries implements CoreStore {
 
 const PROVISION_COLUMNS = [
   'pid', 'imsi', 'edge', 'state', 'tid', 'cls', 'rid', 'oid', 'created', 'updated', 'deadline', 'code', 'end_why', 'end_rid', 'svc',
-  'seq', 'mfr', 'services', 'placement', 'lease_until', 'roam_by',
+  'seq', 'mfr', 'services', 'placement', 'lease_until', 'roam_by', 'owner',
 ] as const satisfies readonly (keyof ProvisionsTable)[];
 
 function fromColumns(cols: readonly string[], values: readonly unknown[]): Record<string, unknown> {

@@ -10,7 +10,7 @@ import type { Database } from './sqlite-driver.js';
 export type DialectKind = 'sqlite' | 'postgres';
 
 /** Names in order; the legacy user_version n equals "the first n are applied". */
-export const MIGRATION_NAMES = ['001_initial', '002_sim_plans_charging'] as const;
+export const MIGRATION_NAMES = ['001_initial', '002_sim_plans_charging', '003_scale_out'] as const;
 
 export function migrations(kind: DialectKind): Record<string, Migration> {
   const pg = kind === 'postgres';
@@ -70,6 +70,14 @@ export function migrations(kind: DialectKind): Record<string, Migration> {
       if (pg) charging = charging.addColumn('ord', sql`bigserial`);
       await charging.execute();
       await db.schema.createIndex('charging_start').on('charging').column('start').execute();
+    } },
+    // Several cores on one database (README "Scale-out"): who runs a provision's timers and who is
+    // handling a device request, and each core's liveness lease.
+    '003_scale_out': { async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('provisions').addColumn('owner', 'text').execute();
+      await db.schema.alterTable('requests').addColumn('owner', 'text').execute();
+      await db.schema.createTable('core_leases')
+        .addColumn('owner', 'text', (c) => c.primaryKey()).addColumn('until', int, (c) => c.notNull()).execute();
     } },
   };
 }

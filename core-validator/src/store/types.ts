@@ -3,7 +3,8 @@
 // async because a networked database is. The core runs its handlers one at a time (core.ts
 // `serial`), so a QoS 1 redelivery still cannot interleave with the first delivery inside one
 // process; across processes sharing a database, the operations that must be atomic are single
-// statements (nonce take: DELETE ... RETURNING; seq raise: conditional upsert) or run in `tx`.
+// statements (nonce take: DELETE ... RETURNING; seq raise: conditional upsert; state changes:
+// compare-and-set `transition`; request claims: insert-if-absent) or run in `tx` (README "Scale-out").
 import type { Endpoint } from '@simedge/device-sdk/wire';
 
 export type ProvisionState = 'STARTING' | 'PROCESSING' | 'COMPLETED' | 'FAILED' | 'FAILED_TEMP' | 'REMOVING' | 'REMOVED';
@@ -100,6 +101,8 @@ export interface ProvisionRecord {
   leaseUntil?: number;
   /** The device attached where another edge serves it: torn down (`roam`) then unless it re-provisions. */
   roamBy?: number;
+  /** The core that runs its timers (deadline, retry, lease); taken over when that core's lease lapses. */
+  owner?: string;
 }
 
 export interface OrderRecord {
@@ -110,7 +113,9 @@ export interface OrderRecord {
   sends?: number;
 }
 
-export type ProvisionPatch = Partial<Pick<ProvisionRecord, 'state' | 'oid' | 'deadline' | 'code' | 'endWhy' | 'endRid' | 'svc' | 'roamBy' | 'leaseUntil'>> & { updated: number };
+export type ProvisionPatch = Partial<Pick<ProvisionRecord, 'state' | 'oid' | 'deadline' | 'code' | 'endWhy' | 'endRid' | 'svc' | 'roamBy' | 'leaseUntil' | 'owner'>> & { updated: number };
+
+export type RequestClaim = { kind: 'new' } | { kind: 'done'; reply: Uint8Array | undefined } | { kind: 'busy'; owner: string };
 
 export interface CoreStore {
   // registry and trust
@@ -144,13 +149,31 @@ export interface CoreStore {
 
   // request replies, for idempotent handling of redelivered device messages
   reply(imsi: string, t: string, rid: string): Promise<{ reply: Uint8Array | undefined } | undefined>;
+  /** Store the answer; the request counts as handled (its claim, if any, ends). */
   putReply(imsi: string, t: string, rid: string, reply: Uint8Array | undefined, at: number): Promise<void>;
+  /** Insert-if-absent claim of a device request by core `owner` (README "Scale-out"): `new` = handle
+   *  it (also when the claim was ours or its core's lease lapsed), `done` = answered before (re-send
+   *  `reply`), `busy` = another live core is handling it right now. */
+  claimRequest(imsi: string, t: string, rid: string, owner: string, now: number): Promise<RequestClaim>;
+  /** Drop our unfinished claim (the handler failed), so a redelivery is handled afresh. */
+  releaseRequest(imsi: string, t: string, rid: string, owner: string): Promise<void>;
 
   // operations
   createProvision(p: ProvisionRecord): Promise<void>;
   provision(pid: string): Promise<ProvisionRecord | undefined>;
   provisions(filter?: { imsi?: string; state?: string }): Promise<ProvisionRecord[]>;
   updateProvision(pid: string, patch: ProvisionPatch): Promise<void>;
+  /** Compare-and-set: apply `patch` only if the provision is in one of `from`; the new record, or
+   *  undefined when another core (or an earlier message) moved it first. One statement. */
+  transition(pid: string, from: readonly ProvisionState[], patch: ProvisionPatch): Promise<ProvisionRecord | undefined>;
+
+  // liveness leases of the cores sharing the database
+  /** Insert or extend core `owner`'s lease to `until` (ms). */
+  renewLease(owner: string, until: number): Promise<void>;
+  dropLease(owner: string): Promise<void>;
+  /** Take over the provisions in `states` whose owner holds no live lease at `now` (crashed,
+   *  stopped, or none): they become `owner`'s; returns them. One statement. */
+  adoptOrphans(owner: string, states: readonly ProvisionState[], now: number): Promise<ProvisionRecord[]>;
   createOrder(o: OrderRecord): Promise<void>;
   order(oid: string): Promise<OrderRecord | undefined>;
   /** Count one more publication of the order. */

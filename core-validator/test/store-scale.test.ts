@@ -1,0 +1,148 @@
+// The store operations scale-out rests on (README "Scale-out"), on every backend [STYLE #12]:
+// compare-and-set transitions, insert-if-absent request claims with takeover after a lapsed
+// lease, and adoption of a dead core's provisions. The PostgreSQL part races two stores (two core
+// processes) on one database: each transition, claim and orphan goes to exactly one of them.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CoreValidator, openStore, silentLogger, type CoreStore, type ProvisionRecord } from '../src/index.js';
+import { IMSI } from './harness.js';
+import { startPg, type PgServer } from './store-pg.js';
+
+let pg: PgServer | undefined;
+const dirs: string[] = [];
+beforeAll(async () => {
+  pg = await startPg();
+}, 60_000);
+afterAll(async () => {
+  await pg?.stop();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const BACKENDS: { name: string; url: () => Promise<string> }[] = [
+  { name: 'sqlite :memory:', url: () => Promise.resolve('sqlite::memory:') },
+  {
+    name: 'sqlite file (WAL)',
+    url: () => {
+      const d = mkdtempSync(join(tmpdir(), 'simedge-scale-store-'));
+      dirs.push(d);
+      return Promise.resolve(`sqlite:${join(d, 'core.db')}`);
+    },
+  },
+  { name: 'postgresql', url: () => pg!.database() },
+];
+
+const prov = (over: Partial<ProvisionRecord> = {}): ProvisionRecord => ({
+  pid: 'p-1', imsi: IMSI, edge: 'edge-a', state: 'STARTING', tid: 'acme.thermo', cls: 'acme/x', rid: 'r1', oid: 'o-1', created: 1000, updated: 1000, ...over,
+});
+
+async function withStore(url: () => Promise<string>, fn: (s: CoreStore) => Promise<void>): Promise<void> {
+  const s = openStore(await url());
+  try {
+    await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+describe.each(BACKENDS)('scale-out store operations: $name', ({ url }) => {
+  it('transition is compare-and-set: from another state it changes nothing and returns undefined', () => withStore(url, async (s) => {
+    await s.createProvision(prov({ owner: 'core-a', deadline: 5000 }));
+    expect(await s.transition('p-1', ['COMPLETED'], { state: 'REMOVING', updated: 2000 })).toBeUndefined();
+    expect(await s.provision('p-1')).toMatchObject({ state: 'STARTING', owner: 'core-a', updated: 1000 });
+    const next = await s.transition('p-1', ['STARTING', 'PROCESSING'], { state: 'COMPLETED', deadline: undefined, owner: 'core-b', updated: 2000 });
+    expect(next).toMatchObject({ pid: 'p-1', state: 'COMPLETED', owner: 'core-b', updated: 2000 });
+    expect(next?.deadline).toBeUndefined();
+    expect(await s.transition('p-1', ['STARTING', 'PROCESSING'], { state: 'FAILED_TEMP', updated: 3000 })).toBeUndefined();
+    expect(await s.transition('nope', ['STARTING'], { state: 'FAILED', updated: 3000 })).toBeUndefined();
+    await expect(s.transition('p-1', [], { state: 'FAILED', updated: 3000 })).rejects.toThrow(TypeError);
+  }));
+
+  it('claims: insert-if-absent; busy while a live core holds it, taken over once its lease lapsed; done re-sends the reply', () => withStore(url, async (s) => {
+    await s.renewLease('core-a', 10_000);
+    await s.renewLease('core-b', 20_000);
+    expect(await s.claimRequest(IMSI, 'prov', 'r1', 'core-a', 1000)).toEqual({ kind: 'new' });
+    expect(await s.claimRequest(IMSI, 'prov', 'r1', 'core-b', 1000)).toEqual({ kind: 'busy', owner: 'core-a' });
+    // The claimant itself sees its unfinished claim as its own to retry (one message at a time per core).
+    expect(await s.claimRequest(IMSI, 'prov', 'r1', 'core-a', 1000)).toEqual({ kind: 'new' });
+    // core-a's lease lapses at 10 000: core-b takes the request over.
+    expect(await s.claimRequest(IMSI, 'prov', 'r1', 'core-b', 10_001)).toEqual({ kind: 'new' });
+    expect(await s.claimRequest(IMSI, 'prov', 'r1', 'core-a', 10_001)).toEqual({ kind: 'busy', owner: 'core-b' });
+    await s.putReply(IMSI, 'prov', 'r1', new Uint8Array([7]), 10_002);
+    expect(await s.claimRequest(IMSI, 'prov', 'r1', 'core-a', 10_003)).toEqual({ kind: 'done', reply: new Uint8Array([7]) });
+    // A released claim (the handler failed) is handled afresh; another core's release changes nothing.
+    expect(await s.claimRequest(IMSI, 'bye', 'b1', 'core-a', 1000)).toEqual({ kind: 'new' });
+    await s.releaseRequest(IMSI, 'bye', 'b1', 'core-b');
+    expect(await s.claimRequest(IMSI, 'bye', 'b1', 'core-b', 1000)).toEqual({ kind: 'busy', owner: 'core-a' });
+    await s.releaseRequest(IMSI, 'bye', 'b1', 'core-a');
+    expect(await s.claimRequest(IMSI, 'bye', 'b1', 'core-b', 1000)).toEqual({ kind: 'new' });
+    await s.putReply(IMSI, 'bye', 'b1', undefined, 1001);
+    expect(await s.claimRequest(IMSI, 'bye', 'b1', 'core-a', 1002)).toEqual({ kind: 'done', reply: undefined });
+    expect(await s.reply(IMSI, 'bye', 'b1')).toEqual({ reply: undefined });
+  }));
+
+  it('adoptOrphans: provisions of a core without a live lease (and unowned ones) move, a live core keeps its own', () => withStore(url, async (s) => {
+    await s.renewLease('core-a', 10_000);
+    await s.renewLease('core-b', 10_000);
+    await s.renewLease('core-dead', 5_000);
+    await s.createProvision(prov({ pid: 'p-a', owner: 'core-a' }));
+    await s.createProvision(prov({ pid: 'p-dead', owner: 'core-dead', state: 'REMOVING' }));
+    await s.createProvision(prov({ pid: 'p-gone', owner: 'core-gone', state: 'COMPLETED' }));
+    await s.createProvision(prov({ pid: 'p-none' }));
+    await s.createProvision(prov({ pid: 'p-done', owner: 'core-dead', state: 'REMOVED' }));
+    expect((await s.adoptOrphans('core-b', ['STARTING', 'REMOVING', 'COMPLETED'], 4_000)).map((p) => p.pid).sort()).toEqual(['p-gone', 'p-none']);
+    const got = await s.adoptOrphans('core-b', ['STARTING', 'REMOVING', 'COMPLETED'], 6_000);
+    expect(got.map((p) => [p.pid, p.owner])).toEqual([['p-dead', 'core-b']]);
+    expect((await s.provision('p-a'))?.owner).toBe('core-a');
+    expect((await s.provision('p-done'))?.owner).toBe('core-dead');
+    await s.dropLease('core-a');
+    expect((await s.adoptOrphans('core-b', ['STARTING'], 6_000)).map((p) => p.pid)).toEqual(['p-a']);
+  }));
+});
+
+describe('two cores racing on one PostgreSQL', () => {
+  it('each transition, request claim and orphan goes to exactly one of them', async () => {
+    const u = await pg!.database();
+    const a = openStore(u);
+    const b = openStore(u);
+    try {
+      await a.renewLease('core-a', 100_000);
+      await b.renewLease('core-b', 100_000);
+      const n = 40;
+      for (let i = 0; i < n; i++) await a.createProvision(prov({ pid: `p-${i}`, owner: 'core-dead' }));
+      const moves = await Promise.all(Array.from({ length: n }, (_, i) => [
+        a.transition(`p-${i}`, ['STARTING'], { state: 'COMPLETED', owner: 'core-a', updated: 2 }),
+        b.transition(`p-${i}`, ['STARTING', 'PROCESSING'], { state: 'FAILED_TEMP', owner: 'core-b', updated: 2 }),
+      ]).flat());
+      expect(moves.filter((m) => m !== undefined)).toHaveLength(n);
+      for (let i = 0; i < n; i++) {
+        const won = moves.slice(2 * i, 2 * i + 2).filter((m) => m !== undefined);
+        expect(won).toHaveLength(1);
+        expect((await a.provision(`p-${i}`))?.state).toBe(won[0]?.state);
+      }
+
+      const claims = await Promise.all(Array.from({ length: n }, (_, i) => [
+        a.claimRequest(IMSI, 'prov', `r-${i}`, 'core-a', 1), b.claimRequest(IMSI, 'prov', `r-${i}`, 'core-b', 1),
+      ]).flat());
+      expect(claims.filter((c) => c.kind === 'new')).toHaveLength(n);
+      expect(claims.filter((c) => c.kind === 'busy')).toHaveLength(n);
+
+      for (let i = 0; i < n; i++) await a.createProvision(prov({ pid: `q-${i}`, owner: 'core-dead' }));
+      const [ga, gb] = await Promise.all([a.adoptOrphans('core-a', ['STARTING'], 1), b.adoptOrphans('core-b', ['STARTING'], 1)]);
+      const all = [...ga!, ...gb!].map((p) => p.pid).sort();
+      expect(all).toEqual(Array.from({ length: n }, (_, i) => `q-${i}`).sort());
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
+describe('CoreOptions for scale-out', () => {
+  it('shared takes true or a group name; leaseMs must be positive (TypeError / RangeError before anything starts)', () => {
+    const base = { brokerUrl: 'mqtt://127.0.0.1:1', coreKey: { kid: 'core-1', seed: new Uint8Array(32) }, log: silentLogger };
+    for (const shared of ['a/b', '', '$share', 7 as unknown as string]) expect(() => new CoreValidator({ ...base, shared })).toThrow(TypeError);
+    expect(() => new CoreValidator({ ...base, shared: true, leaseMs: 0 })).toThrow(RangeError);
+  });
+});
