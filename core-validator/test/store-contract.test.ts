@@ -3,43 +3,18 @@
 // SIMEDGE_TEST_PG). Each test gets a fresh store (PostgreSQL: a fresh database). The PostgreSQL
 // part also races two stores (two core processes) on one database: exactly one takes a nonce,
 // concurrent seq raises keep the highest, and concurrent first opens migrate once.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KyselyStore, openStore, type CoreStore, type ProvisionRecord } from '../src/index.js';
 import { IMSI } from './harness.js';
 import { newSim } from './pipeline-tools.js';
-import { startPg, type PgServer } from './store-pg.js';
+import { provision, storeBackends } from './store-backends.js';
 
-let pg: PgServer | undefined;
-const dirs: string[] = [];
-beforeAll(async () => {
-  pg = await startPg();
+const stores = storeBackends('simedge-store-', (pg) => {
   // Start-up time of the throwaway cluster, for the README and CI budgets (not asserted).
   console.info(`PostgreSQL ready in ${pg.startMs.toFixed(0)} ms${pg.startMs === 0 ? ' (SIMEDGE_TEST_PG)' : ''}`);
-}, 60_000);
-afterAll(async () => {
-  await pg?.stop();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-const BACKENDS: { name: string; url: () => Promise<string> }[] = [
-  { name: 'sqlite :memory:', url: () => Promise.resolve('sqlite::memory:') },
-  {
-    name: 'sqlite file (WAL)',
-    url: () => {
-      const d = mkdtempSync(join(tmpdir(), 'simedge-store-'));
-      dirs.push(d);
-      return Promise.resolve(`sqlite:${join(d, 'core.db')}`);
-    },
-  },
-  { name: 'postgresql', url: () => pg!.database() },
-];
-
-const prov = (over: Partial<ProvisionRecord> = {}): ProvisionRecord => ({
-  pid: 'p-1', imsi: IMSI, edge: 'edge-a', state: 'STARTING', tid: 'acme.thermo', cls: 'acme/x', rid: 'r1', oid: 'o-1', created: 1000, updated: 1000, ...over,
-});
+const BACKENDS = stores.backends;
+const prov = provision;
 
 describe.each(BACKENDS)('CoreStore contract: $name', ({ url }) => {
   const withStore = async (fn: (s: CoreStore, url: string) => Promise<void>) => {
@@ -217,7 +192,7 @@ describe.each(BACKENDS)('CoreStore contract: $name', ({ url }) => {
 
 describe('two cores on one PostgreSQL', () => {
   it('first opens race: both migrate without error and see one schema', async () => {
-    const u = await pg!.database();
+    const u = await stores.pgDatabase();
     const [a, b] = [openStore(u), openStore(u)];
     try {
       await Promise.all([a.init(), b.init()]);
@@ -229,7 +204,7 @@ describe('two cores on one PostgreSQL', () => {
   });
 
   it('exactly one takes a nonce; concurrent seq raises leave the highest', async () => {
-    const u = await pg!.database();
+    const u = await stores.pgDatabase();
     const [a, b] = [openStore(u), openStore(u)];
     try {
       await Promise.all([a.init(), b.init()]);
@@ -251,7 +226,7 @@ describe('two cores on one PostgreSQL', () => {
     expect(s).toBeInstanceOf(KyselyStore);
     expect(s.kind).toBe('sqlite');
     await s.close();
-    const p = openStore(await pg!.database());
+    const p = openStore(await stores.pgDatabase());
     expect(p.kind).toBe('postgres');
     await p.close();
     expect(() => openStore('mysql://localhost/x')).toThrow(TypeError);

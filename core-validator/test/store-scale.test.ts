@@ -2,40 +2,14 @@
 // compare-and-set transitions, insert-if-absent request claims with takeover after a lapsed
 // lease, and adoption of a dead core's provisions. The PostgreSQL part races two stores (two core
 // processes) on one database: each transition, claim and orphan goes to exactly one of them.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CoreValidator, openStore, silentLogger, type CoreStore, type ProvisionRecord } from '../src/index.js';
 import { IMSI } from './harness.js';
-import { startPg, type PgServer } from './store-pg.js';
+import { provision, storeBackends } from './store-backends.js';
 
-let pg: PgServer | undefined;
-const dirs: string[] = [];
-beforeAll(async () => {
-  pg = await startPg();
-}, 60_000);
-afterAll(async () => {
-  await pg?.stop();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-const BACKENDS: { name: string; url: () => Promise<string> }[] = [
-  { name: 'sqlite :memory:', url: () => Promise.resolve('sqlite::memory:') },
-  {
-    name: 'sqlite file (WAL)',
-    url: () => {
-      const d = mkdtempSync(join(tmpdir(), 'simedge-scale-store-'));
-      dirs.push(d);
-      return Promise.resolve(`sqlite:${join(d, 'core.db')}`);
-    },
-  },
-  { name: 'postgresql', url: () => pg!.database() },
-];
-
-const prov = (over: Partial<ProvisionRecord> = {}): ProvisionRecord => ({
-  pid: 'p-1', imsi: IMSI, edge: 'edge-a', state: 'STARTING', tid: 'acme.thermo', cls: 'acme/x', rid: 'r1', oid: 'o-1', created: 1000, updated: 1000, ...over,
-});
+const stores = storeBackends('simedge-scale-store-');
+const BACKENDS = stores.backends;
+const prov = provision;
 
 async function withStore(url: () => Promise<string>, fn: (s: CoreStore) => Promise<void>): Promise<void> {
   const s = openStore(await url());
@@ -103,7 +77,7 @@ describe.each(BACKENDS)('scale-out store operations: $name', ({ url }) => {
 
 describe('two cores racing on one PostgreSQL', () => {
   it('each transition, request claim and orphan goes to exactly one of them', async () => {
-    const u = await pg!.database();
+    const u = await stores.pgDatabase();
     const a = openStore(u);
     const b = openStore(u);
     try {
