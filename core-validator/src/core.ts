@@ -2,7 +2,7 @@
 // The network intake (attach/detach) is a method call, made by the network simulator or by the
 // RADIUS accounting server that start() runs with the `radius` option.
 import { isImsi, privateKeyObject, topics, type AttachEvent, type DetachEvent, type Step, type TraceSink } from '@simedge/device-sdk/wire';
-import { connectMqtt, endMqtt, type MqttClient } from '@simedge/device-sdk/node';
+import { connectMqtt, endMqtt, type MqttClient, type MqttTls } from '@simedge/device-sdk/node';
 import { randomBytes } from 'node:crypto';
 import { withPeerOf, type AttestationPolicy } from './attest/context.js';
 import type { PeerLog } from './attest/peers.js';
@@ -27,6 +27,9 @@ import { Serial } from './serial.js';
 
 export interface CoreOptions {
   brokerUrl: string;
+  /** Mutual TLS to an `mqtts://` broker (DESIGN.md Trust): the operator CA and this core's
+   *  certificate and key (role core), all PEM. */
+  tls?: MqttTls;
   /** Ed25519, signs orders. */
   coreKey: { kid: string; seed: Uint8Array };
   /** SQLite file; default ':memory:'. A file uses WAL. Ignored when `store` or `database` is given. */
@@ -152,7 +155,7 @@ export class CoreValidator {
     // Our lease first: a claim this core makes must never look like a dead core's.
     await this.leases?.start();
     // Shared subscriptions are MQTT 5 [MQTT5 §4.8.2].
-    const client = await connectMqtt(this.opts.brokerUrl, { clientId: this.id, ...(this.group !== undefined && { protocolVersion: 5 as const }) });
+    const client = await connectMqtt(this.opts.brokerUrl, { clientId: this.id, ...this.opts.tls, ...(this.group !== undefined && { protocolVersion: 5 as const }) });
     this.client = client;
     client.on('message', (topic, payload) => {
       void this.handle(topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));

@@ -101,4 +101,13 @@ describe('NodeDevice transport option', () => {
     expect(() => new NodeDevice({ ...base, transport: 'lora' as 'ip' })).toThrow(TypeError);
     expect(() => new NodeDevice({ ...base, brokerUrl: 'http://x' })).toThrow(TypeError);
   });
+
+  it('takes an mqtts:// broker and TLS credentials over IP only (the modem path here has no TLS)', () => {
+    const [, deviceSide] = duplexPair();
+    const tls = { ca: 'ca-pem', cert: 'cert-pem', key: 'key-pem' };
+    const base = { stream: deviceSide, brokerUrl: 'mqtts://127.0.0.1:8883', template: new Uint8Array([1]) };
+    expect(() => new NodeDevice({ ...base, tls })).not.toThrow();
+    expect(() => new NodeDevice({ ...base, transport: 'modem', dialect: 'bg95' })).toThrow(/mqtt:\/\/host:port, got mqtts:/);
+    expect(() => new NodeDevice({ ...base, brokerUrl: 'mqtt://127.0.0.1:1883', transport: 'modem', dialect: 'bg95', tls })).toThrow(/tls needs transport 'ip'/);
+  });
 });

@@ -11,7 +11,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { connectMqtt, endMqtt, type MqttClient } from '@simedge/device-sdk/node';
+import { connectMqtt, endMqtt, type MqttClient, type MqttTls } from '@simedge/device-sdk/node';
 import { encodeMsg, isEdgeId, topics, type EdgeEvent, type Order, type Step, type TraceSink } from '@simedge/device-sdk/wire';
 import { ArtefactCache, ArtefactHolders, type Fetcher, type Holding } from './artefacts/index.js';
 import type { EdgeContext } from './context.js';
@@ -37,6 +37,9 @@ export interface EdgeOptions {
   /** Edge id, e.g. 'edge-a'. */
   id: string;
   brokerUrl: string;
+  /** Mutual TLS to an `mqtts://` broker (DESIGN.md Trust): the operator CA and this edge's
+   *  certificate and key (role edge, id = this edge's id), all PEM. */
+  tls?: MqttTls;
   /** Trusted order signers. */
   coreKeys: Array<{ kid: string; publicKey: Uint8Array }>;
   /** Cells this edge serves (reported in status). */
@@ -202,7 +205,7 @@ export class EdgeAgent {
     const will = { topic: statusTopic, payload: Buffer.from(encodeMsg(this.status(false))), qos: 1 as const, retain: true };
     // clean session: orders that arrive while the edge is away are not queued for it; the core's
     // operation deadline covers them (a persistent session could deliver before our handler exists).
-    const client = await connectMqtt(this.opts.brokerUrl, { clientId: `simedge-edge-${this.id}-${process.pid}`, clean: true, will });
+    const client = await connectMqtt(this.opts.brokerUrl, { clientId: `simedge-edge-${this.id}-${process.pid}`, clean: true, will, ...this.opts.tls });
     this.client = client;
     client.on('message', (topic, payload) => {
       if (topic !== topics.edgeOrders(this.id) || this.stopping) return;

@@ -21,7 +21,7 @@ import type { ModemMqttTransport } from '../../core/transport/types.js';
 import { SimedgeError } from '../../wire/codes.js';
 import type { DevReady, Reason, Term } from '../../wire/messages.js';
 import type { Step, TraceSink } from '../../wire/trace.js';
-import { connectMqtt, endMqtt, type MqttClient } from './mqtt.js';
+import { connectMqtt, endMqtt, type MqttClient, type MqttTls } from './mqtt.js';
 import { nodePlatform } from './platform.js';
 import { mqttTransport, wireCodec, type MqttTransport } from './transport.js';
 
@@ -51,6 +51,10 @@ export interface NodeDeviceOptions {
    * bg95, bg96, sim7600, sim7080, sara-r4, sara-r5), to brokerUrl's host and port.
    */
   transport?: 'ip' | 'modem';
+  /** Mutual TLS to an `mqtts://` broker (transport 'ip' only): the operator CA and this device's
+   *  certificate and key (role device, id = its IMSI), all PEM. The broker's topic ACL then lets
+   *  the device publish only under its own IMSI. */
+  tls?: MqttTls;
   /** Options of the modem-internal MQTT session (reconnect backoff, keep-alive, timeouts). */
   modemMqtt?: ModemMqttOptions;
   /** Retry temporary provisioning failures with jittered backoff (default: no retries). */
@@ -63,17 +67,20 @@ export interface NodeDeviceOptions {
 
 const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
 
-/** Host and port of an mqtt:// broker URL (the modem's MQTT client is given them over AT). */
-function brokerAddress(url: string): { host: string; port: number } {
+/** Host and port of an mqtt:// broker URL (the modem's MQTT client is given them over AT);
+ *  `secure` also admits mqtts:// (MQTT.js over IP does TLS; the modem path here does not). */
+function brokerAddress(url: string, secure = false): { host: string; port: number } {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
     throw new TypeError(`NodeDevice: brokerUrl is not a URL: ${String(url)}`);
   }
-  if (u.protocol !== 'mqtt:') throw new TypeError(`NodeDevice: brokerUrl must be mqtt://host:port, got ${u.protocol}`);
+  if (u.protocol !== 'mqtt:' && !(secure && u.protocol === 'mqtts:')) {
+    throw new TypeError(`NodeDevice: brokerUrl must be mqtt://host:port${secure ? ' or mqtts://host:port' : ''}, got ${u.protocol}`);
+  }
   // An IPv6 literal keeps its brackets in URL.hostname; modems take it bare.
-  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 1883) };
+  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (u.protocol === 'mqtts:' ? 8883 : 1883)) };
 }
 
 export interface NodeDeviceEvents {
@@ -112,7 +119,8 @@ export class NodeDevice extends EventEmitter<NodeDeviceEvents> {
     if (opts.transport === 'modem' && !dialectInfo(opts.dialect).mqtt) {
       throw new TypeError(`NodeDevice: transport 'modem' needs a dialect with internal MQTT, not ${opts.dialect ?? 'generic'}`);
     }
-    brokerAddress(opts.brokerUrl); // TypeError now for a URL we cannot use
+    if (opts.tls !== undefined && opts.transport === 'modem') throw new TypeError("NodeDevice: tls needs transport 'ip' (the modem's MQTT client is driven without TLS here)");
+    brokerAddress(opts.brokerUrl, opts.transport !== 'modem'); // TypeError now for a URL we cannot use
     this.opts = opts;
     this.platform = opts.platform ?? nodePlatform;
     this.meter = opts.budget === undefined || opts.budget instanceof DataBudget ? opts.budget : new DataBudget(this.platform, opts.budget);
@@ -314,7 +322,7 @@ export class NodeDevice extends EventEmitter<NodeDeviceEvents> {
       await link.connect(host, port, imsi);
       return link;
     }
-    this.client = await connectMqtt(this.opts.brokerUrl, { clientId: imsi, clean: true, connectTimeoutMs: timeoutMs }).catch((e: Error) => {
+    this.client = await connectMqtt(this.opts.brokerUrl, { clientId: imsi, clean: true, connectTimeoutMs: timeoutMs, ...this.opts.tls }).catch((e: Error) => {
       throw new SimedgeError('TRANSPORT', e.message);
     });
     this.transport = mqttTransport(this.client);

@@ -9,6 +9,14 @@ import { MqttClient, type IClientOptions } from 'mqtt';
 
 export type { MqttClient } from 'mqtt';
 
+/** Client credentials for mutual TLS (`mqtts://`): the operator CA, and this client's own
+ *  certificate and key, all PEM strings. */
+export interface MqttTls {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
 export interface ConnectOptions extends Omit<IClientOptions, 'host' | 'port' | 'protocol'> {
   /** Give up after this long (ms) if the first connection does not succeed. */
   connectTimeoutMs?: number;
