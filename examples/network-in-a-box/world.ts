@@ -1,11 +1,14 @@
 // The network in a box: one embedded broker, one core validator, two edge agents, a simulated
 // radio network and N emulated devices (modem + SIM + device SDK), all in one process on embedded
 // defaults. Used by the demo (main.ts) and by the end-to-end tests.
+// `security: 'tls'` runs the same network over mutual TLS with topic ACLs by configuration alone
+// (DESIGN.md Trust): an operator CA made in memory, a certificate per broker, core, edge and device.
 import { CoreValidator, startEmbeddedBroker, type EmbeddedBroker } from '@simedge/core-validator';
 import { EdgeAgent } from '@simedge/edge-agent';
 import { ModemEmulator, NetworkSim, duplexPair, exportAccounting, type AccountingExport, type CellInfo } from '@simedge/hardware';
 import { randomBytes } from 'node:crypto';
-import { NodeDevice } from '@simedge/device-sdk/node';
+import { NodeDevice, type MqttTls } from '@simedge/device-sdk/node';
+import { createCa, issueCert, type CertAndKey, type Role } from '@simedge/core-validator/pki';
 import { encodeCbor, generateKeyPair, sign1, utf8Encode, type Template, type TraceSink } from '@simedge/device-sdk/wire';
 
 /** The demo's radio network: home PLMN 240-01 with cells on both edges, and a visited PLMN 244-05. */
@@ -52,6 +55,9 @@ export interface World {
   accounting: AccountingExport | undefined;
   devices: Array<{ spec: DeviceSpec; modem: ModemEmulator; device: NodeDevice }>;
   mfr: { kid: string; seed: Uint8Array; publicKey: Uint8Array };
+  /** The in-memory operator PKI when `security` is 'tls': its CA, and a way to issue more client
+   *  credentials (tests: a second client for a device, an intruder). */
+  pki: { ca: CertAndKey; issue(role: Role, id: string): MqttTls } | undefined;
   /** Sign a template with the demo manufacturer key (or another seed). */
   signTemplate(t: Template, seed?: Uint8Array, kid?: string): Uint8Array;
   /** A valid template for the demo's device class, overridable field by field. */
@@ -78,11 +84,35 @@ export interface WorldOptions {
    *  a real PGW/SMF would send it (default), or direct calls (no UDP at all). */
   intake?: 'radius' | 'direct';
   now?: () => number;
+  /** 'tls': mutual TLS between every MQTT client and the broker, and the broker's topic ACL, with
+   *  certificates issued in memory (RSA-2048, ~50-250 ms each). Default 'none': plain MQTT. */
+  security?: 'none' | 'tls';
+}
+
+/** An operator CA and the issuer of client credentials the world hands to its parts. */
+function memoryPki(): NonNullable<World['pki']> {
+  const ca = createCa({ cn: 'network-in-a-box CA' });
+  return {
+    ca,
+    issue(role, id) {
+      const c = issueCert(ca, { role, id });
+      return { ca: ca.certPem, cert: c.certPem, key: c.keyPem };
+    },
+  };
 }
 
 export async function startWorld(opts: WorldOptions): Promise<World> {
   const trace = opts.trace;
-  const broker = await startEmbeddedBroker();
+  const pki = opts.security === 'tls' ? memoryPki() : undefined;
+  let broker: EmbeddedBroker;
+  if (pki) {
+    // The broker's certificate names 127.0.0.1, the address clients check it against.
+    const b = issueCert(pki.ca, { role: 'broker', id: 'box', ips: ['127.0.0.1'] });
+    broker = await startEmbeddedBroker({ tls: { ca: pki.ca.certPem, cert: b.certPem, key: b.keyPem }, acl: true });
+  } else {
+    broker = await startEmbeddedBroker();
+  }
+  const tlsFor = (role: Role, id: string): { tls?: MqttTls } => (pki ? { tls: pki.issue(role, id) } : {});
   const stops: Array<() => Promise<void>> = [() => broker.close()];
   const stop = async () => {
     for (const s of stops.splice(0).reverse()) await s().catch(() => undefined);
@@ -96,7 +126,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     const intake = opts.intake ?? 'radius';
     const radiusSecret = randomBytes(16).toString('hex');
     const core = new CoreValidator({
-      brokerUrl: broker.url, coreKey: { kid: 'core-1', seed: coreKey.seed }, trace, now, opTimeoutMs: opts.opTimeoutMs,
+      brokerUrl: broker.url, coreKey: { kid: 'core-1', seed: coreKey.seed }, trace, now, opTimeoutMs: opts.opTimeoutMs, ...tlsFor('core', 'core-1'),
       ...(intake === 'radius' ? { radius: { secret: radiusSecret, host: '127.0.0.1', port: 0 } } : {}),
     });
     await core.store.addTrustKey({ kid: mfr.kid, publicKey: mfr.publicKey, mfr: 'acme' });
@@ -107,7 +137,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
 
     const edges = new Map<string, EdgeAgent>();
     for (const [id, cells] of Object.entries(EDGES)) {
-      const edge = new EdgeAgent({ id, brokerUrl: broker.url, coreKeys: [{ kid: 'core-1', publicKey: coreKey.publicKey }], cells, trace, now });
+      const edge = new EdgeAgent({ id, brokerUrl: broker.url, coreKeys: [{ kid: 'core-1', publicKey: coreKey.publicKey }], cells, trace, now, ...tlsFor('edge', id) });
       await edge.start();
       stops.push(() => edge.stop());
       edges.set(id, edge);
@@ -145,11 +175,11 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
       const modem = new ModemEmulator({ sim: { imsi: spec.imsi, iccid: spec.iccid }, network, cell: spec.cell, trace });
       modem.connect(modemSide);
       const tpl = typeof spec.template === 'function' ? spec.template({ signTemplate, template, mfr }) : spec.template ?? signTemplate(template());
-      const device = new NodeDevice({ stream: deviceSide, brokerUrl: broker.url, template: tpl, trace });
+      const device = new NodeDevice({ stream: deviceSide, brokerUrl: broker.url, template: tpl, trace, ...tlsFor('device', spec.imsi) });
       stops.push(async () => { device.close(); modem.close(); });
       devices.push({ spec, modem, device });
     }
-    return { broker, core, edges, network, accounting, devices, mfr, signTemplate, template, stop };
+    return { broker, core, edges, network, accounting, devices, mfr, pki, signTemplate, template, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -46,6 +46,39 @@ describe('network in a box [DESIGN.md FIG. 2, steps 201-210]', () => {
   });
 });
 
+describe('network in a box over mutual TLS with topic ACLs [DESIGN.md Trust]', () => {
+  it('runs the whole flow with certificates only, and a device certificate cannot speak for another IMSI', async () => {
+    const events: TraceEvent[] = [];
+    let onDropped: (e: TraceEvent) => void = () => undefined;
+    world = await startWorld({ devices: demoDevices(3), security: 'tls', trace: (e) => { events.push(e); if (e.actor === 'core' && e.ev === 'dropped') onDropped(e); } });
+    expect(world.broker.url).toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/);
+    const report = await runScenario(world, events);
+    expect(report.reasons).toEqual([]);
+    expect(report.ok).toBe(true);
+    for (const d of report.devices) expect(d.steps).toEqual([201, 202, 203, 204, 205, 206, 207, 208, 209, 210]);
+    expect(report.leftovers).toEqual({ instances: 0, provisions: 0, sessions: 0 });
+
+    const pki = world.pki as NonNullable<World['pki']>;
+    const [a, b] = demoDevices(2).map((d) => d.imsi) as [string, string];
+    // Without a client certificate the TLS handshake fails: no MQTT session at all.
+    await expect(connectMqtt(world.broker.url, { ca: pki.ca.certPem, clientId: b, reconnectPeriod: 0, connectTimeoutMs: 5000 })).rejects.toThrow();
+    // A valid certificate for IMSI a, publishing on b's up topic: the ACL refuses it and closes the
+    // connection [MQTT 3.1.1 has no negative PUBACK]; the client id claiming b changes nothing.
+    const intruder = await connectMqtt(world.broker.url, { ...pki.issue('device', a), clientId: b, reconnectPeriod: 0 });
+    const closed = new Promise<string>((resolve) => intruder.once('close', () => resolve('closed')));
+    const acked = intruder.publishAsync(topics.deviceUp(b), Buffer.from('forged'), { qos: 1 }).then(() => 'acknowledged', () => 'failed');
+    expect(await Promise.race([closed, acked])).toBe('closed');
+    // Then b itself publishes an undecodable marker on its own topic. The core drops it (and
+    // traces that); had the forged message got through, the core would have dropped it first.
+    const dropped = new Promise<TraceEvent>((resolve) => { onDropped = resolve; });
+    const owner = await connectMqtt(world.broker.url, { ...pki.issue('device', b), clientId: b });
+    await owner.publishAsync(topics.deviceUp(b), Buffer.from('marker'), { qos: 1 });
+    expect((await dropped).imsi).toBe(b);
+    expect(events.filter((e) => e.actor === 'core' && e.ev === 'dropped')).toHaveLength(1);
+    await endMqtt(owner);
+  });
+});
+
 /** Watches every order topic and the device's down topic from one subscriber, so that once the
  *  device's `rej` has arrived, any order the core published before it has arrived too (one
  *  publisher, one subscriber, QoS 1: delivered in order). */
