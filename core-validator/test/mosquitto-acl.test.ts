@@ -2,34 +2,18 @@
 // package `mosquitto`), started on an ephemeral 127.0.0.1 port and killed by the test, with
 // certificates from our PKI and MQTT.js clients presenting them: the same allow/deny cases as the
 // aedes hook. If Mosquitto does not start, the test fails with its log.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectMqtt, endMqtt, type MqttClient } from '@simedge/device-sdk/node';
 import { topics } from '@simedge/device-sdk/wire';
 import { writeMosquittoDir } from '../src/acl/index.js';
+import { freePort, runMosquitto, type RunningMosquitto } from './mosquitto-run.js';
 import { CORE, EDGE, GUARD_MS, IMSI_A, IMSI_B, Inbox, makePki, subscribeGranted, type Creds, type TestPki } from './tls-fixtures.js';
 
-const MOSQUITTO = '/usr/sbin/mosquitto';
 let pki: TestPki;
-let proc: ChildProcess;
-let log = '';
+let broker: RunningMosquitto | undefined;
 let url = '';
 const clients: MqttClient[] = [];
-
-/** A port that was free a moment ago (Mosquitto cannot be asked for port 0 and tell us which). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 beforeAll(async () => {
   pki = makePki();
@@ -38,27 +22,7 @@ beforeAll(async () => {
   // Tests run as root in CI: Mosquitto would drop to user `mosquitto`, which cannot read the
   // 0600 broker key, so stay root here (a deployment gives the key to the broker's account).
   const r = writeMosquittoDir(pki.dir, confDir, { port, runAs: process.getuid?.() === 0 ? 'root' : undefined });
-  proc = spawn(MOSQUITTO, ['-c', r.conf, '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    const guard = setTimeout(() => reject(new Error(`mosquitto did not start within ${GUARD_MS} ms; log:\n${log}`)), GUARD_MS);
-    const onData = (b: Buffer) => {
-      log += b.toString('utf8');
-      if (/mosquitto version \S+ running/.test(log)) {
-        clearTimeout(guard);
-        resolve();
-      }
-    };
-    proc.stdout?.on('data', onData);
-    proc.stderr?.on('data', onData);
-    proc.once('error', (e) => {
-      clearTimeout(guard);
-      reject(new Error(`cannot run ${MOSQUITTO}: ${e.message}`));
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(guard);
-      reject(new Error(`mosquitto exited with ${code} before it was running; conf:\n${readFileSync(r.conf, 'utf8')}\nlog:\n${log}`));
-    });
-  });
+  broker = await runMosquitto(r.conf, GUARD_MS, { verbose: true });
   url = `mqtts://127.0.0.1:${port}`;
 });
 
@@ -67,11 +31,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  if (proc && proc.exitCode === null) {
-    const exited = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill('SIGTERM');
-    await exited;
-  }
+  await broker?.stop();
   pki?.cleanup();
 });
 
@@ -83,7 +43,7 @@ async function as(c: Creds, clientId: string): Promise<MqttClient> {
 
 describe('Mosquitto with the generated configuration', () => {
   it('is Mosquitto 2.x', () => {
-    expect(log).toMatch(/mosquitto version 2\.\d+\.\d+ running/);
+    expect(broker?.log()).toMatch(/mosquitto version 2\.\d+\.\d+ running/);
   });
 
   it('refuses a client without a certificate, and one from another CA', async () => {

@@ -7,11 +7,11 @@
 // Missing binaries fail the tests with what to install: CI installs postgresql.
 import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { freePort } from './mosquitto-run.js';
 
 const run = promisify(execFile);
 
@@ -38,17 +38,6 @@ function binDir(): string {
       + 'or set SIMEDGE_TEST_PG to the postgres:// URL of a server the tests may create databases on');
   }
   return dir;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 let counter = 0;

@@ -1,0 +1,72 @@
+// Test helper: a real Mosquitto 2 (/usr/sbin/mosquitto, Debian package `mosquitto`) started from a
+// config file and resolved once it logs that it is running; stop() sends SIGTERM and waits. Also
+// freePort(), for servers that cannot be asked for port 0 and tell which one they took (Mosquitto,
+// PostgreSQL). Used by the ACL test here and by the cross-package scale-out test (test/scale).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+export const MOSQUITTO = '/usr/sbin/mosquitto';
+
+/** A port that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface RunningMosquitto {
+  proc: ChildProcess;
+  /** Everything it logged so far (capped at 64 KiB). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start Mosquitto with `conf` (optionally with a raised open-file limit for many connections) and
+ * resolve once it is running; reject with its configuration and log if it exits or is not running
+ * within `guardMs`.
+ */
+export async function runMosquitto(conf: string, guardMs: number, opts: { verbose?: boolean; fileLimit?: number } = {}): Promise<RunningMosquitto> {
+  const args = opts.verbose ? ['-c', conf, '-v'] : ['-c', conf];
+  const proc: ChildProcess = opts.fileLimit
+    ? spawn('sh', ['-c', `ulimit -n ${opts.fileLimit} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec ${MOSQUITTO} "$@"`, 'sh', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(MOSQUITTO, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    const guard = setTimeout(() => reject(new Error(`mosquitto did not start within ${guardMs} ms; log:\n${log}`)), guardMs);
+    const onData = (b: Buffer) => {
+      if (log.length < 65536) log += b.toString('utf8');
+      if (/mosquitto version \S+ running/.test(log)) {
+        clearTimeout(guard);
+        resolve();
+      }
+    };
+    proc.stdout?.on('data', onData);
+    proc.stderr?.on('data', onData);
+    proc.once('error', (e) => {
+      clearTimeout(guard);
+      reject(new Error(`cannot run ${MOSQUITTO} (Debian package mosquitto, 2.x): ${e.message}`));
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(guard);
+      reject(new Error(`mosquitto exited with ${code} before it was running; conf:\n${readFileSync(conf, 'utf8')}\nlog:\n${log}`));
+    });
+  });
+  return {
+    proc,
+    log: () => log,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((resolve) => proc.once('exit', resolve));
+        proc.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
