@@ -2,7 +2,12 @@
 // every mistake is CONFIG_INVALID naming the field, before anything starts. Relative paths are
 // taken from the config file's directory, so a config and its key file travel together.
 //
-//   broker:    { url: mqtt://host:1883 }  or  { embedded: { host?, port? } }  (default: embedded, ephemeral port)
+//   broker:    { url: mqtt://host:1883 }  or  { embedded: { host?, port?, tls?: { certFile, keyFile } } }
+//              (default: embedded, ephemeral port). Embedded with `tls`: mutual TLS with the broker's
+//              certificate (simedge pki issue broker …), clients must present operator-CA certificates,
+//              and the topic ACL is on; needs `tls` below for the CA and the core's own certificate.
+//   tls:       { caFile, certFile, keyFile }  the operator CA and this core's client certificate
+//              (role core) for mutual TLS to an mqtts:// / wss:// broker                  (optional)
 //   database:  sqlite path, sqlite:<path>, sqlite::memory: or postgres://…  (default sqlite::memory:)
 //   coreKeyFile: the core's private Ed25519 JWK (simedge keys gen)            (required)
 //   radius:    { secret | secretFile, port?, host? }                          (optional)
@@ -23,8 +28,13 @@ import type { Plan } from './store/types.js';
 export const DEFAULT_ADMIN_PORT = 8620;
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
+/** PEM text read from the files a config names. */
+export interface TlsFiles { ca: string; cert: string; key: string }
+
 export interface CoreConfig {
-  broker: { url: string } | { embedded: { host?: string; port?: number } };
+  broker: { url: string } | { embedded: { host?: string; port?: number; tls?: { cert: string; key: string } } };
+  /** Mutual TLS (DESIGN.md Trust): the operator CA and the core's client certificate and key. */
+  tls?: TlsFiles;
   database: string;
   coreKeyFile: string;
   radius?: { secret: string; port?: number; host?: string };
@@ -79,10 +89,26 @@ function secret(o: Obj, field: string, base: string, key: string): string | unde
   }
 }
 
+/** A PEM file named by the config: readable, at most 64 KiB, with a PEM block of `kind` in it. */
+function pemFile(v: unknown, field: string, base: string, kind: RegExp): string {
+  const path = resolve(base, str(v, field));
+  let text: string;
+  try {
+    const buf = readFileSync(path);
+    if (buf.length > 64 * 1024) return bad(field, `${path} is larger than 64 KiB`);
+    text = buf.toString('utf8');
+  } catch {
+    return bad(field, `cannot read ${path}`);
+  }
+  return kind.test(text) ? text : bad(field, `${path} holds no PEM ${kind === CERT_PEM ? 'certificate' : 'private key'}`);
+}
+const CERT_PEM = /-----BEGIN CERTIFICATE-----/;
+const KEY_PEM = /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/;
+
 /** Check a parsed config object; `base` is the directory relative paths start from. */
 export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv = process.env): CoreConfig {
   const c = obj(raw, 'config');
-  only(c, 'config', ['broker', 'database', 'coreKeyFile', 'radius', 'admin', 'placement', 'policy', 'plans', 'log', 'opTimeoutMs', 'nonceTtlSec', 'orderTtlSec', 'attestation', 'shared', 'leaseMs']);
+  only(c, 'config', ['broker', 'tls', 'database', 'coreKeyFile', 'radius', 'admin', 'placement', 'policy', 'plans', 'log', 'opTimeoutMs', 'nonceTtlSec', 'orderTtlSec', 'attestation', 'shared', 'leaseMs']);
 
   let broker: CoreConfig['broker'] = { embedded: {} };
   if (c.broker !== undefined) {
@@ -94,10 +120,27 @@ export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv =
       broker = { url };
     } else {
       const e = b.embedded === undefined ? {} : obj(b.embedded, 'broker.embedded');
-      only(e, 'broker.embedded', ['host', 'port']);
-      broker = { embedded: { ...(e.host !== undefined && { host: str(e.host, 'broker.embedded.host') }), ...(e.port !== undefined && { port: port(e.port, 'broker.embedded.port') }) } };
+      only(e, 'broker.embedded', ['host', 'port', 'tls']);
+      let tls: { cert: string; key: string } | undefined;
+      if (e.tls !== undefined) {
+        const t = obj(e.tls, 'broker.embedded.tls');
+        only(t, 'broker.embedded.tls', ['certFile', 'keyFile']);
+        tls = { cert: pemFile(t.certFile, 'broker.embedded.tls.certFile', base, CERT_PEM), key: pemFile(t.keyFile, 'broker.embedded.tls.keyFile', base, KEY_PEM) };
+      }
+      broker = { embedded: {
+        ...(e.host !== undefined && { host: str(e.host, 'broker.embedded.host') }), ...(e.port !== undefined && { port: port(e.port, 'broker.embedded.port') }), ...(tls && { tls }),
+      } };
     }
   }
+
+  let tls: TlsFiles | undefined;
+  if (c.tls !== undefined) {
+    const t = obj(c.tls, 'tls');
+    only(t, 'tls', ['caFile', 'certFile', 'keyFile']);
+    tls = { ca: pemFile(t.caFile, 'tls.caFile', base, CERT_PEM), cert: pemFile(t.certFile, 'tls.certFile', base, CERT_PEM), key: pemFile(t.keyFile, 'tls.keyFile', base, KEY_PEM) };
+    if ('url' in broker && !/^(mqtts|wss|tls):\/\//.test(broker.url)) bad('tls', 'needs an mqtts:// or wss:// broker.url (TLS is not spoken over a plain connection)');
+  }
+  if ('embedded' in broker && broker.embedded.tls && !tls) bad('broker.embedded.tls', 'needs tls.caFile, tls.certFile and tls.keyFile: the CA clients are checked against and the core\'s own certificate');
 
   let database = 'sqlite::memory:';
   if (c.database !== undefined) {
@@ -180,7 +223,7 @@ export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv =
 
   return {
     broker, database, coreKeyFile, admin, placement, plans,
-    ...(radius && { radius }), ...(policy && { policy }), ...(log && { log }),
+    ...(tls && { tls }), ...(radius && { radius }), ...(policy && { policy }), ...(log && { log }),
     ...(c.opTimeoutMs !== undefined && { opTimeoutMs: positive(c.opTimeoutMs, 'opTimeoutMs') }),
     ...(c.nonceTtlSec !== undefined && { nonceTtlSec: positive(c.nonceTtlSec, 'nonceTtlSec') }),
     ...(c.orderTtlSec !== undefined && { orderTtlSec: positive(c.orderTtlSec, 'orderTtlSec') }),

@@ -47,13 +47,17 @@ export async function runCore(config: CoreConfig, opts: RunOptions = {}): Promis
     let brokerUrl: string;
     if ('url' in config.broker) brokerUrl = config.broker.url;
     else {
-      broker = await startEmbeddedBroker(config.broker.embedded);
+      const { tls, ...listen } = config.broker.embedded;
+      // With TLS the embedded broker is a deployment one: mutual TLS against the operator CA and
+      // the topic ACL from the client certificates (README "Transport security").
+      broker = await startEmbeddedBroker(tls && config.tls ? { ...listen, tls: { ca: config.tls.ca, cert: tls.cert, key: tls.key }, acl: true } : listen);
       const b = broker;
       undo.push(() => b.close());
       brokerUrl = broker.url;
     }
     const core = new CoreValidator({
       brokerUrl, coreKey: { kid: key.kid, seed: key.seed }, database: config.database, log,
+      ...(config.tls && { tls: config.tls }),
       ...(config.policy && { policy: config.policy }),
       ...(config.radius && { radius: config.radius }),
       ...(config.opTimeoutMs !== undefined && { opTimeoutMs: config.opTimeoutMs }),
