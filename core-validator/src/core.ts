@@ -1,7 +1,7 @@
 // CoreValidator: wires the MQTT client, the store, the edge table and the handlers together.
 // The network intake (attach/detach) is a method call, made by the network simulator or by the
 // RADIUS accounting server that start() runs with the `radius` option.
-import { isImsi, privateKeyObject, topics, type AttachEvent, type DetachEvent, type Step, type TraceSink } from '@simedge/device-sdk/wire';
+import { isImsi, privateKeyObject, SimedgeError, topics, type AttachEvent, type DetachEvent, type Step, type TraceSink } from '@simedge/device-sdk/wire';
 import { connectMqtt, endMqtt, type MqttClient, type MqttTls } from '@simedge/device-sdk/node';
 import { randomBytes } from 'node:crypto';
 import { withPeerOf, type AttestationPolicy } from './attest/context.js';
@@ -155,7 +155,18 @@ export class CoreValidator {
     // Our lease first: a claim this core makes must never look like a dead core's.
     await this.leases?.start();
     // Shared subscriptions are MQTT 5 [MQTT5 §4.8.2].
-    const client = await connectMqtt(this.opts.brokerUrl, { clientId: this.id, ...this.opts.tls, ...(this.group !== undefined && { protocolVersion: 5 as const }) });
+    let client: MqttClient;
+    try {
+      client = await connectMqtt(this.opts.brokerUrl, { clientId: this.id, ...this.opts.tls, ...(this.group !== undefined && { protocolVersion: 5 as const }) });
+    } catch (e) {
+      // An MQTT 3.1.1 broker (the embedded aedes one among them) answers CONNACK 1 "unacceptable
+      // protocol version" [MQTT-3.2.2-5]: say what to change rather than pass that on.
+      if (this.group !== undefined && /protocol version/i.test(e instanceof Error ? e.message : '')) {
+        await this.leases?.stop(true);
+        throw new SimedgeError('BROKER_NO_MQTT5', `${this.opts.brokerUrl}: use an MQTT 5 broker (Mosquitto 2, EMQX, HiveMQ, VerneMQ) or run without shared`);
+      }
+      throw e;
+    }
     this.client = client;
     client.on('message', (topic, payload) => {
       void this.handle(topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
