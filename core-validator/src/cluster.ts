@@ -6,7 +6,8 @@
 // an order it already has instead of acting twice, and the answer may have died with the old core -
 // and arms their timers there. Sweeps run through the core's serial queue like any timer.
 import type { Ctx } from './context.js';
-import { DEPLOYING } from './lifecycle.js';
+import { DEPLOYING, dropSuperseded } from './lifecycle.js';
+import { recover } from './outbox.js';
 import { publishOrder, sendRemove } from './orders.js';
 import type { ProvisionRecord, ProvisionState } from './store/types.js';
 import { syncTimers } from './timers.js';
@@ -22,6 +23,10 @@ export async function heartbeat(ctx: Ctx, leaseMs: number): Promise<number> {
     await resend(ctx, p);
     syncTimers(ctx, p);
   }
+  // What the dead core committed for devices (ready, term, rej) and did not get out, and a
+  // make-before-break it did not finish.
+  await recover(ctx);
+  await dropSuperseded(ctx, adopted);
   if (adopted.length > 0) ctx.log('info', 'adopted provisions of a core whose lease lapsed', { n: adopted.length });
   return adopted.length;
 }

@@ -38,8 +38,11 @@ export interface Ctx {
   readonly expiries: Deadlines;
   now(): number;
   trace(step: Step | undefined, ev: string, imsi?: string, detail?: string): void;
-  /** Publish at QoS 1; tracked so idle() waits for it. Never throws. */
-  publish(topic: string, payload: Uint8Array): void;
+  /** Publish at QoS 1; tracked so idle() waits for it. Never throws. `sent` runs once the broker
+   *  has acknowledged it (at once when the core publishes through an embedding's hook). */
+  publish(topic: string, payload: Uint8Array, sent?: () => void): void;
+  /** Queue store work behind the message being handled (the core's serial queue); a failure is logged. */
+  queue(what: string, task: () => Promise<void>): void;
 }
 
 /** Encode a down message, send it to the device and return the bytes (to keep as the stored reply). */

@@ -137,7 +137,8 @@ export class CoreValidator {
           // A broken trace sink must not break the flow.
         }
       },
-      publish: (topic, payload) => this.publish(topic, payload),
+      publish: (topic, payload, sent) => this.publish(topic, payload, sent),
+      queue: (what, task) => this.background(what, task),
     };
     if (this.group !== undefined) this.leases = new LeaseKeeper(this.ctx, leaseMs, (task) => this.background('lease', task));
   }
@@ -297,10 +298,11 @@ export class CoreValidator {
     for (const w of waiters) w();
   }
 
-  private publish(topic: string, payload: Uint8Array): void {
+  private publish(topic: string, payload: Uint8Array, sent?: () => void): void {
     if (this.opts.publish) {
       try {
         this.opts.publish(topic, payload);
+        sent?.();
       } catch (e) {
         this.ctx.log('error', 'publish failed', { topic, err: e instanceof Error ? e.message : String(e) });
       }
@@ -313,6 +315,7 @@ export class CoreValidator {
     }
     this.pending++;
     client.publishAsync(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { qos: 1 })
+      .then(() => sent?.())
       .catch((e: unknown) => this.ctx.log('error', 'publish failed', { topic, err: e instanceof Error ? e.message : String(e) }))
       .finally(() => {
         this.pending = Math.max(0, this.pending - 1);

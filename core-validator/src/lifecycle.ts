@@ -12,6 +12,7 @@
 import { CODES, SimedgeError, encodeMsg, isCode, topics, type Code, type Template } from '@simedge/device-sdk/wire';
 import { owns, type Ctx } from './context.js';
 import { armExpiry } from './expiry.js';
+import { flush, recover, stage } from './outbox.js';
 import { newId } from './ids.js';
 import { publishOrder, sendRemove, signDeploy } from './orders.js';
 import { armRetry } from './retry.js';
@@ -104,16 +105,19 @@ export async function failDeploy(ctx: Ctx, p: ProvisionRecord, state: 'FAILED' |
   const now = ctx.now();
   // Edge codes pass through when they are ours; anything else is reported as DEPLOY_FAILED.
   const c: Code = isCode(code) ? code : 'DEPLOY_FAILED';
-  const rej = encodeMsg({ t: 'rej', rid: p.rid, code: c, msg: (msg ?? CODES[c]).slice(0, 256) || CODES[c] });
-  const next = await ctx.store.tx(async (tx) => {
+  const down = { t: 'rej' as const, rid: p.rid, code: c, msg: (msg ?? CODES[c]).slice(0, 256) || CODES[c] };
+  const done = await ctx.store.tx(async (tx) => {
     const moved = await tx.transition(p.pid, DEPLOYING, { state, code: c, deadline: undefined, owner: ctx.coreId, updated: now });
-    // A redelivered prov with the same rid now gets the failure, not the stale `acc`.
-    if (moved) await tx.putReply(p.imsi, 'prov', p.rid, rej, now);
-    return moved;
+    if (!moved) return undefined;
+    // A redelivered prov with the same rid now gets the failure, not the stale `acc`; the device
+    // hears of it even if this core dies before it is sent (outbox.ts).
+    const note = await stage(ctx, tx, p.imsi, down);
+    await tx.putReply(p.imsi, 'prov', p.rid, note.payload, now);
+    return { moved, note };
   });
-  if (!next) return false;
-  syncTimers(ctx, next);
-  ctx.publish(topics.deviceDown(p.imsi), rej);
+  if (!done) return false;
+  syncTimers(ctx, done.moved);
+  flush(ctx, done.note);
   ctx.trace(207, 'failed', p.imsi, c);
   ctx.log('warn', 'provision failed', { imsi: p.imsi, pid: p.pid, edge: p.edge, state, code: c });
   return true;
@@ -150,5 +154,23 @@ export async function onDeadline(ctx: Ctx, pid: string): Promise<void> {
 
 /** On start without `shared`: give operations left by a previous run (file store) their timers back. */
 export async function resume(ctx: Ctx): Promise<void> {
-  for (const p of await ctx.store.provisions()) syncTimers(ctx, p);
+  const all = await ctx.store.provisions();
+  for (const p of all) syncTimers(ctx, p);
+  await recover(ctx);
+  await dropSuperseded(ctx, all, all);
+}
+
+/** Finish a make-before-break cut short by a crash (between the new provision's COMPLETED commit
+ *  and the old one's remove order): of `candidates`, each COMPLETED provision with a newer
+ *  COMPLETED one of the same IMSI is removed (term roam), as onEdgeReady would have. `known`:
+ *  all provisions when the caller has them, else each IMSI's are read. */
+export async function dropSuperseded(ctx: Ctx, candidates: readonly ProvisionRecord[], known?: readonly ProvisionRecord[]): Promise<void> {
+  // The newest COMPLETED creation time per IMSI, from `known` when given.
+  const newest = new Map<string, number>();
+  for (const o of known ?? []) if (o.state === 'COMPLETED') newest.set(o.imsi, Math.max(newest.get(o.imsi) ?? -Infinity, o.created));
+  for (const p of candidates) {
+    if (p.state !== 'COMPLETED') continue;
+    const latest = known ? newest.get(p.imsi) ?? -Infinity : Math.max(...(await ctx.store.provisions({ imsi: p.imsi, state: 'COMPLETED' })).map((o) => o.created));
+    if (latest > p.created) await remove(ctx, p, 'roam');
+  }
 }

@@ -1,6 +1,6 @@
 // The store operations scale-out rests on (README "Scale-out"), on every backend [STYLE #12]:
 // compare-and-set transitions, insert-if-absent request claims with takeover after a lapsed
-// lease, and adoption of a dead core's provisions. The PostgreSQL part races two stores (two core
+// lease, and adoption of a dead core's provisions and unsent device notifications (outbox). The PostgreSQL part races two stores (two core
 // processes) on one database: each transition, claim and orphan goes to exactly one of them.
 import { describe, expect, it } from 'vitest';
 import { CoreValidator, openStore, silentLogger, type CoreStore, type ProvisionRecord } from '../src/index.js';
@@ -73,6 +73,27 @@ describe.each(BACKENDS)('scale-out store operations: $name', ({ url }) => {
     await s.dropLease('core-a');
     expect((await s.adoptOrphans('core-b', ['STARTING'], 6_000)).map((p) => p.pid)).toEqual(['p-a']);
   }));
+
+  it('outbox: a live core keeps its notifications; a dead core\'s (or a previous run\'s) move oldest first, each once; delete removes', () => withStore(url, async (s) => {
+    await s.renewLease('core-a', 10_000);
+    await s.renewLease('core-b', 10_000);
+    await s.renewLease('core-dead', 5_000);
+    await s.putOutbox({ id: 'n-a', imsi: IMSI, payload: new Uint8Array([1]), owner: 'core-a', at: 100 });
+    await s.putOutbox({ id: 'n-d2', imsi: IMSI, payload: new Uint8Array([0, 13, 10]), owner: 'core-dead', at: 300 });
+    await s.putOutbox({ id: 'n-d1', imsi: IMSI, payload: new Uint8Array([2]), owner: 'core-dead', at: 200 });
+    await s.putOutbox({ id: 'n-old', imsi: '240011234000002', payload: new Uint8Array([3]), owner: 'core-previous-run', at: 50 });
+    await expect(s.putOutbox({ id: 'n-a', imsi: IMSI, payload: new Uint8Array([9]), owner: 'core-a', at: 1 })).rejects.toThrow(); // primary key
+    expect((await s.adoptOutbox('core-b', 4_000)).map((r) => r.id)).toEqual(['n-old']);
+    const later = await s.adoptOutbox('core-b', 6_000);
+    expect(later).toEqual([
+      { id: 'n-d1', imsi: IMSI, payload: new Uint8Array([2]), owner: 'core-b', at: 200 },
+      { id: 'n-d2', imsi: IMSI, payload: new Uint8Array([0, 13, 10]), owner: 'core-b', at: 300 },
+    ]);
+    expect(await s.adoptOutbox('core-c', 6_000)).toEqual([]); // now all held by live cores
+    await s.deleteOutbox('n-d1');
+    await s.dropLease('core-b');
+    expect((await s.adoptOutbox('core-c', 6_000)).map((r) => r.id)).toEqual(['n-old', 'n-d2']);
+  }));
 });
 
 describe('two cores racing on one PostgreSQL', () => {
@@ -106,6 +127,11 @@ describe('two cores racing on one PostgreSQL', () => {
       const [ga, gb] = await Promise.all([a.adoptOrphans('core-a', ['STARTING'], 1), b.adoptOrphans('core-b', ['STARTING'], 1)]);
       const all = [...ga!, ...gb!].map((p) => p.pid).sort();
       expect(all).toEqual(Array.from({ length: n }, (_, i) => `q-${i}`).sort());
+
+      // A dead core's unsent device notifications: each is sent by exactly one of the survivors.
+      for (let i = 0; i < n; i++) await a.putOutbox({ id: `n-${i}`, imsi: IMSI, payload: new Uint8Array([i]), owner: 'core-dead', at: i });
+      const [oa, ob] = await Promise.all([a.adoptOutbox('core-a', 1), b.adoptOutbox('core-b', 1)]);
+      expect([...oa!, ...ob!].map((r) => r.id).sort()).toEqual(Array.from({ length: n }, (_, i) => `n-${i}`).sort());
     } finally {
       await a.close();
       await b.close();

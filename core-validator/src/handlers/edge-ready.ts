@@ -1,12 +1,14 @@
 // Edge `ready` [step 207]: the services run; COMPLETED, and the device gets `ready` with the
 // endpoints. Make-before-break on roaming/re-provisioning: only now is any older COMPLETED
 // provision of the IMSI removed (`term {why: 'roam'}` follows its `removed`). The charging
-// records of the provision's services open now. The move is a compare-and-set (README "Scale-out").
+// records of the provision's services open now. The move is a compare-and-set (README "Scale-out");
+// the device's `ready` is committed with it (outbox.ts), so a crash before it is out loses nothing.
 import type { EdgeReady } from '@simedge/device-sdk/wire';
 import type { ProvisionRecord } from '../store/types.js';
 import { openCharging } from '../charging.js';
-import { sendDown, type Ctx } from '../context.js';
+import type { Ctx } from '../context.js';
 import { DEPLOYING, remove } from '../lifecycle.js';
+import { flush, stage } from '../outbox.js';
 import { syncTimers } from '../timers.js';
 import { matchOrder } from './edge-order.js';
 
@@ -17,22 +19,26 @@ export async function onEdgeReady(ctx: Ctx, ev: EdgeReady): Promise<void> {
   if (p.state !== 'STARTING' && p.state !== 'PROCESSING') return;
   const now = ctx.now();
   // Compare-and-set: of two cores (or a deadline) racing on this provision, one moves it.
-  const next = await ctx.store.tx(async (tx) => {
+  const done = await ctx.store.tx(async (tx) => {
     const moved = await tx.transition(p.pid, DEPLOYING, { state: 'COMPLETED', svc: ev.svc, deadline: undefined, owner: ctx.coreId, updated: now });
-    if (moved) await openCharging(tx, p, now);
-    return moved;
+    if (!moved) return undefined;
+    await openCharging(tx, p, now);
+    const others = (await tx.provisions({ imsi: p.imsi, state: 'COMPLETED' })).filter((o) => o.pid !== p.pid);
+    // A provision that completes after a newer one did is the stale one: no ready for it.
+    const stale = others.some((o) => o.created > p.created);
+    const note = stale ? undefined : await stage(ctx, tx, p.imsi, { t: 'ready', pid: p.pid, edge: p.edge, svc: ev.svc });
+    return { moved, others, note };
   });
-  if (!next) return;
-  syncTimers(ctx, next);
+  if (!done) return;
+  syncTimers(ctx, done.moved);
   ctx.trace(207, 'ready', p.imsi, ev.edge);
-  const others = (await ctx.store.provisions({ imsi: p.imsi, state: 'COMPLETED' })).filter((o) => o.pid !== p.pid);
-  // A provision that completes after a newer one did is the stale one: drop it, keep the newer.
-  if (others.some((o) => o.created > p.created)) {
+  if (!done.note) {
+    // Drop the stale one, keep the newer.
     await remove(ctx, { ...p, state: 'COMPLETED' }, 'roam');
     return;
   }
-  sendDown(ctx, p.imsi, { t: 'ready', pid: p.pid, edge: p.edge, svc: ev.svc });
-  for (const o of others) await remove(ctx, o, 'roam');
+  flush(ctx, done.note);
+  for (const o of done.others) await remove(ctx, o, 'roam');
 }
 
 /** A second ready for a COMPLETED provision: a redelivery (same endpoints: ignored) or the edge
@@ -40,7 +46,11 @@ export async function onEdgeReady(ctx: Ctx, ev: EdgeReady): Promise<void> {
  *  relay the new endpoints so the device does not keep a stale one. */
 async function relayMoved(ctx: Ctx, p: ProvisionRecord, ev: EdgeReady): Promise<void> {
   if (JSON.stringify(p.svc ?? []) === JSON.stringify(ev.svc)) return;
-  if (!await ctx.store.transition(p.pid, ['COMPLETED'], { svc: ev.svc, updated: ctx.now() })) return;
+  const note = await ctx.store.tx(async (tx) => {
+    if (!await tx.transition(p.pid, ['COMPLETED'], { svc: ev.svc, updated: ctx.now() })) return undefined;
+    return stage(ctx, tx, p.imsi, { t: 'ready', pid: p.pid, edge: p.edge, svc: ev.svc });
+  });
+  if (!note) return;
   ctx.trace(207, 'moved', p.imsi, `${ev.edge} ${ev.svc.map((s) => `${s.n}@${s.ep}`).join(',')}`);
-  sendDown(ctx, p.imsi, { t: 'ready', pid: p.pid, edge: p.edge, svc: ev.svc });
+  flush(ctx, note);
 }

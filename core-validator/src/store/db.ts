@@ -29,6 +29,8 @@ export interface ProvisionsTable {
 export interface OrdersTable { oid: string; pid: string; kind: 'deploy' | 'remove'; edge: string; at: number; bytes: Uint8Array | null; sends: Generated<number> }
 /** Each core's liveness lease (ms): a core whose `until` has passed is taken for dead. */
 export interface CoreLeasesTable { owner: string; until: number }
+/** A device notification waiting to be sent (`owner`: the core that committed it). */
+export interface OutboxTable { id: string; imsi: string; payload: Uint8Array; owner: string | null; at: number }
 export interface ChargingTable { imsi: string; pid: string; service: string; edge: string; start: number; stop: number | null }
 
 export interface DB {
@@ -44,6 +46,7 @@ export interface DB {
   orders: OrdersTable;
   charging: ChargingTable;
   core_leases: CoreLeasesTable;
+  outbox: OutboxTable;
 }
 
 /** Bytes as the drivers want them (both accept a Buffer; a view shares the memory). */

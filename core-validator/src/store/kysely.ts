@@ -13,7 +13,7 @@ import { bytes, copy, provisionRow, toCharging, toOrder, toProvision, toSubscrib
 import { migrateToLatest, type DialectKind } from './migrations.js';
 import { PreparedQueries } from './prepared.js';
 import type {
-  AttachRecord, ChargingRecord, CoreStore, OrderRecord, ProvisionPatch, ProvisionRecord, ProvisionState, RequestClaim, Subscriber, SubscriberStatus, TrustKey,
+  AttachRecord, ChargingRecord, CoreStore, OrderRecord, OutboxRecord, ProvisionPatch, ProvisionRecord, ProvisionState, RequestClaim, Subscriber, SubscriberStatus, TrustKey,
 } from './types.js';
 
 const PATCH_COLUMNS: { [K in keyof ProvisionPatch]-?: keyof ProvisionsTable } = {
@@ -196,6 +196,21 @@ abstract class Queries implements CoreStore {
       .where((eb) => eb.or([eb('owner', 'is', null), eb('owner', 'not in', eb.selectFrom('core_leases').select('owner').where('until', '>', n))]))
       .returningAll(), owner, now, ...states);
     return rows.map(toProvision);
+  }
+
+  async putOutbox(r: OutboxRecord): Promise<void> {
+    await this.q('putOutbox', (db, id: string, i: string, p: Buffer, o: string, a: number) => db.insertInto('outbox').values({ id, imsi: i, payload: p, owner: o, at: a }),
+      r.id, r.imsi, bytes(r.payload), r.owner, r.at);
+  }
+  async deleteOutbox(id: string): Promise<void> {
+    await this.q('deleteOutbox', (db, i: string) => db.deleteFrom('outbox').where('id', '=', i), id);
+  }
+  async adoptOutbox(owner: string, now: number): Promise<OutboxRecord[]> {
+    // One UPDATE, like adoptOrphans: each notification goes to one core.
+    const rows = await this.q('adoptOutbox', (db, o: string, n: number) => db.updateTable('outbox').set({ owner: o })
+      .where((eb) => eb.or([eb('owner', 'is', null), eb('owner', 'not in', eb.selectFrom('core_leases').select('owner').where('until', '>', n))]))
+      .returningAll(), owner, now);
+    return rows.map((r) => ({ id: r.id, imsi: r.imsi, payload: copy(r.payload), owner, at: r.at })).sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
   }
 
   async createProvision(p: ProvisionRecord): Promise<void> {

@@ -10,7 +10,7 @@ import type { Database } from './sqlite-driver.js';
 export type DialectKind = 'sqlite' | 'postgres';
 
 /** Names in order; the legacy user_version n equals "the first n are applied". */
-export const MIGRATION_NAMES = ['001_initial', '002_sim_plans_charging', '003_scale_out'] as const;
+export const MIGRATION_NAMES = ['001_initial', '002_sim_plans_charging', '003_scale_out', '004_outbox'] as const;
 
 export function migrations(kind: DialectKind): Record<string, Migration> {
   const pg = kind === 'postgres';
@@ -78,6 +78,12 @@ export function migrations(kind: DialectKind): Record<string, Migration> {
       await db.schema.alterTable('requests').addColumn('owner', 'text').execute();
       await db.schema.createTable('core_leases')
         .addColumn('owner', 'text', (c) => c.primaryKey()).addColumn('until', int, (c) => c.notNull()).execute();
+    } },
+    // Device notifications committed with the state change they report (src/outbox.ts).
+    '004_outbox': { async up(db: Kysely<unknown>) {
+      await db.schema.createTable('outbox')
+        .addColumn('id', 'text', (c) => c.primaryKey()).addColumn('imsi', 'text', (c) => c.notNull()).addColumn('payload', blob, (c) => c.notNull())
+        .addColumn('owner', 'text').addColumn('at', int, (c) => c.notNull()).execute();
     } },
   };
 }

@@ -13,6 +13,11 @@ export type ProvisionState = 'STARTING' | 'PROCESSING' | 'COMPLETED' | 'FAILED' 
 export const ACTIVE_STATES: readonly ProvisionState[] = ['STARTING', 'PROCESSING', 'COMPLETED'];
 
 /** Why a provision ended; sent to the device in `term`. */
+/** A device notification (`ready`, `term`, a deploy's `rej`) written in the transaction of the
+ *  state change it reports and deleted once the broker has it: a core that dies in between
+ *  leaves it to be sent by the core that takes over, or by its own restart (src/outbox.ts). */
+export interface OutboxRecord { id: string; imsi: string; payload: Uint8Array; owner: string; at: number }
+
 export type EndReason = 'bye' | 'detach' | 'roam' | 'timeout' | 'lease';
 
 export type SubscriberStatus = 'active' | 'suspended';
@@ -174,6 +179,12 @@ export interface CoreStore {
   /** Take over the provisions in `states` whose owner holds no live lease at `now` (crashed,
    *  stopped, or none): they become `owner`'s; returns them. One statement. */
   adoptOrphans(owner: string, states: readonly ProvisionState[], now: number): Promise<ProvisionRecord[]>;
+  // device notifications committed with the state change they report (src/outbox.ts)
+  putOutbox(r: OutboxRecord): Promise<void>;
+  deleteOutbox(id: string): Promise<void>;
+  /** Take over the notifications whose owner holds no live lease at `now` (a crashed core's, or
+   *  a previous run's): they become `owner`'s; returns them oldest first. One statement. */
+  adoptOutbox(owner: string, now: number): Promise<OutboxRecord[]>;
   createOrder(o: OrderRecord): Promise<void>;
   order(oid: string): Promise<OrderRecord | undefined>;
   /** Count one more publication of the order. */
