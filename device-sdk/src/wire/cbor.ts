@@ -62,6 +62,14 @@ class Writer {
 
 /** UTF-8 encode without TextEncoder (absent on Espruino). */
 export function utf8Encode(s: string): Uint8Array {
+  // ASCII (every field name and id on the wire): one byte per char, no intermediate array.
+  let ascii = true;
+  for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
+  if (ascii) {
+    const b = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+    return b;
+  }
   const out: number[] = [];
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
@@ -155,7 +163,7 @@ function writeItem(w: Writer, v: unknown, depth: number): void {
   else if (typeof v === 'object') entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
   else throw new TypeError(`CBOR encode: unsupported type ${typeof v}`);
   // [RFC8949 §4.2.1] keys sorted by the bytewise order of their deterministic encodings.
-  const encoded = entries.map(([k, x]) => [encodeCbor(k), x] as const);
+  const encoded = entries.map(([k, x]) => [encodeKey(k), x] as const);
   encoded.sort((a, b) => compareBytes(a[0], b[0]));
   for (let i = 1; i < encoded.length; i++) {
     if (compareBytes((encoded[i - 1] as readonly [Uint8Array, unknown])[0], (encoded[i] as readonly [Uint8Array, unknown])[0]) === 0) {
@@ -164,6 +172,20 @@ function writeItem(w: Writer, v: unknown, depth: number): void {
   }
   w.head(5, encoded.length);
   for (const [k, x] of encoded) { w.bytes(k); writeItem(w, x, depth + 1); }
+}
+
+/** Encoded text keys seen before: the same few field names ('t', 'rid', 'pid', ...) are encoded
+ *  for every message, and each was a fresh writer. Bounded; the bytes are only ever copied from. */
+const KEY_CACHE = new Map<string, Uint8Array>();
+const KEY_CACHE_MAX = 512;
+
+function encodeKey(k: unknown): Uint8Array {
+  if (typeof k !== 'string') return encodeCbor(k);
+  const hit = KEY_CACHE.get(k);
+  if (hit) return hit;
+  const b = encodeCbor(k);
+  if (k.length <= 32 && KEY_CACHE.size < KEY_CACHE_MAX) KEY_CACHE.set(k, b);
+  return b;
 }
 
 /** Deterministically encode a value [RFC8949 §4.2.1]. Objects skip undefined properties. */
