@@ -289,7 +289,15 @@ export class EdgeAgent {
 
   async stop(): Promise<void> {
     const client = this.client;
-    if (!client || this.stopping) return;
+    if (this.stopping) return;
+    if (!client) {
+      // Never connected (start() failed at the broker, or was not called): nothing runs yet, but
+      // the state database is open and the state folder locked by it.
+      this.stopping = true;
+      this.store.close();
+      if (this.tempArtefacts !== undefined) await rm(this.tempArtefacts, { recursive: true, force: true });
+      return;
+    }
     this.stopping = true;
     clearInterval(this.gcTimer);
     await this.reconciler.close();

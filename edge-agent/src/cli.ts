@@ -1,9 +1,11 @@
 // `simedge edge status`: read the retained status of one edge (or of all) from the broker and print
 // it, as text or JSON. Exported as a function so the `simedge` binary (device-sdk/src/tools/cli.ts)
 // wires it in; returns the exit code (0 ok, 1 no status found / broker unreachable, 2 usage).
+// `simedge edge run` (the daemon) lives in cli/run-command.ts and loads its modules lazily.
 import { parseArgs } from 'node:util';
 import { connectMqtt, endMqtt } from '@simedge/device-sdk/node';
 import { decodeStatus, isEdgeId, topics, type EdgeStatus } from '@simedge/device-sdk/wire';
+import { runCommand } from './cli/run-command.js';
 
 export interface CliIo {
   out(s: string): void;
@@ -90,14 +92,16 @@ export async function edgeStatusCommand(argv: string[], io: CliIo): Promise<numb
   return 0;
 }
 
-/** `simedge edge status` for the simedge command tree (device-sdk/src/tools/cli.ts loads
- *  `commands` from this package's ./cli export); options are handed to edgeStatusCommand. */
+/** `simedge edge run` and `simedge edge status` for the simedge command tree
+ *  (device-sdk/src/tools/cli.ts loads `commands` from this package's ./cli export); the status
+ *  command's options are handed to edgeStatusCommand. */
 export const commands = [
   {
     kind: 'group' as const,
     name: 'edge',
-    summary: 'edge agents: read their retained status from the broker',
+    summary: 'edge agents: run the daemon; read their retained status from the broker',
     children: [
+      runCommand,
       {
         kind: 'command' as const,
         name: 'status',

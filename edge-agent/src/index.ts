@@ -9,3 +9,5 @@ export type { Desired, DesiredInstance, DesiredService, Observed, Provision, Ste
 export { edgeStatusCommand, type CliIo } from './cli.js';
 export { ProcessRuntime, type ProcessRuntimeOptions } from './runtime/process.js';
 export { checkOrder, coreKeyMap, MAX_ORDER_BYTES, type Verdict, type CoreKeys } from './verify.js';
+export { runEdge, serveEdge, edgeOptions, jsonLog, silentLog, type RunningEdge, type RunOptions, type ServeIo, type DaemonLog } from './daemon.js';
+export { checkConfig, loadEdgeConfig, type EdgeConfig } from './daemon-config.js';

@@ -17,7 +17,7 @@ Config fields: broker, database, coreKeyFile, radius, admin, placement, policy, 
 opTimeoutMs, nonceTtlSec, orderTtlSec, attestation (see core-validator/README.md, "Operations").
 
 Example (core.yaml):
-  coreKeyFile: core.key.json          # simedge keys gen core.key.json --kid core-1
+  coreKeyFile: core.key.json          # simedge keys gen --kid core-1 -o core.key.json
   database: core.db
   admin: { port: 8620, tokenFile: admin.token }
   radius: { port: 1813, secretFile: radius.secret }

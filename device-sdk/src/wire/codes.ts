@@ -54,7 +54,7 @@ export const CODES = {
   ADMIN_UNSUPPORTED: 'the store backend cannot answer this admin query',
   ADMIN_UNREACHABLE: 'the admin API cannot be reached or answered something that is not JSON',
   ADMIN_INTERNAL: 'the core failed while answering the admin request (see its log)',
-  CONFIG_INVALID: 'core configuration is invalid (the detail names the field)',
+  CONFIG_INVALID: 'configuration is invalid (the detail names the field)',
   BROKER_NO_MQTT5: 'shared subscriptions need an MQTT 5 broker; this one refused protocol version 5',
   // device side
   AT_TIMEOUT: 'modem did not answer in time',
