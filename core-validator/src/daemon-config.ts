@@ -7,7 +7,7 @@
 //              certificate (simedge pki issue broker …), clients must present operator-CA certificates,
 //              and the topic ACL is on; needs `tls` below for the CA and the core's own certificate.
 //   tls:       { caFile, certFile, keyFile }  the operator CA and this core's client certificate
-//              (role core) for mutual TLS to an mqtts:// / wss:// broker                  (optional)
+//              (role core) for mutual TLS to an mqtts:// broker                           (optional)
 //   database:  sqlite path, sqlite:<path>, sqlite::memory: or postgres://…  (default sqlite::memory:)
 //   coreKeyFile: the core's private Ed25519 JWK (simedge keys gen)            (required)
 //   radius:    { secret | secretFile, port?, host? }                          (optional)
@@ -116,7 +116,8 @@ export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv =
     only(b, 'broker', ['url', 'embedded']);
     if (b.url !== undefined) {
       const url = str(b.url, 'broker.url');
-      if (!/^(mqtts?|wss?|tcp|tls):\/\//.test(url)) bad('broker.url', 'an mqtt://, mqtts://, ws:// or wss:// URL expected');
+      // What connectMqtt speaks (TCP with TCP_NODELAY, TLS over it); WebSocket is not supported.
+      if (!/^mqtts?:\/\//.test(url)) bad('broker.url', 'an mqtt:// or mqtts:// URL expected');
       broker = { url };
     } else {
       const e = b.embedded === undefined ? {} : obj(b.embedded, 'broker.embedded');
@@ -138,7 +139,7 @@ export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv =
     const t = obj(c.tls, 'tls');
     only(t, 'tls', ['caFile', 'certFile', 'keyFile']);
     tls = { ca: pemFile(t.caFile, 'tls.caFile', base, CERT_PEM), cert: pemFile(t.certFile, 'tls.certFile', base, CERT_PEM), key: pemFile(t.keyFile, 'tls.keyFile', base, KEY_PEM) };
-    if ('url' in broker && !/^(mqtts|wss|tls):\/\//.test(broker.url)) bad('tls', 'needs an mqtts:// or wss:// broker.url (TLS is not spoken over a plain connection)');
+    if ('url' in broker && !broker.url.startsWith('mqtts://')) bad('tls', 'needs an mqtts:// broker.url (TLS is not spoken over a plain connection)');
   }
   if ('embedded' in broker && broker.embedded.tls && !tls) bad('broker.embedded.tls', 'needs tls.caFile, tls.certFile and tls.keyFile: the CA clients are checked against and the core\'s own certificate');
 

@@ -100,6 +100,8 @@ describe('tls config checks', () => {
     expect(configError('tls: { caFile: pki/ca.crt, certFile: pki/core-core-1.crt, keyFile: pki/core-core-1.key }\nbroker: { url: "mqtt://127.0.0.1:1883" }')).toMatch(/^tls: needs an mqtts:\/\//);
     expect(configError('broker: { embedded: { tls: { certFile: pki/broker-b1.crt, keyFile: pki/broker-b1.key } } }')).toMatch(/^broker\.embedded\.tls: needs tls\.caFile/);
     expect(configError('tls: { caFile: pki/ca.crt, certFile: pki/core-core-1.crt, keyFile: pki/core-core-1.key, pass: x }')).toMatch(/^tls\.pass: unknown field/);
+    // The client speaks MQTT over TCP and TLS only: a WebSocket URL would fail at start, so it fails here.
+    expect(configError('broker: { url: "wss://broker.example/mqtt" }')).toMatch(/^broker\.url: an mqtt:\/\/ or mqtts:\/\/ URL expected/);
   });
 
   it('an external mqtts:// broker takes the core credentials', () => {
