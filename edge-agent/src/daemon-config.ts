@@ -16,6 +16,8 @@
 //   kubernetes: { kubeconfig?, namespace?, image? } | { podmanKubePlay: true, image? }
 //   artefacts:  { dir?, quotaBytes?, maxArtefactBytes?, seedDir?, gcIntervalMs? }  (sizes: bytes
 //               or "512 MiB")
+//   restart:   { baseMs?, maxMs?, resetAfterMs? }  restart backoff of instances that end on their own
+//   process:   { callTimeoutMs?, startTimeoutMs?, graceMs?, healthIntervalMs?, healthFailures?, cgroupRoot?, warm? }
 //   sharedGraceMs, metrics: { port }, log: { level: debug|info|warn|error } (else SIMEDGE_LOG_LEVEL)
 import { isEdgeId, SimedgeError } from '@simedge/device-sdk/wire';
 import { isKeyPair, readKeyFile } from '@simedge/device-sdk/tools';
@@ -47,9 +49,19 @@ export interface EdgeConfig {
   kubernetes?: KubernetesConfig;
   artefacts: { dir?: string; quotaBytes?: number; maxArtefactBytes?: number; seedDir?: string; gcIntervalMs?: number };
   sharedGraceMs?: number;
+  /** Restart backoff of instances that end on their own (EdgeOptions.restart). */
+  restart?: { baseMs?: number; maxMs?: number; resetAfterMs?: number };
+  /** The process runtime's timing, probes, CPU-limit enforcement and warm standby (EdgeOptions.process). */
+  process?: ProcessSettings;
   metrics?: { port: number };
   /** From log.level, else SIMEDGE_LOG_LEVEL, else info. */
   log: { level: Level };
+}
+
+/** What of ProcessRuntimeOptions an admin sets in a file (host, scope and edge come from the agent). */
+export interface ProcessSettings {
+  callTimeoutMs?: number; startTimeoutMs?: number; graceMs?: number; healthIntervalMs?: number; healthFailures?: number;
+  cgroupRoot?: string | false; warm?: boolean;
 }
 
 type Obj = Record<string, unknown>;
@@ -170,7 +182,7 @@ function isLevel(v: unknown): v is Level {
 /** Check a parsed config object; `base` is the directory relative paths start from. */
 export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv = process.env): EdgeConfig {
   const c = obj(raw, 'config');
-  only(c, 'config', ['id', 'broker', 'tls', 'coreKeys', 'cells', 'capacity', 'host', 'stateDir', 'runtime', 'oci', 'kubernetes', 'artefacts', 'sharedGraceMs', 'metrics', 'log']);
+  only(c, 'config', ['id', 'broker', 'tls', 'coreKeys', 'cells', 'capacity', 'host', 'stateDir', 'runtime', 'oci', 'kubernetes', 'artefacts', 'sharedGraceMs', 'restart', 'process', 'metrics', 'log']);
 
   const id = str(c.id, 'id');
   if (!isEdgeId(id)) bad('id', 'an edge id expected: 1-64 of A-Z a-z 0-9 _ . -');
@@ -290,8 +302,35 @@ export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv =
     if (isLevel(e)) level = e;
   }
 
+  let restart: EdgeConfig['restart'];
+  if (c.restart !== undefined) {
+    const r = obj(c.restart, 'restart');
+    only(r, 'restart', ['baseMs', 'maxMs', 'resetAfterMs']);
+    restart = {};
+    for (const k of ['baseMs', 'maxMs', 'resetAfterMs'] as const) if (r[k] !== undefined) restart[k] = ms(r[k], `restart.${k}`);
+    if (restart.baseMs !== undefined && restart.maxMs !== undefined && restart.maxMs < restart.baseMs) bad('restart.maxMs', 'must not be below restart.baseMs');
+  }
+  let proc: ProcessSettings | undefined;
+  if (c.process !== undefined) {
+    const p = obj(c.process, 'process');
+    only(p, 'process', ['callTimeoutMs', 'startTimeoutMs', 'graceMs', 'healthIntervalMs', 'healthFailures', 'cgroupRoot', 'warm']);
+    proc = {};
+    for (const k of ['callTimeoutMs', 'startTimeoutMs', 'graceMs'] as const) if (p[k] !== undefined) proc[k] = positive(ms(p[k], `process.${k}`), `process.${k}`);
+    if (p.healthIntervalMs !== undefined) proc.healthIntervalMs = ms(p.healthIntervalMs, 'process.healthIntervalMs'); // 0 turns the probe off
+    if (p.healthFailures !== undefined) {
+      if (!Number.isInteger(p.healthFailures) || (p.healthFailures as number) < 1) bad('process.healthFailures', 'a whole number >= 1 expected');
+      proc.healthFailures = p.healthFailures as number;
+    }
+    if (p.cgroupRoot !== undefined) proc.cgroupRoot = p.cgroupRoot === false ? false : resolve(base, str(p.cgroupRoot, 'process.cgroupRoot'));
+    if (p.warm !== undefined) {
+      if (typeof p.warm !== 'boolean') bad('process.warm', 'true or false expected');
+      proc.warm = p.warm as boolean;
+    }
+  }
+
   return {
     id, broker: { url }, coreKeys, cells, capacity, host, stateDir, runtime, artefacts, log: { level },
+    ...(restart && { restart }), ...(proc && { process: proc }),
     ...(tls && { tls }), ...(oci && { oci }), ...(kubernetes && { kubernetes }), ...(metrics && { metrics }),
     ...(c.sharedGraceMs !== undefined && { sharedGraceMs: ms(c.sharedGraceMs, 'sharedGraceMs') }),
   };

@@ -108,6 +108,8 @@ export function edgeOptions(config: EdgeConfig, log: DaemonLog): EdgeOptions {
     ...(config.oci && { oci: config.oci }),
     ...(config.kubernetes && { kubernetes: config.kubernetes }),
     ...(config.sharedGraceMs !== undefined && { sharedGraceMs: config.sharedGraceMs }),
+    ...(config.restart && { restart: config.restart }),
+    ...(config.process && { process: config.process }),
     ...(config.metrics && { metricsPort: config.metrics.port }),
   };
 }

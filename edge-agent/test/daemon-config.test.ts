@@ -67,6 +67,30 @@ describe('edge config', () => {
     const o = edgeOptions(c, silentLog);
     expect(o).toMatchObject({ id: 'edge-a', brokerUrl: 'mqtt://127.0.0.1:1883', stateDir: join(dir, 'state'), runtime: 'oci', oci: { socketPath: '/run/podman/podman.sock' }, metricsPort: 9464, sharedGraceMs: 5000 });
     expect(o.tls).toBeUndefined();
+    expect(o.restart).toBeUndefined();
+    expect(o.process).toBeUndefined();
+  });
+
+  it('restart backoff and process runtime settings reach EdgeOptions; each mistake names its field', () => {
+    const c = checkConfig({
+      ...BASE, restart: { baseMs: 250, maxMs: 8000, resetAfterMs: 20000 },
+      process: { callTimeoutMs: 500, startTimeoutMs: 8000, graceMs: 1000, healthIntervalMs: 0, healthFailures: 5, cgroupRoot: 'cg', warm: false },
+    }, dir, {});
+    const o = edgeOptions(c, silentLog);
+    expect(o.restart).toEqual({ baseMs: 250, maxMs: 8000, resetAfterMs: 20000 });
+    expect(o.process).toEqual({ callTimeoutMs: 500, startTimeoutMs: 8000, graceMs: 1000, healthIntervalMs: 0, healthFailures: 5, cgroupRoot: join(dir, 'cg'), warm: false });
+    expect(checkConfig({ ...BASE, process: { cgroupRoot: false } }, dir, {}).process).toEqual({ cgroupRoot: false });
+    const cases: Array<[unknown, RegExp]> = [
+      [{ ...BASE, restart: { baseMs: -1 } }, /^restart\.baseMs: a whole number of milliseconds/],
+      [{ ...BASE, restart: { baseMs: 1000, maxMs: 10 } }, /^restart\.maxMs: must not be below restart\.baseMs/],
+      [{ ...BASE, restart: { jitter: 1 } }, /^restart\.jitter: unknown field/],
+      [{ ...BASE, process: { callTimeoutMs: 0 } }, /^process\.callTimeoutMs: a positive number/],
+      [{ ...BASE, process: { healthFailures: 0 } }, /^process\.healthFailures: a whole number >= 1/],
+      [{ ...BASE, process: { warm: 'yes' } }, /^process\.warm: true or false/],
+      [{ ...BASE, process: { cgroupRoot: true } }, /^process\.cgroupRoot: a non-empty string/],
+      [{ ...BASE, process: { scope: 'x' } }, /^process\.scope: unknown field/],
+    ];
+    for (const [raw, want] of cases) expect(configError(raw)).toMatch(want);
   });
 
   it('names the field of every mistake', () => {
@@ -113,7 +137,7 @@ describe('edge config', () => {
       [{ ...BASE, metrics: {} }, /^metrics\.port: a port number/],
       [{ ...BASE, log: { level: 'trace' } }, /^log\.level: one of debug, info, warn, error/],
       [{ ...BASE, tls: { caFile: 'nope.crt', certFile: 'x', keyFile: 'y' } }, /^tls\.caFile: cannot read .*nope\.crt/],
-      [{ ...BASE, restart: {} }, /^config\.restart: unknown field/],
+      [{ ...BASE, restarts: {} }, /^config\.restarts: unknown field/],
     ];
     for (const [raw, want] of cases) expect(configError(raw), JSON.stringify(raw)).toMatch(want);
     expect(configError(BASE, { SIMEDGE_LOG_LEVEL: 'loud' })).toMatch(/^SIMEDGE_LOG_LEVEL: one of/);
