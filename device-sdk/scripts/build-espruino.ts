@@ -8,24 +8,28 @@
 //   SimedgeError API without `class extends Error` (which Espruino cannot run) or the message table.
 // - A banner declares `var SimEdge`; a footer copies it to `exports` when the code runs as a module.
 // - Size (every byte of code lives in RAM on Espruino; the issue's budget is 12 KB):
-//   * private members are shortened (esbuild mangleProps); the rule, in scripts/espruino-mangle.ts:
-//     only names declared `private` in the SDK sources and never public anywhere (interfaces,
-//     public members, object literal keys, built-ins), so wire fields and the firmware API keep
-//     their names;
-//   * core/flags.ts is swapped for core/flags-lean.ts: traces and features the firmware API
-//     cannot reach are compiled out;
-//   * two passes: the first bundles as ESM, where esbuild inlines those constants and drops the
-//     dead branches; then the human-readable text of errors is dropped, the stable code stays
-//     (scripts/espruino-lean.ts); the second pass bundles that module again, so tree shaking
-//     removes what only the dead branches used, and minifies it into the IIFE.
+//   * core/flags.ts is swapped for core/flags-lean.ts: traces, free-text error detail, and
+//     features and options the firmware API cannot reach are compiled out (the list is in
+//     docs/firmware-guide.md §2);
+//   * internal property names are shortened (esbuild mangleProps); the rule, in
+//     scripts/espruino-mangle.ts: every name except those that can cross the bundle's boundary
+//     (wire messages, the firmware's options, callbacks, transport and serial port, the errors,
+//     built-ins) or be looked up by a string;
+//   * pass 1 bundles as ESM, where esbuild inlines those constants and drops the dead branches;
+//     then the human-readable text of errors is dropped, the stable code stays, and so are class
+//     methods nothing can call any more (scripts/espruino-lean.ts); pass 2 bundles that module
+//     again, so tree shaking removes what only the dead code used, and makes it the IIFE;
+//   * pass 3: dead methods again, local aliases for often used globals, `void 0` and `this`,
+//     then terser (it compresses harder than esbuild).
 // - The output must pass the Espruino subset check (scripts/espruino-subset.ts).
 // - examples/espruino-thermometer builds its own bundle (another modem driver) with bundleEspruino().
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { dropErrorDetails } from './espruino-lean.js';
-import { mangleableNames, mangleRegExp } from './espruino-mangle.js';
+import { minify } from 'terser';
+import { aliasGlobals, aliasThis, dropDeadMethods, dropErrorDetails } from './espruino-lean.js';
+import { internalNames, mangleRegExp } from './espruino-mangle.js';
 import { checkEspruinoSubset, type Violation } from './espruino-subset.js';
 
 export const SDK_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,7 +60,7 @@ const portableErrors: Plugin = {
  * are scanned for private names besides the SDK's src/ (e.g. an example's own entry folder).
  */
 export async function bundleEspruino(entry: string, srcDirs: string[] = []): Promise<EspruinoBuild> {
-  const names = mangleableNames([join(SDK_DIR, 'src'), dirname(entry)].concat(srcDirs));
+  const names = internalNames([join(SDK_DIR, 'src/core'), join(SDK_DIR, 'src/adapter/espruino'), dirname(entry)].concat(srcDirs), join(SDK_DIR, 'src/wire'));
   // Pass 1: bundle as ESM. Cross-module constants (core/flags-lean.ts) are inlined and the dead
   // branches dropped, but what only those branches used is still linked in.
   const r = await build({
@@ -79,7 +83,7 @@ export async function bundleEspruino(entry: string, srcDirs: string[] = []): Pro
   // Pass 2: error text dropped, then bundled again from that one module: tree shaking now sees
   // the functions nothing calls any more; minified into the IIFE the firmware loads.
   const lean = await build({
-    stdin: { contents: dropErrorDetails(out.text).code, loader: 'js', sourcefile: 'pass1.js' },
+    stdin: { contents: dropDeadMethods(dropErrorDetails(out.text).code).code, loader: 'js', sourcefile: 'pass1.js' },
     bundle: true,
     minify: true,
     format: 'iife',
@@ -93,7 +97,17 @@ export async function bundleEspruino(entry: string, srcDirs: string[] = []): Pro
   });
   const final = lean.outputFiles[0];
   if (!final) throw new Error('esbuild produced no output');
-  const code = final.text;
+  // Pass 3: often used globals and `void 0` get local aliases (scripts/espruino-lean.ts), then
+  // terser compresses harder than esbuild (it joins statements, inlines single-use functions and
+  // variables, drops unreachable code, gives the aliases one-letter names). Top-level names stay
+  // (`var SimEdge`); pure_getters holds because the bundle's getters only read a field.
+  const t = await minify(aliasThis(aliasGlobals(dropDeadMethods(final.text).code).code).code, {
+    ecma: 2015, module: false, toplevel: false,
+    compress: { passes: 3, pure_getters: true, keep_fargs: false },
+    mangle: true, format: { ascii_only: false },
+  });
+  if (t.code === undefined) throw new Error('terser produced no output');
+  const code = t.code;
   const meta = Object.values(r.metafile.outputs)[0];
   const modules = meta
     ? Object.keys(meta.inputs).map((p) => ({ path: relative(SDK_DIR, join(process.cwd(), p)), bytes: (meta.inputs[p] as { bytesInOutput: number }).bytesInOutput }))
@@ -108,7 +122,8 @@ export function buildEspruino(): Promise<EspruinoBuild> {
 }
 
 export function sizeReport(b: EspruinoBuild): string {
-  const lines = [`simedge.min.js: ${b.bytes} bytes (budget ${SIZE_BUDGET}: ${b.bytes <= SIZE_BUDGET ? 'within' : `OVER by ${b.bytes - SIZE_BUDGET}`})`];
+  const lines = [`simedge.min.js: ${b.bytes} bytes (budget ${SIZE_BUDGET}: ${b.bytes <= SIZE_BUDGET ? 'within' : `OVER by ${b.bytes - SIZE_BUDGET}`})`,
+    'bytes per source file after the first pass, before the lean build\'s dead code is shaken out and terser runs (so they add up to more):'];
   for (const m of b.modules) lines.push(`  ${String(m.bytes).padStart(6)}  ${m.path}`);
   return lines.join('\n') + '\n';
 }

@@ -1,15 +1,17 @@
 // The Espruino bundle: the committed dist/espruino/simedge.min.js equals a fresh build of the
 // sources (so it never goes stale), it passes the parser-based subset check, and it does not grow.
-// The issue's budget is 12 KB minified (every byte of code lives in RAM on an Espruino board); the
-// lean build (traces compiled out, private names shortened, error text dropped) brought the bundle
-// from about 36 KB to about 30 KB, so that budget is NOT met yet: what remains is the device logic
-// itself (see device-sdk/dist/espruino/size.txt). A ratchet keeps it from growing meanwhile.
+// The issue's budget is 12 KB minified (every byte of code lives in RAM on an Espruino board). The
+// lean build (core/flags-lean.ts: no traces, no error text, no features the firmware API cannot
+// reach, a lean CBOR profile, hex-only QMT receive), closures instead of classes in the core,
+// internal names shortened, dead methods dropped and terser brought it from 30,605 to 18,958 bytes:
+// the budget is NOT met yet (see device-sdk/dist/espruino/size.txt and docs/firmware-guide.md §2).
+// A ratchet keeps it from growing meanwhile.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildEspruino, ESPRUINO_OUT, SIZE_BUDGET, sizeReport, type EspruinoBuild } from '../scripts/build-espruino.js';
 
 /** Ratchet: lower it whenever the bundle shrinks; never raise it without saying why. */
-const SIZE_CEILING = 30 * 1024;
+const SIZE_CEILING = 75 * 256; // 19,200 bytes
 
 let fresh: EspruinoBuild;
 beforeAll(async () => {
@@ -37,15 +39,17 @@ describe('Espruino bundle', () => {
     // Error text (the codes stay), and argument error messages.
     expect(fresh.code).toContain('"AT_TIMEOUT"');
     expect(fresh.code).not.toMatch(/no registration within|provisioning client closed|must be COSE bytes/);
-    // attach() without the homePlmn option never reads EF_AD [TS31.102 §4.2.18].
+    // attach() without the homePlmn option never reads EF_AD [TS31.102 §4.2.18], and the lean
+    // build has no EF_ICCID fallback [TS102.221 §13.2] (lifecycle.ts readIccidFor).
     expect(fresh.code).not.toContain('28589');
+    expect(fresh.code).not.toContain('12258');
   });
 
-  it('keeps wire field names and the firmware API unshortened, shortens private members', () => {
+  it('keeps wire field names and the firmware API unshortened, shortens internal names', () => {
     for (const name of ['.rid', '.pid', '.imsi', '.nonce', 'tpl:', 'state:', 'stop:', 'version:', '.onReady', '.onError', '.template', '.serial']) {
       expect(fresh.code, name).toContain(name);
     }
-    for (const name of ['.requests', '.byeWait', '.rejectWaiters', '.provisions']) expect(fresh.code, name).not.toContain(name);
+    for (const name of ['.requests', '.byeWait', '.rejectWaiters', '.provisions', '.platform', '.setTimer', 'setTimer:', '.echoSeen', '.iccidCmd']) expect(fresh.code, name).not.toContain(name);
   });
 
   it(`does not grow past the current ceiling of ${SIZE_CEILING} bytes (target: ${SIZE_BUDGET})`, () => {

@@ -1,13 +1,15 @@
-// The two size passes of the Espruino build (scripts/espruino-lean.ts, scripts/espruino-mangle.ts):
-// error text goes but codes and data stay; only names that are private and public nowhere are
-// shortened, so wire fields, the firmware API and built-ins keep their names.
+// The size passes of the Espruino build (scripts/espruino-lean.ts, scripts/espruino-mangle.ts):
+// error text goes but codes and data stay; methods nothing can call go; globals, `void 0` and
+// `this` get short local aliases without changing what the code does; only names that cannot
+// cross the bundle's boundary are shortened, so wire fields, the firmware API and built-ins keep
+// their names.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'acorn';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropErrorDetails } from '../scripts/espruino-lean.js';
-import { mangleableNames, mangleRegExp } from '../scripts/espruino-mangle.js';
+import { aliasGlobals, aliasThis, dropDeadMethods, dropErrorDetails } from '../scripts/espruino-lean.js';
+import { internalNames, mangleRegExp } from '../scripts/espruino-mangle.js';
 
 const SRC = join(import.meta.dirname, '../src');
 
@@ -32,6 +34,14 @@ describe('dropErrorDetails', () => {
     expect(dropErrorDetails(src)).toEqual({ code: src, dropped: 0 });
   });
 
+  it('drops the detail text in calls of a throwing helper shaped like the constructor (cbor.ts bad)', () => {
+    const r = dropErrorDetails('function b(c,d){throw new E(c,d)}b("CBOR_INVALID","invalid UTF-8");b("CBOR_LIMIT","more than "+n+" items");f(x,"keep");');
+    expect(r.dropped).toBe(2);
+    expect(r.code).toContain('b("CBOR_INVALID")');
+    expect(r.code).toContain('b("CBOR_LIMIT")');
+    expect(r.code).toContain('f(x,"keep")');
+  });
+
   it('drops the message text of TypeError and RangeError', () => {
     const r = dropErrorDetails('if(x)throw new TypeError("provision: why must be on, reset or roam");throw new RangeError("n is "+n);');
     expect(r.dropped).toBe(2);
@@ -39,38 +49,101 @@ describe('dropErrorDetails', () => {
   });
 });
 
-describe('mangleableNames', () => {
-  const names = mangleableNames([SRC]);
-  const re = mangleRegExp(names);
+/** Run a script and give back what it assigns to `out`. */
+function run(code: string): unknown {
+  return new Function(code + ';return out;')() as unknown;
+}
 
-  it('shortens private members of the device core', () => {
-    for (const n of ['requests', 'byeWait', 'rejectWaiters', 'provisions', 'early']) expect(re.test(n), n).toBe(true);
+describe('dropDeadMethods', () => {
+  const src = 'class A{constructor(){this.x=1}used(){return this.helper()}helper(){return 2}dead(){return this.onlyFromDead()}onlyFromDead(){return 3}named(){return 4}toString(){return "A"}}'
+    + 'var out=[new A().used(),"named",String(new A())];';
+
+  it('removes methods no code names, also those only a removed method called', () => {
+    const r = dropDeadMethods(src);
+    expect(r.dropped).toBe(2);
+    expect(r.code).not.toMatch(/dead\(|onlyFromDead/);
+    for (const kept of ['used(', 'helper(', 'named(', 'toString(', 'constructor(']) expect(r.code, kept).toContain(kept);
+    expect(run(r.code)).toEqual(run(src));
   });
 
-  it('never shortens wire fields, firmware API names or built-ins', () => {
+  it('keeps every method that some code names', () => {
+    const all = 'class A{a(){return 1}b(){return 2}}var o=new A(),out=[o.a(),o["b"]()];';
+    expect(dropDeadMethods(all)).toEqual({ code: all, dropped: 0 });
+  });
+});
+
+describe('aliasGlobals', () => {
+  it('gives often used globals and void 0 local aliases inside the IIFE, same behaviour', () => {
+    const src = 'var out;(()=>{function f(a){if(a===void 0)throw new TypeError();return new Uint8Array(a)}function g(b){return b instanceof Uint8Array&&b.length>0?new Uint8Array(b):void 0}'
+      + 'try{f(void 0)}catch(e){out=[e instanceof TypeError,g(new Uint8Array([1,2])).length,g(new Uint8Array(0))===void 0,f(3).length,g(void 0)]}})();';
+    const r = aliasGlobals(src);
+    expect(r.aliased).toBeGreaterThan(0);
+    expect(r.code).not.toContain('void 0');
+    expect(r.code.match(/Uint8Array/g)).toHaveLength(1); // the alias declaration only
+    expect(run(r.code)).toEqual(run(src));
+    expect(run(src)).toEqual([true, 2, true, 3, undefined]);
+  });
+
+  it('touches nothing outside the wrapping function (the banner and footer cannot see the aliases)', () => {
+    const src = 'var out;(()=>{out=[new Uint8Array(1),new Uint8Array(2),new Uint8Array(3),void 0,void 0]})();out.push(new Uint8Array(4),void 0);';
+    const r = aliasGlobals(src);
+    expect(r.code.endsWith(';out.push(new Uint8Array(4),void 0);')).toBe(true);
+    expect(run(r.code)).toEqual(run(src));
+  });
+
+  it('leaves a global alone when some scope declares a local of that name', () => {
+    const src = 'var out;(()=>{function f(Promise){return Promise}out=[f(1),Promise.resolve===Promise.resolve,typeof Promise,Promise.name,Promise.length]})();';
+    expect(aliasGlobals(src).code).not.toMatch(/=Promise[,;]/);
+  });
+});
+
+describe('aliasThis', () => {
+  it('aliases this in a method with many uses, also inside its arrows, not in nested functions', () => {
+    const src = 'class C{constructor(){this.a=1;this.b=2;this.c=3}m(){const f=()=>this.a+this.b;const g=function(){return this};return [f(),this.c,this.a,g.call(7)==7,this.b]}}var out=new C().m();';
+    const r = aliasThis(src, 3);
+    expect(r.aliased).toBe(5 + 3); // m: 5 uses (2 in its arrow), the constructor: 3
+    expect(r.code).toContain('return this}'); // the nested function keeps its own this
+    expect(run(r.code)).toEqual(run(src));
+    expect(run(src)).toEqual([3, 3, 1, true, 2]);
+  });
+});
+
+describe('internalNames (the Espruino bundle\'s rule)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'internal-'));
+  const wire = mkdtempSync(join(tmpdir(), 'wire-'));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(wire, { recursive: true, force: true });
+  });
+  writeFileSync(join(wire, 'm.ts'), 'export interface Msg { rid: string; pid: string }\nexport class Codec { private scratch = 0; work(): number { return this.scratch; } }\n');
+  writeFileSync(join(dir, 'a.ts'), [
+    'export interface SimEdgeOptions { serial: unknown; onReady?: () => void }',
+    'interface Job { cmd: string; lines: string[]; rid: string }',
+    'const TABLE = { quectel: 1, generic: 2 };',
+    'export function pick(d: string): number { return d === "quectel" ? TABLE.quectel : TABLE.generic; }',
+    'export class Engine { private queue: Job[] = []; send(cmd: string): void { this.queue.push({ cmd: cmd, lines: [], rid: "x" }); } get length(): number { return 0; } }',
+  ].join('\n'));
+
+  it('shortens internal records, classes and methods; keeps wire fields, boundary members, string keys and built-ins', () => {
+    expect(internalNames([dir], wire)).toEqual(['cmd', 'generic', 'lines', 'queue', 'send']);
+  });
+
+  it('over the SDK: internal names go, what the firmware or the network sees stays', () => {
+    const names = internalNames([join(SRC, 'core'), join(SRC, 'adapter/espruino')], join(SRC, 'wire'));
+    const re = mangleRegExp(names);
+    // Members and records internal to the bundle: AT jobs, bye waits, the platform, the engine.
+    for (const n of ['cmd', 'claim', 'echoSeen', 'pids', 'terms', 'platform', 'setTimer', 'randomBytes', 'onUrc', 'expectPrompt', 'iccidCmd']) expect(re.test(n), n).toBe(true);
     const kept = ['t', 'rid', 'pid', 'imsi', 'iccid', 'nonce', 'tpl', 'edge', 'svc', 'why', // wire/messages.ts
-      'state', 'stop', 'start', 'version', 'onReady', 'onError', 'onTerm', 'template', 'serial', 'broker', 'trace', // firmware API
-      'publish', 'subscribe', 'code', 'detail', 'message', 'name', // transport and errors
-      'length', 'then', 'push', 'set', 'subarray', 'on', 'write', 'hwRand', 'toUint8Array']; // built-ins, Espruino
+      'state', 'stop', 'start', 'version', 'onReady', 'onError', 'onTerm', 'template', 'serial', 'broker', 'trace', 'timeoutMs', // firmware API
+      'cell', 'roaming', 'tac', 'ci', // the attach info onReady gets
+      'publish', 'subscribe', 'code', 'detail', 'message', 'name', 'rejCode', 'rejMsg', // its transport and errors
+      'quectel', 'generic', 'sim7080', // dialect names, looked up by the firmware's string
+      'length', 'then', 'push', 'set', 'subarray', 'on', 'write', 'removeListener', 'hwRand', 'toUint8Array']; // built-ins, Espruino
     for (const n of kept) expect(re.test(n), n).toBe(false);
   });
+});
 
-  describe('over a fixture', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mangle-'));
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
-    writeFileSync(join(dir, 'a.ts'), [
-      'export interface Wire { shared: number }',
-      'export class A { private only = 1; private shared = 2; private get getter(): number { return 1; } pub = 3;',
-      '  constructor(private readonly param: number, readonly open: number) {} private method(): void {} }',
-      'export const lit = { keyed: 1 };',
-      'export class B { private keyed = 0; private length = 0; private pub = 0; }',
-    ].join('\n'));
-
-    it('takes private fields, getters, methods and parameter properties, minus every public name', () => {
-      expect(mangleableNames([dir])).toEqual(['getter', 'method', 'only', 'param']);
-    });
-  });
-
+describe('mangleRegExp', () => {
   it('builds an anchored expression (no partial matches)', () => {
     const r = mangleRegExp(['ab', 'cd']);
     expect(r.test('ab')).toBe(true);

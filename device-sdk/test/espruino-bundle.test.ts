@@ -5,6 +5,7 @@
 // (test/espruino-modem.ts), which decode what the device sends with the Node wire decoder.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildEspruino, type EspruinoBuild } from '../scripts/build-espruino.js';
+import { encodeCbor } from '../src/wire/cbor.js';
 import { decodeUp, encodeMsg, type UpMsg } from '../src/wire/messages.js';
 import { coreAnswers, ICCID, IMSI, NONCE, QuectelModem, READY } from './espruino-modem.js';
 import { espruinoVm, type EspruinoVm } from './espruino-vm.js';
@@ -102,6 +103,66 @@ var transport = {
     expect(seen.map((m) => m.t)).toEqual(['hello', 'prov', 'bye']);
     expect(modem.commands).toContain('AT+CCID'); // the generic ICCID command, no QMT
     expect(modem.commands.some((c) => c.startsWith('AT+QMT'))).toBe(false);
+  });
+
+  it('[RFC8949] ignores hostile down messages (lean CBOR profile and field checks) and still provisions', async () => {
+    const w = (world = await espruinoVm());
+    const modem = new QuectelModem((s) => w.serialData(s));
+    w.onSerialWrite = (s) => modem.input(s);
+    const seen: UpMsg[] = [];
+    const { vm } = w;
+    const cat = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(Buffer.concat(parts));
+    const pub = vm.newFunction('corePublish', (hexH) => {
+      const m = decodeUp(Uint8Array.from(Buffer.from(vm.getString(hexH!), 'hex')));
+      seen.push(m);
+      const down: Uint8Array[] = [];
+      if (m.t === 'hello') {
+        // Each of these would, if accepted, answer the hello with a wrong nonce (visible in prov).
+        const bad = { t: 'chal', rid: m.rid, nonce: new Uint8Array(16).fill(0xee), ttl: 60 };
+        down.push(
+          cat(new Uint8Array([0xc0]), encodeMsg(bad as never)), // a tag [RFC8949 §3.4]
+          cat(encodeMsg(bad as never), new Uint8Array([0])), // trailing bytes
+          encodeCbor({ ...bad, ttl: 1.5 }), // a float
+          encodeCbor({ ...bad, nonce: new Uint8Array(40) }), // a nonce beyond 32 bytes
+          cat(new Uint8Array([0xa5]), ...['t', 'chal', 'rid', m.rid, 'nonce', NONCE, 'nonce', bad.nonce, 'ttl', 60].map((v) => encodeCbor(v))), // a duplicate key
+          encodeMsg(bad as never).subarray(0, 20), // truncated
+        );
+      }
+      for (const d of coreAnswers(m)) down.push(encodeMsg(d));
+      setImmediate(() => {
+        for (const b of down) w.run(`deliver(${JSON.stringify(Buffer.from(b).toString('hex'))})`);
+      });
+      return undefined;
+    });
+    vm.setProp(vm.global, 'corePublish', pub);
+    pub.dispose();
+    w.run(bundle.code);
+    w.run(`
+var down;
+function hexOf(b) { var s = ''; for (var i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16); return s; }
+function deliver(h) { var b = new Uint8Array(h.length / 2); for (var i = 0; i < b.length; i++) b[i] = parseInt(h.substr(2 * i, 2), 16); down(b); }
+var transport = {
+  publish: function (topic, bytes) { corePublish(hexOf(bytes)); return Promise.resolve(); },
+  subscribe: function (topic, fn) { down = fn; return Promise.resolve(); }
+};` + firmware(`dialect: 'generic', transport: transport,`));
+
+    expect(JSON.parse(await w.waitEvent('ready', 8000))).toMatchObject({ r: READY, imsi: IMSI });
+    await w.waitEvent('stopped', 8000);
+    expect(seen.map((m) => m.t)).toEqual(['hello', 'prov', 'bye']);
+    expect((seen[1] as Extract<UpMsg, { t: 'prov' }>).nonce).toEqual(NONCE);
+    expect(w.events.filter((e) => e.name === 'error')).toEqual([]);
+  });
+
+  it('[lean build] refuses a QMT firmware without hex payloads with MODEM_MQTT_CONNECT, not silently', async () => {
+    const w = (world = await espruinoVm());
+    const modem = new QuectelModem((s) => w.serialData(s), false); // AT+QMTCFG="dataformat" answers ERROR
+    w.onSerialWrite = (s) => modem.input(s);
+    w.run(bundle.code);
+    w.run(`SimEdge.start({ serial: Serial1, template: 'x', broker: '127.0.0.1:1883', dialect: 'quectel',
+      onError: function (e) { host('error', e.code); } });`);
+    expect(await w.waitEvent('error', 8000)).toBe('MODEM_MQTT_CONNECT');
+    expect(modem.commands).toContain('AT+QMTCFG="dataformat",0,0,1');
+    expect(modem.commands.some((c) => c.startsWith('AT+QMTOPEN'))).toBe(false);
   });
 
   it('reports a modem without an answer through onError with a stable code, not a throw', async () => {

@@ -1,7 +1,7 @@
 // Build of simedge-sim7080.min.js, the Espruino bundle this example flashes: the SDK's bundle
 // recipe (device-sdk/scripts/build-espruino.ts bundleEspruino: esbuild, target es2015, portable
-// errors, traces compiled out, private names shortened, error text dropped, `var SimEdge` banner,
-// exports footer) applied to bundle-entry.ts.
+// errors, the lean build of core/flags-lean.ts, internal names shortened, error text and dead
+// methods dropped, terser, `var SimEdge` banner, exports footer) applied to bundle-entry.ts.
 // Run: `npx tsx examples/espruino-thermometer/build.ts`. The output is committed; the example's
 // test fails when it differs from a fresh build.
 import { writeFileSync } from 'node:fs';

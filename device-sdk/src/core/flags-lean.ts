@@ -1,9 +1,11 @@
 // Build-time switches of the Espruino bundle (scripts/build-espruino.ts substitutes this module
 // for core/flags.ts): no traces - the `trace`/`atTrace` options are accepted but stay silent,
-// which saves the strings and the code that builds them (every byte of code lives in RAM) - and
-// none of the features the firmware API cannot reach.
-import type { FULL as Full, TRACE as FullTrace } from './flags.js';
+// which saves the strings and the code that builds them (every byte of code lives in RAM) - no
+// free-text error detail, and none of the features the firmware API cannot reach.
+import type { DETAIL as FullDetail, FULL as Full, TRACE as FullTrace } from './flags.js';
 
 export const TRACE: typeof FullTrace = false;
-/** attach() never reads the home PLMN here: SimEdgeOptions has no `homePlmn`. */
+/** E.g. attach() never reads the home PLMN here: SimEdgeOptions has no `homePlmn` (core/flags.ts). */
 export const FULL: typeof Full = false;
+/** Errors carry their stable code only; diagnostics are silent. */
+export const DETAIL: typeof FullDetail = false;

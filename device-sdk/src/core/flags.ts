@@ -7,7 +7,17 @@
 export const TRACE: boolean = true;
 
 /**
- * Features the Espruino firmware API (adapter/espruino/simedge.ts) does not expose, such as the
- * home-PLMN roaming check of attach(); false in the lean build so their code is dropped.
+ * Features and options the Espruino firmware API (adapter/espruino/simedge.ts) does not expose,
+ * such as the home-PLMN roaming check of attach(), IoT SAFE proofs, onUpdate and onLinkLost,
+ * driver, session and codec options, and argument checks of calls only the SDK makes; and what
+ * the microcontroller build simplifies: the full CBOR profile, raw QMT receive, the EF_ICCID
+ * fallback. False in the lean build so their code is dropped (docs/firmware-guide.md §2).
  */
 export const FULL: boolean = true;
+
+/**
+ * Free-text detail of errors and diagnostics ("no +QMTOPEN: within 30000 ms"). The stable code
+ * always stays (STYLE #9: a device reports the code; an operator looks the message up in
+ * wire/codes.ts); false in the lean build, where every byte of text costs RAM.
+ */
+export const DETAIL: boolean = true;

@@ -6,6 +6,8 @@
 import { SimedgeError } from '../wire/codes.js';
 import type { AtEngine } from './at/engine.js';
 import { fieldsOf, iccidFromEf, parseIccid, STAT_ROAMING } from './cereg.js';
+import { DETAIL, FULL } from './flags.js';
+import { has } from './platform.js';
 
 /**
  * Modem families the SDK knows. `generic` is any 27.007 modem (no internal MQTT). The model
@@ -20,29 +22,44 @@ export interface DialectInfo {
   iccidPrefix: string;
   /** Modem-internal MQTT command family, when the modem has one. */
   mqtt: 'QMT' | 'CMQTT' | 'SM' | 'UMQTT' | undefined;
-  /** Human name for traces and docs. */
+  /** Human name for traces and docs (the dialect's key in the lean build). */
   name: string;
   /** SARA-R410M conventions: login success is `+UUMQTTC: 1,0`, no binary publish, R4 read form. */
   r410m?: boolean;
 }
 
+// Human names (traces, docs); the lean build names a dialect by its key (FULL: core/flags.ts).
+const NAMES: { [d: string]: string } = FULL ? {
+  generic: '3GPP TS 27.007 modem', quectel: 'Quectel BG95/BG96', bg95: 'Quectel BG95', bg96: 'Quectel BG96',
+  sim7600: 'SIMCom SIM7600', sim7080: 'SIMCom SIM7080/SIM7070', sara: 'u-blox SARA-R5 (or R422)',
+  'sara-r5': 'u-blox SARA-R5', 'sara-r4': 'u-blox SARA-R410M',
+} : {};
+
+/** A row of the table; the reply prefix follows from the command (`AT+QCCID` answers `+QCCID:`). */
+function row(d: string, iccidCmd: string, mqtt: DialectInfo['mqtt'], iccidPrefix?: string): DialectInfo {
+  return { iccidCmd: iccidCmd, iccidPrefix: iccidPrefix || iccidCmd.substring(2) + ':', mqtt: mqtt, name: NAMES[d] || d };
+}
+
+const R410M = row('sara-r4', 'AT+CCID', 'UMQTT');
+R410M.r410m = true;
+
 // Per reference/at-commands.md (vendor manuals, TinyGSM, ubxlib).
 export const DIALECTS: { [d: string]: DialectInfo } = {
-  generic: { iccidCmd: 'AT+CCID', iccidPrefix: '+CCID:', mqtt: undefined, name: '3GPP TS 27.007 modem' },
-  quectel: { iccidCmd: 'AT+QCCID', iccidPrefix: '+QCCID:', mqtt: 'QMT', name: 'Quectel BG95/BG96' },
-  bg95: { iccidCmd: 'AT+QCCID', iccidPrefix: '+QCCID:', mqtt: 'QMT', name: 'Quectel BG95' },
-  bg96: { iccidCmd: 'AT+QCCID', iccidPrefix: '+QCCID:', mqtt: 'QMT', name: 'Quectel BG96' },
-  sim7600: { iccidCmd: 'AT+CICCID', iccidPrefix: '+ICCID:', mqtt: 'CMQTT', name: 'SIMCom SIM7600' },
-  sim7080: { iccidCmd: 'AT+CCID', iccidPrefix: '+CCID:', mqtt: 'SM', name: 'SIMCom SIM7080/SIM7070' },
-  sara: { iccidCmd: 'AT+CCID', iccidPrefix: '+CCID:', mqtt: 'UMQTT', name: 'u-blox SARA-R5 (or R422)' },
-  'sara-r5': { iccidCmd: 'AT+CCID', iccidPrefix: '+CCID:', mqtt: 'UMQTT', name: 'u-blox SARA-R5' },
-  'sara-r4': { iccidCmd: 'AT+CCID', iccidPrefix: '+CCID:', mqtt: 'UMQTT', name: 'u-blox SARA-R410M', r410m: true },
+  generic: row('generic', 'AT+CCID', undefined),
+  quectel: row('quectel', 'AT+QCCID', 'QMT'),
+  bg95: row('bg95', 'AT+QCCID', 'QMT'),
+  bg96: row('bg96', 'AT+QCCID', 'QMT'),
+  sim7600: row('sim7600', 'AT+CICCID', 'CMQTT', '+ICCID:'),
+  sim7080: row('sim7080', 'AT+CCID', 'SM'),
+  sara: row('sara', 'AT+CCID', 'UMQTT'),
+  'sara-r5': row('sara-r5', 'AT+CCID', 'UMQTT'),
+  'sara-r4': R410M,
 };
 
 /** The table entry of a dialect; TypeError for a name the SDK does not know. */
 export function dialectInfo(d: Dialect | undefined): DialectInfo {
   const name = d === undefined ? 'generic' : d;
-  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(DIALECTS, name)) {
+  if (typeof name !== 'string' || !has(DIALECTS, name)) {
     throw new TypeError('unknown modem dialect: ' + String(d) + ' (known: ' + Object.keys(DIALECTS).join(', ') + ')');
   }
   return DIALECTS[name] as DialectInfo;
@@ -81,6 +98,9 @@ export function readIccidFor(at: AtEngine, dialect: Dialect | undefined): Promis
     throw e;
   }).then((iccid) => {
     if (iccid) return iccid;
+    // The lean build (Espruino) has no EF_ICCID fallback: every dialect it carries has a
+    // working ICCID command, and the fallback's BCD reader costs RAM (FULL: core/flags.ts).
+    if (!FULL) throw new SimedgeError('SIM_NOT_READY', DETAIL ? 'no ICCID from ' + d.iccidCmd : undefined);
     return at.send('AT+CRSM=176,12258,0,0,10').then((lines) => {
       const hex = crsmData(lines);
       const s = hex ? iccidFromEf(hex) : undefined;

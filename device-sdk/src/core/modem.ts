@@ -5,7 +5,7 @@ import { SimedgeError } from '../wire/codes.js';
 import type { AtEngine } from './at/engine.js';
 import { fieldsOf, isRegistered, parseCereg, parseCops, STAT_DENIED, type Registration } from './cereg.js';
 import { dialectInfo, isRoaming, readHomePlmn, readIccidFor, type Dialect } from './lifecycle.js';
-import { FULL } from './flags.js';
+import { DETAIL, FULL } from './flags.js';
 import type { Platform } from './platform.js';
 
 export interface AttachInfo {
@@ -71,7 +71,7 @@ function unlockSim(at: AtEngine, platform: Platform, pin: string | undefined, po
     if ((status === 'NOT READY' || (pinSent && status === 'SIM PIN')) && polls > 1) {
       return delay(platform, SIM_POLL_MS).then(() => unlockSim(at, platform, pin, polls - 1, pinSent));
     }
-    throw new SimedgeError('SIM_NOT_READY', status === 'SIM PIN' ? 'SIM PIN required' : status || 'no +CPIN answer');
+    throw new SimedgeError('SIM_NOT_READY', DETAIL ? (status === 'SIM PIN' ? 'SIM PIN required' : status || 'no +CPIN answer') : undefined);
   }, (e: unknown) => {
     // +CME ERROR: 14 = SIM busy; 10 = not inserted; 13 = SIM failure. [TS27.007 §9.2.1]
     if (isCode(e, 'AT_CME_ERROR') && (e as SimedgeError).detail === '14' && polls > 1) {
@@ -140,7 +140,7 @@ export function attach(at: AtEngine, platform: Platform, opts?: AttachOptions): 
   const o = opts || {};
   if (o.pin !== undefined && !/^[0-9]{4,8}$/.test(o.pin)) throw new TypeError('attach: pin must be 4..8 digits');
   if (o.apn !== undefined && !/^[A-Za-z0-9.-]{1,100}$/.test(o.apn)) throw new TypeError('attach: apn must be a plain APN name');
-  const registerTimeoutMs = o.registerTimeoutMs === undefined ? 60000 : o.registerTimeoutMs;
+  const registerTimeoutMs = FULL && o.registerTimeoutMs !== undefined ? o.registerTimeoutMs : 60000; // FULL: the Espruino firmware API cannot pass it
   dialectInfo(o.dialect); // TypeError for an unknown dialect, before talking to the modem
   let home: string | undefined;
   let imsi = '';
@@ -157,7 +157,7 @@ export function attach(at: AtEngine, platform: Platform, opts?: AttachOptions): 
     })
     .then((c) => {
       iccid = c;
-      if (o.onSim) o.onSim(imsi, iccid);
+      if (FULL && o.onSim) o.onSim(imsi, iccid); // not reachable from the Espruino firmware API
       return FULL && o.homePlmn ? readHomePlmn(at, imsi) : undefined;
     })
     .then((h) => {

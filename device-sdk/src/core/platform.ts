@@ -21,3 +21,8 @@ export function toHex(b: Uint8Array): string {
   }
   return s;
 }
+
+/** Whether o has its own property k (no Map on Espruino: tables are objects keyed by strings). */
+export function has(o: object, k: string): boolean {
+  return Object.prototype.hasOwnProperty.call(o, k);
+}

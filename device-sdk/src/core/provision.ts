@@ -10,8 +10,8 @@ import { SimedgeError } from '../wire/codes.js';
 import type { Acc, Chal, DevReady, DownMsg, Reason, Rej, Term, UpMsg } from '../wire/messages.js';
 import { topics } from '../wire/topics.js';
 import type { Step, TraceEvent, TraceSink } from '../wire/trace.js';
-import { toHex, type Platform } from './platform.js';
-import { TRACE } from './flags.js';
+import { has, toHex, type Platform } from './platform.js';
+import { DETAIL, FULL, TRACE } from './flags.js';
 
 export type ProvState = 'idle' | 'hello-sent' | 'prov-sent' | 'accepted' | 'ready' | 'bye-sent' | 'terminated' | 'rejected';
 
@@ -99,301 +99,57 @@ interface ByeWait {
 
 const EARLY_READY_MAX = 4;
 
-export class ProvisionClient {
-  private readonly o: ProvisionOptions;
-  private readonly up: string;
-  private readonly down: string;
-  private readonly timeoutMs: number;
-  private readonly readyTimeoutMs: number;
-  private requests: { [rid: string]: Request } = {};
-  private provisions: { [pid: string]: Provision } = {};
-  private readies: { [pid: string]: DevReady } = {};
-  /** `ready` that overtook its `acc` (different paths in the core); matched when acc arrives. */
-  private early: DevReady[] = [];
-  private byeWait: ByeWait | undefined;
-  private latest = '';
-  private st: ProvState = 'idle';
-  private started: Promise<void> | undefined;
-
-  constructor(opts: ProvisionOptions) {
-    this.o = opts;
-    this.up = topics.deviceUp(opts.imsi); // throws TypeError on a malformed IMSI
-    this.down = topics.deviceDown(opts.imsi);
-    this.timeoutMs = opts.timeoutMs === undefined ? 10000 : opts.timeoutMs;
-    this.readyTimeoutMs = opts.readyTimeoutMs === undefined ? 30000 : opts.readyTimeoutMs;
-  }
-
-  get state(): ProvState {
-    return this.st;
-  }
-
+/** The client's API (NodeDevice, Provisioner and the Espruino firmware API use it). */
+export interface ProvisionClient {
+  /** State of the latest request (see the header). */
+  readonly state: ProvState;
   /** Pids the core currently serves for this device (accepted or ready, not yet terminated). */
-  active(): string[] {
-    return Object.keys(this.provisions);
-  }
-
+  active(): string[];
   /** The ready message of a live provision. */
-  readyOf(pid: string): DevReady | undefined {
-    return this.readies[pid];
-  }
-
+  readyOf(pid: string): DevReady | undefined;
   /** Subscribe to the device's down topic (once; provision() does it when needed). */
-  start(): Promise<void> {
-    if (!this.started) {
-      this.started = this.o.transport.subscribe(this.down, (b) => this.onMessage(b));
-      this.started.catch(() => {
-        this.started = undefined; // let a later call retry
-      });
-    }
-    return this.started;
-  }
-
+  start(): Promise<void>;
   /** Run one provisioning exchange; resolves with the core's ready (services and endpoints). */
-  provision(info: DeviceInfo, why: Reason, template: Uint8Array): Promise<DevReady> {
-    if (why !== 'on' && why !== 'reset' && why !== 'roam') throw new TypeError('provision: why must be on, reset or roam');
-    if (!(template instanceof Uint8Array) || template.length === 0) throw new TypeError('provision: template must be COSE bytes');
-    if (info.imsi !== this.o.imsi) throw new TypeError('provision: info.imsi differs from the client IMSI');
-    const subscribed = this.start().catch((e: unknown) => {
-      throw asTransport(e);
-    });
-    return subscribed.then(() => new Promise<DevReady>((resolve, reject) => {
-      const rid = toHex(this.o.platform.randomBytes(8));
-      const req: Request = { rid: rid, info: info, why: why, template: template, state: 'hello-sent', timer: undefined, resolve: resolve, reject: reject };
-      this.requests[rid] = req;
-      this.latest = rid;
-      this.st = 'hello-sent';
-      this.arm(req, this.timeoutMs, 'chal');
-      if (TRACE) this.trace(203, 'hello', 'why=' + why + ' cell=' + info.cell + ' plmn=' + info.plmn);
-      this.send(req, { t: 'hello', rid: rid, imsi: info.imsi, iccid: info.iccid, plmn: info.plmn, cell: info.cell, why: why });
-    }));
-  }
-
+  provision(info: DeviceInfo, why: Reason, template: Uint8Array): Promise<DevReady>;
   /**
    * Say goodbye (step 208) and resolve with a term (step 210) for every live provision.
    * Resolves [] at once when nothing is live; rejects with TIMEOUT naming the pids without a term
    * after timeoutMs (default: the client's timeoutMs).
    */
-  bye(why?: 'off' | 'leave', timeoutMs?: number): Promise<Term[]> {
-    if (this.byeWait) return this.byeWait.promise;
-    const pids = this.active();
-    if (pids.length === 0) return Promise.resolve([]);
-    let resolve: (t: Term[]) => void = () => undefined;
-    let reject: (e: Error) => void = () => undefined;
-    const promise = new Promise<Term[]>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    const wait: ByeWait = { pids: pids, terms: [], timer: undefined, promise: promise, resolve: resolve, reject: reject };
-    this.byeWait = wait;
-    for (let i = 0; i < pids.length; i++) (this.provisions[pids[i] as string] as Provision).state = 'bye-sent';
-    this.st = 'bye-sent';
-    wait.timer = this.o.platform.setTimer(() => {
-      if (this.byeWait !== wait) return;
-      this.byeWait = undefined;
-      const missing = wait.pids.filter((p) => Object.prototype.hasOwnProperty.call(this.provisions, p));
-      wait.reject(new SimedgeError('TIMEOUT', 'no term for ' + missing.join(',')));
-    }, timeoutMs === undefined ? this.timeoutMs : timeoutMs);
-    const rid = toHex(this.o.platform.randomBytes(8));
-    const msg: UpMsg = { t: 'bye', rid: rid, imsi: this.o.imsi, why: why || 'off' };
-    if (TRACE) this.trace(208, 'bye', 'pids=' + pids.join(','));
-    this.publish(msg).catch((e: unknown) => {
-      if (this.byeWait !== wait) return;
-      this.byeWait = undefined;
-      this.o.platform.clearTimer(wait.timer);
-      wait.reject(asTransport(e));
-    });
-    return promise;
-  }
-
+  bye(why?: 'off' | 'leave', timeoutMs?: number): Promise<Term[]>;
   /** Stop: fail every pending request and bye with TRANSPORT and clear their timers. */
-  close(): void {
-    const rids = Object.keys(this.requests);
-    for (let i = 0; i < rids.length; i++) this.fail(this.requests[rids[i] as string] as Request, new SimedgeError('TRANSPORT', 'provisioning client closed'));
-    const w = this.byeWait;
-    if (w) {
-      this.byeWait = undefined;
-      this.o.platform.clearTimer(w.timer);
-      w.reject(new SimedgeError('TRANSPORT', 'provisioning client closed'));
-    }
-  }
+  close(): void;
+}
 
-  /** Entry point for every down message; never throws (STYLE #9). */
-  private onMessage(bytes: Uint8Array): void {
-    let m: DownMsg;
-    try {
-      m = this.o.codec.decodeDown(bytes);
-    } catch (e) {
-      if (TRACE) this.trace(undefined, 'bad-down', String(e));
-      return;
-    }
-    try {
-      switch (m.t) {
-        case 'chal': return this.onChal(m);
-        case 'acc': return this.onAcc(m);
-        case 'rej': return this.onRej(m);
-        case 'ready': return this.onReady(m);
-        case 'term': return this.onTerm(m);
-      }
-    } catch (e) {
-      if (TRACE) this.trace(undefined, 'internal-error', String(e));
-    }
-  }
+/**
+ * `new ProvisionClient(opts)`. Closures instead of a class: the state lives in local variables,
+ * which minify to one letter, where a class pays `this.` and a member name on every access (the
+ * Espruino bundle keeps its source in RAM).
+ */
+export const ProvisionClient = function ProvisionClient(opts: ProvisionOptions): ProvisionClient {
+  const o = opts;
+  const platform = opts.platform;
+  const up = topics.deviceUp(opts.imsi); // throws TypeError on a malformed IMSI
+  const down = topics.deviceDown(opts.imsi);
+  const timeoutMs = opts.timeoutMs === undefined ? 10000 : opts.timeoutMs;
+  const readyTimeoutMs = FULL && opts.readyTimeoutMs !== undefined ? opts.readyTimeoutMs : 30000; // FULL: the Espruino firmware API cannot pass it
+  const requests: { [rid: string]: Request } = {};
+  const provisions: { [pid: string]: Provision } = {};
+  const readies: { [pid: string]: DevReady } = {};
+  /** `ready` that overtook its `acc` (different paths in the core); matched when acc arrives. */
+  const early: DevReady[] = [];
+  let byeWait: ByeWait | undefined;
+  let latest = '';
+  let st: ProvState = 'idle';
+  let started: Promise<void> | undefined;
 
-  private onChal(m: Chal): void {
-    const req = this.requests[m.rid];
-    if (!req || req.state !== 'hello-sent') return; // another rid, or a duplicate chal
-    this.setState(req, 'prov-sent');
-    this.arm(req, this.timeoutMs, 'acc');
-    if (TRACE) this.trace(203, 'chal');
-    const prove = this.o.prove ? this.o.prove(m.nonce, req.template) : Promise.resolve(undefined);
-    prove.then((proof) => {
-      if (this.requests[req.rid] !== req) return; // timed out meanwhile
-      const msg: UpMsg = { t: 'prov', rid: req.rid, imsi: this.o.imsi, nonce: m.nonce, tpl: req.template };
-      if (proof) msg.proof = proof;
-      if (TRACE) this.trace(203, 'prov', 'tpl=' + req.template.length + 'B' + (proof ? ' proof' : ''));
-      this.send(req, msg);
-    }, (e: unknown) => this.fail(req, asTransport(e)));
-  }
+  const active = (): string[] => Object.keys(provisions);
 
-  private onAcc(m: Acc): void {
-    const req = this.requests[m.rid];
-    if (!req || req.state !== 'prov-sent') return;
-    this.setState(req, 'accepted');
-    this.provisions[m.pid] = { pid: m.pid, edge: m.edge, state: 'accepted', request: req };
-    this.arm(req, this.readyTimeoutMs, 'ready');
-    if (TRACE) this.trace(204, 'acc', 'pid=' + m.pid + ' edge=' + m.edge);
-    for (let i = 0; i < this.early.length; i++) {
-      const r = this.early[i] as DevReady;
-      if (r.pid === m.pid) {
-        this.early.splice(i, 1);
-        this.onReady(r);
-        return;
-      }
-    }
-  }
-
-  private onRej(m: Rej): void {
-    const req = this.requests[m.rid];
-    if (!req || (req.state !== 'hello-sent' && req.state !== 'prov-sent')) return;
-    this.setState(req, 'rejected');
-    if (TRACE) this.trace(204, 'rej', m.code + ': ' + m.msg);
-    this.fail(req, rejected(m.code, m.msg));
-  }
-
-  private onReady(m: DevReady): void {
-    const p = this.provisions[m.pid];
-    if (!p) {
-      // Possibly ahead of its acc; keep a few, drop the oldest (bounded memory).
-      if (this.early.length >= EARLY_READY_MAX) this.early.shift();
-      this.early.push(m);
-      return;
-    }
-    if (p.state === 'ready') return this.onMoved(m);
-    if (p.state !== 'accepted') return; // late: bye already sent
-    p.state = 'ready';
-    this.readies[m.pid] = m;
-    if (TRACE) this.trace(207, 'ready', 'pid=' + m.pid + ' edge=' + m.edge + ' svc=' + m.svc.map((s) => s.n).join(','));
-    const req = p.request;
-    p.request = undefined;
-    if (!req || this.requests[req.rid] !== req) return; // its request timed out: still tracked for bye
-    this.setState(req, 'ready');
-    this.done(req);
-    req.resolve(m);
-  }
-
-  /** A ready for a provision that is already ready: a duplicate, or endpoints that moved. */
-  private onMoved(m: DevReady): void {
-    const before = this.readies[m.pid];
-    if (before && JSON.stringify(before.svc) === JSON.stringify(m.svc) && before.edge === m.edge) return; // duplicate
-    this.readies[m.pid] = m;
-    if (TRACE) this.trace(207, 'moved', 'pid=' + m.pid + ' svc=' + m.svc.map((s) => s.n + '@' + s.ep).join(','));
-    if (!this.o.onUpdate) return;
-    try {
-      this.o.onUpdate(m);
-    } catch (e) {
-      if (TRACE) this.trace(undefined, 'internal-error', 'onUpdate: ' + String(e));
-    }
-  }
-
-  private onTerm(m: Term): void {
-    const p = this.provisions[m.pid];
-    if (!p) return; // unknown or already terminated (duplicate)
-    delete this.provisions[m.pid];
-    delete this.readies[m.pid];
-    if (TRACE) this.trace(210, 'term', 'pid=' + m.pid + ' why=' + m.why);
-    const req = p.request;
-    if (req && this.requests[req.rid] === req) {
-      // Terminated before it was ever ready (the edge failed after acc).
-      this.setState(req, 'rejected');
-      this.fail(req, rejected(m.why, 'terminated before ready'));
-    }
-    if (this.active().length === 0 && !this.inFlight()) this.st = 'terminated';
-    if (this.o.onTerm) {
-      try {
-        this.o.onTerm(m);
-      } catch (e) {
-        if (TRACE) this.trace(undefined, 'internal-error', 'onTerm: ' + String(e));
-      }
-    }
-    const w = this.byeWait;
-    if (w && w.pids.indexOf(m.pid) >= 0) {
-      w.terms.push(m);
-      if (w.terms.length === w.pids.length) {
-        this.byeWait = undefined;
-        this.o.platform.clearTimer(w.timer);
-        w.resolve(w.terms);
-      }
-    }
-  }
-
-  private inFlight(): boolean {
-    return Object.keys(this.requests).length > 0;
-  }
-
-  private setState(req: Request, s: ProvState): void {
-    req.state = s;
-    if (req.rid === this.latest) this.st = s;
-  }
-
-  private arm(req: Request, ms: number, waitingFor: string): void {
-    if (req.timer !== undefined) this.o.platform.clearTimer(req.timer);
-    req.timer = this.o.platform.setTimer(() => {
-      if (this.requests[req.rid] !== req) return;
-      if (TRACE) this.trace(undefined, 'timeout', 'waiting for ' + waitingFor);
-      this.fail(req, new SimedgeError('TIMEOUT', 'no ' + waitingFor + ' within ' + ms + ' ms'));
-    }, ms);
-  }
-
-  private done(req: Request): void {
-    this.o.platform.clearTimer(req.timer);
-    delete this.requests[req.rid];
-  }
-
-  private fail(req: Request, e: Error): void {
-    if (this.requests[req.rid] !== req) return;
-    this.done(req);
-    req.reject(e);
-  }
-
-  private send(req: Request, msg: UpMsg): void {
-    this.publish(msg).catch((e: unknown) => this.fail(req, asTransport(e)));
-  }
-
-  private publish(msg: UpMsg): Promise<void> {
-    let bytes: Uint8Array;
-    try {
-      bytes = this.o.codec.encode(msg);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this.o.transport.publish(this.up, bytes);
-  }
-
-  private trace(step: Step | undefined, ev: string, detail?: string): void {
-    const sink = this.o.trace;
+  const trace = (step: Step | undefined, ev: string, detail?: string): void => {
+    const sink = o.trace;
     if (!TRACE || !sink) return;
     const e: TraceEvent = {
-      at: this.o.platform.now(), actor: 'device:' + this.o.imsi, imsi: this.o.imsi, ev: ev,
+      at: platform.now(), actor: 'device:' + o.imsi, imsi: o.imsi, ev: ev,
     };
     if (step !== undefined) e.step = step;
     if (detail !== undefined) e.detail = detail;
@@ -402,8 +158,269 @@ export class ProvisionClient {
     } catch (err) {
       // A failing trace sink must not break provisioning.
     }
-  }
-}
+  };
+
+  const setState = (req: Request, s: ProvState): void => {
+    req.state = s;
+    if (req.rid === latest) st = s;
+  };
+
+  const done = (req: Request): void => {
+    platform.clearTimer(req.timer);
+    delete requests[req.rid];
+  };
+
+  const fail = (req: Request, e: Error): void => {
+    if (requests[req.rid] !== req) return;
+    done(req);
+    req.reject(e);
+  };
+
+  const arm = (req: Request, ms: number, waitingFor: string): void => {
+    if (req.timer !== undefined) platform.clearTimer(req.timer);
+    req.timer = platform.setTimer(() => {
+      if (requests[req.rid] !== req) return;
+      if (TRACE) trace(undefined, 'timeout', 'waiting for ' + waitingFor);
+      fail(req, new SimedgeError('TIMEOUT', DETAIL ? 'no ' + waitingFor + ' within ' + ms + ' ms' : undefined));
+    }, ms);
+  };
+
+  const publish = (msg: UpMsg): Promise<void> => {
+    let bytes: Uint8Array;
+    try {
+      bytes = o.codec.encode(msg);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return o.transport.publish(up, bytes);
+  };
+
+  const send = (req: Request, msg: UpMsg): void => {
+    publish(msg).catch((e: unknown) => fail(req, asTransport(e)));
+  };
+
+  const onChal = (m: Chal): void => {
+    const req = requests[m.rid];
+    if (!req || req.state !== 'hello-sent') return; // another rid, or a duplicate chal
+    setState(req, 'prov-sent');
+    arm(req, timeoutMs, 'acc');
+    if (TRACE) trace(203, 'chal');
+    // IoT SAFE proofs are not reachable from the Espruino firmware API (FULL: core/flags.ts).
+    const prove = FULL && o.prove ? o.prove(m.nonce, req.template) : Promise.resolve(undefined);
+    prove.then((proof) => {
+      if (requests[req.rid] !== req) return; // timed out meanwhile
+      const msg: UpMsg = { t: 'prov', rid: req.rid, imsi: o.imsi, nonce: m.nonce, tpl: req.template };
+      if (proof) msg.proof = proof;
+      if (TRACE) trace(203, 'prov', 'tpl=' + req.template.length + 'B' + (proof ? ' proof' : ''));
+      send(req, msg);
+    }, (e: unknown) => fail(req, asTransport(e)));
+  };
+
+  /** A ready for a provision that is already ready: a duplicate, or endpoints that moved. */
+  const onMoved = (m: DevReady): void => {
+    const before = readies[m.pid];
+    if (before && JSON.stringify(before.svc) === JSON.stringify(m.svc) && before.edge === m.edge) return; // duplicate
+    readies[m.pid] = m;
+    if (TRACE) trace(207, 'moved', 'pid=' + m.pid + ' svc=' + m.svc.map((s) => s.n + '@' + s.ep).join(','));
+    if (!o.onUpdate) return;
+    try {
+      o.onUpdate(m);
+    } catch (e) {
+      if (TRACE) trace(undefined, 'internal-error', 'onUpdate: ' + String(e));
+    }
+  };
+
+  const onReady = (m: DevReady): void => {
+    const p = provisions[m.pid];
+    if (!p) {
+      // Possibly ahead of its acc; keep a few, drop the oldest (bounded memory).
+      if (early.length >= EARLY_READY_MAX) early.shift();
+      early.push(m);
+      return;
+    }
+    if (p.state === 'ready') {
+      // Endpoints that moved: onUpdate is not reachable from the Espruino firmware API, which
+      // keeps the first ready (FULL: core/flags.ts).
+      if (FULL) onMoved(m);
+      return;
+    }
+    if (p.state !== 'accepted') return; // late: bye already sent
+    p.state = 'ready';
+    readies[m.pid] = m;
+    if (TRACE) trace(207, 'ready', 'pid=' + m.pid + ' edge=' + m.edge + ' svc=' + m.svc.map((s) => s.n).join(','));
+    const req = p.request;
+    p.request = undefined;
+    if (!req || requests[req.rid] !== req) return; // its request timed out: still tracked for bye
+    setState(req, 'ready');
+    done(req);
+    req.resolve(m);
+  };
+
+  const onAcc = (m: Acc): void => {
+    const req = requests[m.rid];
+    if (!req || req.state !== 'prov-sent') return;
+    setState(req, 'accepted');
+    provisions[m.pid] = { pid: m.pid, edge: m.edge, state: 'accepted', request: req };
+    arm(req, readyTimeoutMs, 'ready');
+    if (TRACE) trace(204, 'acc', 'pid=' + m.pid + ' edge=' + m.edge);
+    for (let i = 0; i < early.length; i++) {
+      const r = early[i] as DevReady;
+      if (r.pid === m.pid) {
+        early.splice(i, 1);
+        onReady(r);
+        return;
+      }
+    }
+  };
+
+  const onRej = (m: Rej): void => {
+    const req = requests[m.rid];
+    if (!req || (req.state !== 'hello-sent' && req.state !== 'prov-sent')) return;
+    setState(req, 'rejected');
+    if (TRACE) trace(204, 'rej', m.code + ': ' + m.msg);
+    fail(req, rejected(m.code, m.msg));
+  };
+
+  const onTerm = (m: Term): void => {
+    const p = provisions[m.pid];
+    if (!p) return; // unknown or already terminated (duplicate)
+    delete provisions[m.pid];
+    delete readies[m.pid];
+    if (TRACE) trace(210, 'term', 'pid=' + m.pid + ' why=' + m.why);
+    const req = p.request;
+    if (req && requests[req.rid] === req) {
+      // Terminated before it was ever ready (the edge failed after acc).
+      setState(req, 'rejected');
+      fail(req, rejected(m.why, 'terminated before ready'));
+    }
+    if (active().length === 0 && Object.keys(requests).length === 0) st = 'terminated';
+    if (o.onTerm) {
+      try {
+        o.onTerm(m);
+      } catch (e) {
+        if (TRACE) trace(undefined, 'internal-error', 'onTerm: ' + String(e));
+      }
+    }
+    const w = byeWait;
+    if (w && w.pids.indexOf(m.pid) >= 0) {
+      w.terms.push(m);
+      if (w.terms.length === w.pids.length) {
+        byeWait = undefined;
+        platform.clearTimer(w.timer);
+        w.resolve(w.terms);
+      }
+    }
+  };
+
+  /** Entry point for every down message; never throws (STYLE #9). */
+  const onMessage = (bytes: Uint8Array): void => {
+    let m: DownMsg;
+    try {
+      m = o.codec.decodeDown(bytes);
+    } catch (e) {
+      if (TRACE) trace(undefined, 'bad-down', String(e));
+      return;
+    }
+    try {
+      switch (m.t) {
+        case 'chal': return onChal(m);
+        case 'acc': return onAcc(m);
+        case 'rej': return onRej(m);
+        case 'ready': return onReady(m);
+        case 'term': return onTerm(m);
+      }
+    } catch (e) {
+      if (TRACE) trace(undefined, 'internal-error', String(e));
+    }
+  };
+
+  const start = (): Promise<void> => {
+    if (!started) {
+      started = o.transport.subscribe(down, onMessage);
+      started.catch(() => {
+        started = undefined; // let a later call retry
+      });
+    }
+    return started;
+  };
+
+  return {
+    get state(): ProvState {
+      return st;
+    },
+
+    active: active,
+
+    readyOf(pid: string): DevReady | undefined {
+      return readies[pid];
+    },
+
+    start: start,
+
+    provision(info: DeviceInfo, why: Reason, template: Uint8Array): Promise<DevReady> {
+      // In the lean build only simedge.ts calls this, with a constant reason, the template it
+      // checked and the IMSI the client was made for (FULL: core/flags.ts).
+      if (FULL && why !== 'on' && why !== 'reset' && why !== 'roam') throw new TypeError('provision: why must be on, reset or roam');
+      if (FULL && (!(template instanceof Uint8Array) || template.length === 0)) throw new TypeError('provision: template must be COSE bytes');
+      if (FULL && info.imsi !== o.imsi) throw new TypeError('provision: info.imsi differs from the client IMSI');
+      const subscribed = start().catch((e: unknown) => {
+        throw asTransport(e);
+      });
+      return subscribed.then(() => new Promise<DevReady>((resolve, reject) => {
+        const rid = toHex(platform.randomBytes(8));
+        const req: Request = { rid: rid, info: info, why: why, template: template, state: 'hello-sent', timer: undefined, resolve: resolve, reject: reject };
+        requests[rid] = req;
+        latest = rid;
+        st = 'hello-sent';
+        arm(req, timeoutMs, 'chal');
+        if (TRACE) trace(203, 'hello', 'why=' + why + ' cell=' + info.cell + ' plmn=' + info.plmn);
+        send(req, { t: 'hello', rid: rid, imsi: info.imsi, iccid: info.iccid, plmn: info.plmn, cell: info.cell, why: why });
+      }));
+    },
+
+    bye(why?: 'off' | 'leave', byeTimeoutMs?: number): Promise<Term[]> {
+      if (byeWait) return byeWait.promise;
+      const pids = active();
+      if (pids.length === 0) return Promise.resolve([]);
+      let resolve: (t: Term[]) => void = () => undefined;
+      let reject: (e: Error) => void = () => undefined;
+      const promise = new Promise<Term[]>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      const wait: ByeWait = { pids: pids, terms: [], timer: undefined, promise: promise, resolve: resolve, reject: reject };
+      byeWait = wait;
+      for (let i = 0; i < pids.length; i++) (provisions[pids[i] as string] as Provision).state = 'bye-sent';
+      st = 'bye-sent';
+      wait.timer = platform.setTimer(() => {
+        if (byeWait !== wait) return;
+        byeWait = undefined;
+        wait.reject(new SimedgeError('TIMEOUT', DETAIL ? 'no term for ' + wait.pids.filter((p) => has(provisions, p)).join(',') : undefined));
+      }, FULL && byeTimeoutMs !== undefined ? byeTimeoutMs : timeoutMs);
+      const rid = toHex(platform.randomBytes(8));
+      const msg: UpMsg = { t: 'bye', rid: rid, imsi: o.imsi, why: why || 'off' };
+      if (TRACE) trace(208, 'bye', 'pids=' + pids.join(','));
+      publish(msg).catch((e: unknown) => {
+        if (byeWait !== wait) return;
+        byeWait = undefined;
+        platform.clearTimer(wait.timer);
+        wait.reject(asTransport(e));
+      });
+      return promise;
+    },
+
+    close(): void {
+      const rids = Object.keys(requests);
+      for (let i = 0; i < rids.length; i++) fail(requests[rids[i] as string] as Request, new SimedgeError('TRANSPORT', 'provisioning client closed'));
+      const w = byeWait;
+      if (w) {
+        byeWait = undefined;
+        platform.clearTimer(w.timer);
+        w.reject(new SimedgeError('TRANSPORT', 'provisioning client closed'));
+      }
+    },
+  };
+} as unknown as new (opts: ProvisionOptions) => ProvisionClient;
 
 function asTransport(e: unknown): Error {
   if (e instanceof SimedgeError) return e;

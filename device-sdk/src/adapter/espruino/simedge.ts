@@ -10,7 +10,7 @@ import { AtEngine, type AtTrace } from '../../core/at/engine.js';
 import { deviceCodec } from '../../core/codec/device-codec.js';
 import type { Dialect } from '../../core/lifecycle.js';
 import { attach, detach, type AttachInfo } from '../../core/modem.js';
-import type { Platform } from '../../core/platform.js';
+import { has, type Platform } from '../../core/platform.js';
 import { ProvisionClient, type ProvisionTransport } from '../../core/provision.js';
 import { MqttSession } from '../../core/transport/session.js';
 import type { MqttDriver } from '../../core/transport/types.js';
@@ -77,7 +77,7 @@ export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platf
     const tpl = typeof o.template === 'string' ? byteString(o.template) : o.template;
     if (!(tpl instanceof Uint8Array) || tpl.length === 0) throw new TypeError('SimEdge: template must be COSE bytes');
     const dialect: Dialect = o.dialect || (drivers.quectel ? 'quectel' : 'generic');
-    const make = Object.prototype.hasOwnProperty.call(drivers, dialect) ? drivers[dialect] : undefined;
+    const make = has(drivers, dialect) ? drivers[dialect] : undefined;
     if (!o.transport && !make) throw new TypeError('SimEdge: no MQTT driver for ' + dialect + ' in this bundle; pass a transport');
     const broker = o.transport ? undefined : hostPort(o.broker);
     const at = new AtEngine(espruinoSerial(o.serial), platform, { trace: o.atTrace, defaultTimeoutMs: o.atTimeoutMs });

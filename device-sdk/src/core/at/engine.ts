@@ -3,10 +3,10 @@
 // through a prefix-keyed table even when they arrive between a command and its final result.
 // Portable core: plain Promises, no async/await, no Map (see reference/espruino.md).
 import { SimedgeError } from '../../wire/codes.js';
-import type { Platform } from '../platform.js';
+import { has, type Platform } from '../platform.js';
 import type { ByteStream } from '../stream.js';
 import { AtFramer } from './framer.js';
-import { TRACE } from '../flags.js';
+import { FULL, TRACE } from '../flags.js';
 
 /** Line-level trace: what went to the modem (tx) and what came back (rx). */
 export type AtTrace = (dir: 'tx' | 'rx', text: string) => void;
@@ -61,149 +61,105 @@ function toBytes(s: string): Uint8Array {
   return b;
 }
 
-export class AtEngine {
-  private readonly stream: ByteStream;
-  private readonly platform: Platform;
-  private readonly framer: AtFramer;
-  private readonly defaultTimeoutMs: number;
-  private readonly trace: AtTrace | undefined;
-  private readonly queue: Job[] = [];
-  private current: Job | undefined;
-  private urcs: { [prefix: string]: UrcHandler[] } = {};
-  private binaryFn: ((bytes: Uint8Array) => void) | undefined;
-  private closed = false;
-
-  constructor(stream: ByteStream, platform: Platform, opts?: AtEngineOptions) {
-    const o = opts || {};
-    this.stream = stream;
-    this.platform = platform;
-    this.defaultTimeoutMs = o.defaultTimeoutMs === undefined ? 5000 : o.defaultTimeoutMs;
-    this.trace = o.trace;
-    this.framer = new AtFramer({
-      line: (s, term) => this.onLine(s, term),
-      prompt: () => this.onPrompt(),
-      data: (b) => this.onData(b),
-      overflow: () => {
-        if (TRACE) this.log('rx', '<line too long, dropped>');
-      },
-    }, o.maxLine);
-    stream.onReadable((bytes) => {
-      // Never throw out of an I/O callback (STYLE #9): a bug in a handler must not kill the port.
-      try {
-        if (!this.closed) this.framer.push(bytes);
-      } catch (e) {
-        if (TRACE) this.log('rx', '<internal error: ' + String(e) + '>');
-      }
-    });
-  }
-
+/** The engine's API (drivers, attach, IoT SAFE). */
+export interface AtEngine {
   /** Send one command (without `AT`-line terminator); resolves with its information lines. */
-  send(cmd: string, opts?: SendOptions): Promise<string[]> {
-    if (typeof cmd !== 'string' || cmd.length === 0 || cmd.length > 1024 || /[\r\n]/.test(cmd)) {
-      throw new TypeError('AtEngine.send: a command is one line of 1..1024 characters');
-    }
-    const o = opts || {};
-    if (this.closed) return Promise.reject(new SimedgeError('AT_CLOSED', cmd));
-    const m = QUERY.exec(cmd);
-    return new Promise<string[]>((resolve, reject) => {
-      this.queue.push({
-        cmd: cmd,
-        timeoutMs: o.timeoutMs === undefined ? this.defaultTimeoutMs : o.timeoutMs,
-        payload: o.payload,
-        claim: m ? (m[1] as string).toUpperCase() + ':' : '',
-        lines: [],
-        echoSeen: false,
-        timer: undefined,
-        resolve: resolve,
-        reject: reject,
-      });
-      this.pump();
-    });
-  }
-
+  send(cmd: string, opts?: SendOptions): Promise<string[]>;
   /**
    * Route lines starting with prefix (e.g. `+CEREG:`, `RING`) to fn. Several handlers may share a
    * prefix; the longest matching prefix wins. Returns a function that removes the handler.
    */
-  onUrc(prefix: string, fn: UrcHandler): () => void {
-    if (typeof prefix !== 'string' || prefix.length === 0) throw new TypeError('AtEngine.onUrc: prefix must be non-empty');
-    const list = Object.prototype.hasOwnProperty.call(this.urcs, prefix) ? (this.urcs[prefix] as UrcHandler[]) : (this.urcs[prefix] = []);
-    list.push(fn);
-    return () => {
-      const i = list.indexOf(fn);
-      if (i >= 0) list.splice(i, 1);
-    };
-  }
-
+  onUrc(prefix: string, fn: UrcHandler): () => void;
   /**
    * Read the n bytes that follow the line being handled as one raw block (call it from a URC
    * handler whose line announces a binary payload).
    */
-  expectBytes(n: number, fn: (bytes: Uint8Array) => void): void {
-    this.binaryFn = fn;
-    this.framer.expectBytes(n);
-  }
-
+  expectBytes(n: number, fn: (bytes: Uint8Array) => void): void;
   /** Fail every pending command with AT_CLOSED and close the stream. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    const jobs = this.queue.splice(0, this.queue.length);
-    if (this.current) jobs.unshift(this.current);
-    this.current = undefined;
-    for (let i = 0; i < jobs.length; i++) {
-      const j = jobs[i] as Job;
-      if (j.timer !== undefined) this.platform.clearTimer(j.timer);
-      j.reject(new SimedgeError('AT_CLOSED', j.cmd));
-    }
-    this.stream.close();
-  }
+  close(): void;
+}
 
-  private pump(): void {
-    if (this.current || this.closed) return;
-    const job = this.queue.shift();
-    if (!job) return;
-    this.current = job;
-    this.framer.expectPrompt(job.payload !== undefined);
-    job.timer = this.platform.setTimer(() => {
-      if (this.current !== job) return;
-      this.finish(job, new SimedgeError('AT_TIMEOUT', job.cmd));
-    }, job.timeoutMs);
-    this.write(job, job.cmd + '\r', toBytes(job.cmd + '\r'));
-  }
+/**
+ * `new AtEngine(stream, platform, opts)`. Closures instead of a class: the state lives in local
+ * variables, which minify to one letter, where a class pays `this.` and a member name on every
+ * access (the Espruino bundle keeps its source in RAM).
+ */
+export const AtEngine = function AtEngine(stream: ByteStream, platform: Platform, opts?: AtEngineOptions): AtEngine {
+  const o = opts || {};
+  const defaultTimeoutMs = o.defaultTimeoutMs === undefined ? 5000 : o.defaultTimeoutMs;
+  const trace = TRACE ? o.trace : undefined;
+  const queue: Job[] = [];
+  let current: Job | undefined;
+  const urcs: { [prefix: string]: UrcHandler[] } = {};
+  let binaryFn: ((bytes: Uint8Array) => void) | undefined;
+  let closed = false;
 
-  private write(job: Job, shown: string, bytes: Uint8Array): void {
-    if (TRACE) this.log('tx', shown);
+  const log = (dir: 'tx' | 'rx', text: string): void => {
+    if (!TRACE || !trace) return;
     try {
-      this.stream.write(bytes);
+      trace(dir, text);
     } catch (e) {
-      this.finish(job, new SimedgeError('AT_CLOSED', 'write failed: ' + String(e)));
+      // A failing trace sink must not break the modem link.
     }
-  }
+  };
 
-  private finish(job: Job, err: Error | undefined): void {
-    if (this.current !== job) return;
-    this.current = undefined;
-    this.framer.expectPrompt(false);
-    this.platform.clearTimer(job.timer);
+  let framer: AtFramer; // assigned below, once the functions of its sink exist
+
+  const write = (job: Job, shown: string, bytes: Uint8Array): void => {
+    if (TRACE) log('tx', shown);
+    try {
+      stream.write(bytes);
+    } catch (e) {
+      finish(job, new SimedgeError('AT_CLOSED', 'write failed: ' + String(e)));
+    }
+  };
+
+  const pump = (): void => {
+    if (current || closed) return;
+    const job = queue.shift();
+    if (!job) return;
+    current = job;
+    framer.expectPrompt(job.payload !== undefined);
+    job.timer = platform.setTimer(() => {
+      if (current !== job) return;
+      finish(job, new SimedgeError('AT_TIMEOUT', job.cmd));
+    }, job.timeoutMs);
+    write(job, job.cmd + '\r', toBytes(job.cmd + '\r'));
+  };
+
+  const finish = (job: Job, err: Error | undefined): void => {
+    if (current !== job) return;
+    current = undefined;
+    framer.expectPrompt(false);
+    platform.clearTimer(job.timer);
     if (err) job.reject(err);
     else job.resolve(job.lines);
-    this.pump();
-  }
+    pump();
+  };
 
-  private onLine(line: string, term: number | undefined): void {
-    if (TRACE) this.log('rx', line);
-    const job = this.current;
+  const urcFor = (line: string): UrcHandler[] | undefined => {
+    let best = '';
+    const keys = Object.keys(urcs);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      if (k.length > best.length && startsWith(line, k) && (urcs[k] as UrcHandler[]).length > 0) best = k;
+    }
+    return best ? urcs[best] : undefined;
+  };
+
+  const onLine = (line: string, term: number | undefined): void => {
+    if (TRACE) log('rx', line);
+    const job = current;
     if (job) {
       // Echo (until ATE0 takes effect): the command's own line, before anything else.
       if (!job.echoSeen && job.lines.length === 0 && line.trim() === job.cmd) {
         job.echoSeen = true;
         return;
       }
-      if (line === 'OK') return this.finish(job, undefined);
-      if (FAILURES.indexOf(line) >= 0) return this.finish(job, new SimedgeError('AT_ERROR', job.cmd + ': ' + line));
-      if (startsWith(line, CME)) return this.finish(job, new SimedgeError('AT_CME_ERROR', line.substring(CME.length).trim()));
-      if (startsWith(line, CMS)) return this.finish(job, new SimedgeError('AT_ERROR', job.cmd + ': ' + line));
+      if (line === 'OK') return finish(job, undefined);
+      if (FAILURES.indexOf(line) >= 0) return finish(job, new SimedgeError('AT_ERROR', job.cmd + ': ' + line));
+      if (startsWith(line, CME)) return finish(job, new SimedgeError('AT_CME_ERROR', line.substring(CME.length).trim()));
+      if (startsWith(line, CMS)) return finish(job, new SimedgeError('AT_ERROR', job.cmd + ': ' + line));
       // A read form's answer shares its prefix with the URC (`+CEREG:`): while the read form is in
       // flight such a line is its answer. [TS27.007 §10.1.22]
       if (job.claim && startsWith(line.toUpperCase(), job.claim)) {
@@ -211,59 +167,113 @@ export class AtEngine {
         return;
       }
     }
-    const handlers = this.urcFor(line);
+    const handlers = urcFor(line);
     if (handlers) {
       const copy = handlers.slice();
       for (let i = 0; i < copy.length; i++) {
         try {
           (copy[i] as UrcHandler)(line, term);
         } catch (e) {
-          if (TRACE) this.log('rx', '<URC handler failed: ' + String(e) + '>');
+          if (TRACE) log('rx', '<URC handler failed: ' + String(e) + '>');
         }
       }
       return;
     }
     if (job) job.lines.push(line);
     // Otherwise an unsolicited line nobody asked for (e.g. a late OK after a timeout): dropped.
-  }
+  };
 
-  private urcFor(line: string): UrcHandler[] | undefined {
-    let best = '';
-    const keys = Object.keys(this.urcs);
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i] as string;
-      if (k.length > best.length && startsWith(line, k) && (this.urcs[k] as UrcHandler[]).length > 0) best = k;
-    }
-    return best ? this.urcs[best] : undefined;
-  }
-
-  private onPrompt(): void {
-    const job = this.current;
-    if (TRACE) this.log('rx', '> ');
+  const onPrompt = (): void => {
+    const job = current;
+    if (TRACE) log('rx', '> ');
     if (!job || job.payload === undefined) return;
     const p = job.payload;
     job.payload = undefined; // a second prompt must not send the payload twice
-    this.write(job, '<' + p.length + ' bytes>', p);
-  }
+    write(job, TRACE ? '<' + p.length + ' bytes>' : '', p);
+  };
 
-  private onData(bytes: Uint8Array): void {
-    const fn = this.binaryFn;
-    this.binaryFn = undefined;
-    if (TRACE) this.log('rx', '<' + bytes.length + ' bytes>');
+  const onData = (bytes: Uint8Array): void => {
+    if (!FULL) return; // no raw blocks in the lean build (framer.ts expectBytes)
+    const fn = binaryFn;
+    binaryFn = undefined;
+    if (TRACE) log('rx', '<' + bytes.length + ' bytes>');
     if (!fn) return;
     try {
       fn(bytes);
     } catch (e) {
-      if (TRACE) this.log('rx', '<binary handler failed: ' + String(e) + '>');
+      if (TRACE) log('rx', '<binary handler failed: ' + String(e) + '>');
     }
-  }
+  };
 
-  private log(dir: 'tx' | 'rx', text: string): void {
-    if (!TRACE || !this.trace) return;
+  framer = new AtFramer({
+    line: onLine,
+    prompt: onPrompt,
+    data: onData,
+    overflow: () => {
+      if (TRACE) log('rx', '<line too long, dropped>');
+    },
+  }, o.maxLine);
+  stream.onReadable((bytes) => {
+    // Never throw out of an I/O callback (STYLE #9): a bug in a handler must not kill the port.
     try {
-      this.trace(dir, text);
+      if (!closed) framer.push(bytes);
     } catch (e) {
-      // A failing trace sink must not break the modem link.
+      if (TRACE) log('rx', '<internal error: ' + String(e) + '>');
     }
-  }
-}
+  });
+
+  return {
+    send(cmd: string, sendOpts?: SendOptions): Promise<string[]> {
+      if (typeof cmd !== 'string' || cmd.length === 0 || cmd.length > 1024 || /[\r\n]/.test(cmd)) {
+        throw new TypeError('AtEngine.send: a command is one line of 1..1024 characters');
+      }
+      const so = sendOpts || {};
+      if (closed) return Promise.reject(new SimedgeError('AT_CLOSED', cmd));
+      const m = QUERY.exec(cmd);
+      return new Promise<string[]>((resolve, reject) => {
+        queue.push({
+          cmd: cmd,
+          timeoutMs: so.timeoutMs === undefined ? defaultTimeoutMs : so.timeoutMs,
+          payload: so.payload,
+          claim: m ? (m[1] as string).toUpperCase() + ':' : '',
+          lines: [],
+          echoSeen: false,
+          timer: undefined,
+          resolve: resolve,
+          reject: reject,
+        });
+        pump();
+      });
+    },
+
+    onUrc(prefix: string, fn: UrcHandler): () => void {
+      // Only the SDK's drivers register URCs in the lean build (FULL: see session.ts connect).
+      if (FULL && (typeof prefix !== 'string' || prefix.length === 0)) throw new TypeError('AtEngine.onUrc: prefix must be non-empty');
+      const list = has(urcs, prefix) ? (urcs[prefix] as UrcHandler[]) : (urcs[prefix] = []);
+      list.push(fn);
+      return () => {
+        const i = list.indexOf(fn);
+        if (i >= 0) list.splice(i, 1);
+      };
+    },
+
+    expectBytes(n: number, fn: (bytes: Uint8Array) => void): void {
+      binaryFn = fn;
+      framer.expectBytes(n);
+    },
+
+    close(): void {
+      if (closed) return;
+      closed = true;
+      const jobs = queue.splice(0, queue.length);
+      if (current) jobs.unshift(current);
+      current = undefined;
+      for (let i = 0; i < jobs.length; i++) {
+        const j = jobs[i] as Job;
+        if (j.timer !== undefined) platform.clearTimer(j.timer);
+        j.reject(new SimedgeError('AT_CLOSED', j.cmd));
+      }
+      stream.close();
+    },
+  };
+} as unknown as new (stream: ByteStream, platform: Platform, opts?: AtEngineOptions) => AtEngine;

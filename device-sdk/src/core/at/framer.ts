@@ -8,10 +8,12 @@
 //   PROMPTED a `>` arrived while a prompt was expected and was reported at once: swallow the
 //            space of `> ` if it follows
 //   DISCARD  the line grew past maxLine: drop bytes until the next terminator
-//   BINARY   collecting exactly `want` raw bytes (after expectBytes), no line rules apply
+//   BINARY   collecting exactly `want` raw bytes (after expectBytes), no line rules apply; not in
+//            the lean build (core/flags-lean.ts), whose QMT driver reads hex payloads only
 //
 // Lines are byte strings (one char per byte, as on Espruino): AT responses are ASCII, and the
 // core never needs a text decoder this way.
+import { FULL } from '../flags.js';
 
 export interface FramerSink {
   /** A whole line; term is the byte that ended it (13 CR or 10 LF), for raw-payload readers. */
@@ -37,136 +39,147 @@ const SP_BYTE = 32;
 /** Largest binary block expectBytes accepts (modem MQTT payloads are ≤ 10 KiB). */
 export const MAX_BINARY = 65536;
 
-export class AtFramer {
-  private state = LINE;
-  private buf = '';
-  private bin: Uint8Array | undefined;
-  private got = 0;
-  /** Binary length requested while a CR terminator may still be followed by its LF. */
-  private pendingBin = 0;
-  /** A command that awaits `>` is in flight: report a `>` at line start without waiting. */
-  private promptArmed = false;
-  private readonly sink: FramerSink;
-  private readonly maxLine: number;
-
-  constructor(sink: FramerSink, maxLine?: number) {
-    this.sink = sink;
-    this.maxLine = maxLine === undefined ? 1024 : maxLine;
-  }
-
+/** The framer's API (the AT engine feeds it). */
+export interface AtFramer {
   /**
    * Read the next n bytes raw and hand them to sink.data. Meant to be called from sink.line
    * for a header announcing a payload (e.g. `+CMQTTRXPAYLOAD: 0,<n>`): the payload starts after
    * that line's terminator, including an LF that completes a CR.
    */
-  expectBytes(n: number): void {
-    if (!(n >= 0 && n <= MAX_BINARY && Math.floor(n) === n)) throw new RangeError('expectBytes: n must be an integer in 0..' + MAX_BINARY);
-    if (n === 0) return;
-    if (this.state === CR) {
-      this.pendingBin = n;
-      return;
-    }
-    if (this.state !== LINE || this.buf.length > 0) throw new RangeError('expectBytes: only at a line boundary');
-    this.startBinary(n);
-  }
-
+  expectBytes(n: number): void;
   /**
    * Say whether a prompt is awaited. Some modems send a bare `>` with neither space nor line end;
    * it can only be recognised when the framer knows a prompt is due.
    */
-  expectPrompt(on: boolean): void {
-    this.promptArmed = on;
-  }
-
+  expectPrompt(on: boolean): void;
   /** Feed a chunk of any length. */
-  push(chunk: Uint8Array): void {
-    let i = 0;
-    while (i < chunk.length) {
-      const b = chunk[i] as number;
-      switch (this.state) {
-        case BINARY: {
-          const bin = this.bin as Uint8Array;
-          const take = Math.min(bin.length - this.got, chunk.length - i);
-          bin.set(chunk.subarray(i, i + take), this.got);
-          this.got += take;
+  push(chunk: Uint8Array): void;
+  /** Forget any partial line or block (after a link reset). */
+  reset(): void;
+}
+
+/**
+ * `new AtFramer(sink, maxLine)`. Closures instead of a class: the state lives in local variables,
+ * which minify to one letter, where a class pays `this.` and a member name on every access (the
+ * Espruino bundle keeps its source in RAM, and this loop runs for every byte from the modem).
+ */
+export const AtFramer = function AtFramer(sink: FramerSink, maxLineOpt?: number): AtFramer {
+  const maxLine = FULL && maxLineOpt !== undefined ? maxLineOpt : 1024; // FULL: the Espruino firmware API cannot pass it
+  let state = LINE;
+  let buf = '';
+  let bin: Uint8Array | undefined;
+  let got = 0;
+  /** Binary length requested while a CR terminator may still be followed by its LF. */
+  let pendingBin = 0;
+  /** A command that awaits `>` is in flight: report a `>` at line start without waiting. */
+  let promptArmed = false;
+
+  const startBinary = (n: number): void => {
+    bin = new Uint8Array(n);
+    got = 0;
+    state = BINARY;
+  };
+
+  return {
+    expectBytes(n: number): void {
+      // The lean build reads no raw payloads: its QMT driver takes hex only (transport/qmt.ts).
+      if (!FULL) throw new RangeError('expectBytes: raw payloads are not read in this build');
+      if (!(n >= 0 && n <= MAX_BINARY && Math.floor(n) === n)) throw new RangeError('expectBytes: n must be an integer in 0..' + MAX_BINARY);
+      if (n === 0) return;
+      if (state === CR) {
+        pendingBin = n;
+        return;
+      }
+      if (state !== LINE || buf.length > 0) throw new RangeError('expectBytes: only at a line boundary');
+      startBinary(n);
+    },
+
+    expectPrompt(on: boolean): void {
+      promptArmed = on;
+    },
+
+    push(chunk: Uint8Array): void {
+      let i = 0;
+      while (i < chunk.length) {
+        if (FULL && state === BINARY) {
+          const block = bin as Uint8Array;
+          const take = Math.min(block.length - got, chunk.length - i);
+          block.set(chunk.subarray(i, i + take), got);
+          got += take;
           i += take;
-          if (this.got === bin.length) {
-            this.state = LINE;
-            this.bin = undefined;
-            this.sink.data(bin);
+          if (got === block.length) {
+            state = LINE;
+            bin = undefined;
+            sink.data(block);
           }
           continue;
         }
-        case CR:
-          if (this.pendingBin > 0) {
-            const n = this.pendingBin;
-            this.pendingBin = 0;
-            this.startBinary(n);
+        const b = chunk[i] as number;
+        switch (state) {
+          case CR:
+            if (FULL && pendingBin > 0) {
+              const n = pendingBin;
+              pendingBin = 0;
+              startBinary(n);
+              if (b === LF_BYTE) i++;
+              continue;
+            }
+            state = LINE;
             if (b === LF_BYTE) i++;
             continue;
-          }
-          this.state = LINE;
-          if (b === LF_BYTE) i++;
-          continue;
-        case GT:
-          if (b === SP_BYTE) {
-            this.state = LINE;
-            i++;
-            this.sink.prompt();
+          case GT:
+            if (b === SP_BYTE) {
+              state = LINE;
+              i++;
+              sink.prompt();
+              continue;
+            }
+            // Not a prompt: the `>` starts an ordinary line; reprocess b in LINE.
+            state = LINE;
+            buf = '>';
             continue;
-          }
-          // Not a prompt: the `>` starts an ordinary line; reprocess b in LINE.
-          this.state = LINE;
-          this.buf = '>';
-          continue;
-        case PROMPTED:
-          this.state = LINE;
-          if (b === SP_BYTE) i++;
-          continue;
-        case DISCARD:
-          if (b === CR_BYTE) this.state = CR;
-          else if (b === LF_BYTE) this.state = LINE;
-          i++;
-          continue;
-        default: // LINE
-          i++;
-          if (b === CR_BYTE || b === LF_BYTE) {
-            this.state = b === CR_BYTE ? CR : LINE;
-            const s = this.buf;
-            this.buf = '';
-            // A bare `>` line is the prompt of modems that send `>` + CRLF instead of `> `.
-            if (s === '>') this.sink.prompt();
-            else if (s.length > 0) this.sink.line(s, b);
-          } else if (b === GT_BYTE && this.buf.length === 0) {
-            if (this.promptArmed) {
-              this.promptArmed = false;
-              this.state = PROMPTED;
-              this.sink.prompt();
-            } else this.state = GT;
-          } else if (this.buf.length >= this.maxLine) {
-            this.buf = '';
-            this.state = DISCARD;
-            this.sink.overflow();
-          } else {
-            this.buf += String.fromCharCode(b);
-          }
+          case PROMPTED:
+            state = LINE;
+            if (b === SP_BYTE) i++;
+            continue;
+          case DISCARD:
+            if (b === CR_BYTE) state = CR;
+            else if (b === LF_BYTE) state = LINE;
+            i++;
+            continue;
+          default: // LINE
+            i++;
+            if (b === CR_BYTE || b === LF_BYTE) {
+              state = b === CR_BYTE ? CR : LINE;
+              const s = buf;
+              buf = '';
+              // A bare `>` line is the prompt of modems that send `>` + CRLF instead of `> `.
+              if (s === '>') sink.prompt();
+              else if (s.length > 0) sink.line(s, b);
+            } else if (b === GT_BYTE && buf.length === 0) {
+              if (promptArmed) {
+                promptArmed = false;
+                state = PROMPTED;
+                sink.prompt();
+              } else state = GT;
+            } else if (buf.length >= maxLine) {
+              buf = '';
+              state = DISCARD;
+              sink.overflow();
+            } else {
+              buf += String.fromCharCode(b);
+            }
+        }
       }
-    }
-  }
+    },
 
-  /** Forget any partial line or block (after a link reset). */
-  reset(): void {
-    this.state = LINE;
-    this.buf = '';
-    this.bin = undefined;
-    this.got = 0;
-    this.pendingBin = 0;
-    this.promptArmed = false;
-  }
-
-  private startBinary(n: number): void {
-    this.bin = new Uint8Array(n);
-    this.got = 0;
-    this.state = BINARY;
-  }
-}
+    reset(): void {
+      state = LINE;
+      buf = '';
+      bin = undefined;
+      got = 0;
+      pendingBin = 0;
+      promptArmed = false;
+    },
+  };
+} as unknown as new (sink: FramerSink, maxLine?: number) => AtFramer;

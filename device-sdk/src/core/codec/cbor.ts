@@ -12,7 +12,17 @@
 // CBOR_INVALID for everything outside that subset (tags, floats, undefined, simple values,
 // indefinite lengths, invalid UTF-8, non-text map keys, duplicate or `__proto__` keys, trailing
 // bytes, integers beyond ±(2^53-1)).
+//
+// Lean profile (FULL false, the Espruino bundle; core/flags-lean.ts): the encoder handles what
+// the up messages hold - one text-keyed map of ASCII text and byte strings (wire/messages.ts
+// Hello, Prov, Bye) - and refuses anything else (TypeError); text is decoded as byte strings
+// (Espruino's own string form, reference/espruino.md) without UTF-8 validation; integer heads of
+// 8 bytes are CBOR_INVALID (no down message carries a number beyond 3600). Size and depth limits,
+// duplicate and `__proto__` keys, tags, floats and trailing bytes are checked as in the full
+// profile: the decoder still takes hostile input (STYLE #10).
 import { SimedgeError } from '../../wire/codes.js';
+import { DETAIL, FULL } from '../flags.js';
+import { has } from '../platform.js';
 
 export interface DeviceLimits {
   /** Largest input accepted, in bytes (default 4096: down messages are small). */
@@ -32,7 +42,8 @@ function head(major: number, n: number): Uint8Array {
   if (n < 24) return new Uint8Array([m | n]);
   if (n < 0x100) return new Uint8Array([m | 24, n]);
   if (n < 0x10000) return new Uint8Array([m | 25, n >> 8, n & 0xff]);
-  if (n < 0x100000000) return new Uint8Array([m | 26, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
+  // The lean profile's lengths stay far below 2^32 (a publish carries at most 10 KiB).
+  if (!FULL || n < 0x100000000) return new Uint8Array([m | 26, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
   const hi = Math.floor(n / 0x100000000);
   const lo = n - hi * 0x100000000;
   return new Uint8Array([m | 27, 0, (hi >> 16) & 0xff, (hi >> 8) & 0xff, hi & 0xff, (lo >>> 24) & 0xff, (lo >> 16) & 0xff, (lo >> 8) & 0xff, lo & 0xff]);
@@ -40,6 +51,21 @@ function head(major: number, n: number): Uint8Array {
 
 /** UTF-8 of a JS string (surrogate pairs joined; a lone surrogate is encoded as is, like encodeCbor). */
 export function utf8(s: string): Uint8Array {
+  return FULL ? utf8Full(s) : ascii(s);
+}
+
+/** The lean profile's text: ASCII only, which is all an up message carries (ids, digits, hex). */
+function ascii(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) throw new TypeError('CBOR encode: the lean profile sends ASCII text only');
+    b[i] = c;
+  }
+  return b;
+}
+
+function utf8Full(s: string): Uint8Array {
   const out: number[] = [];
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
@@ -62,6 +88,29 @@ function less(a: Uint8Array, b: Uint8Array): boolean {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return (a[i] as number) < (b[i] as number);
   return a.length < b.length;
+}
+
+/**
+ * The lean profile's encoder: one map of ASCII text and byte strings, which is every up message
+ * (wire/messages.ts Hello, Prov, Bye); anything else is a TypeError. Same bytes as put().
+ */
+function putFlat(parts: Uint8Array[], v: unknown): void {
+  if (typeof v !== 'object' || v === null || v instanceof Uint8Array || Array.isArray(v)) throw new TypeError('CBOR encode: the lean profile sends one map');
+  const o = v as { [k: string]: unknown };
+  // [RFC8949 §4.2.1] ASCII keys shorter than 24 characters encode as one head byte that grows
+  // with the length, then the characters: so shorter first, then by character code.
+  const names = Object.keys(o).filter((k) => o[k] !== undefined).sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
+  parts.push(head(5, names.length));
+  for (let i = 0; i < names.length; i++) {
+    const k = ascii(names[i] as string);
+    const x = o[names[i] as string];
+    parts.push(head(3, k.length), k);
+    if (typeof x === 'string') {
+      const b = ascii(x);
+      parts.push(head(3, b.length), b);
+    } else if (x instanceof Uint8Array) parts.push(head(2, x.length), x);
+    else throw new TypeError('CBOR encode: the lean profile sends text and byte strings only');
+  }
 }
 
 // Parts are collected and joined once: a template of several KB is referenced, not copied per item.
@@ -110,7 +159,8 @@ function put(parts: Uint8Array[], v: unknown, depth: number): void {
 /** Deterministic CBOR of a message [RFC8949 §4.2.1]; undefined properties are skipped. */
 export function encode(v: unknown): Uint8Array {
   const parts: Uint8Array[] = [];
-  put(parts, v, 0);
+  if (FULL) put(parts, v, 0);
+  else putFlat(parts, v);
   let n = 0;
   for (let i = 0; i < parts.length; i++) n += (parts[i] as Uint8Array).length;
   const out = new Uint8Array(n);
@@ -133,7 +183,7 @@ interface Reader {
 }
 
 function bad(code: 'CBOR_INCOMPLETE' | 'CBOR_INVALID' | 'CBOR_LIMIT', detail: string): never {
-  throw new SimedgeError(code, detail);
+  throw new SimedgeError(code, DETAIL ? detail : undefined);
 }
 
 function take(r: Reader, n: number): number {
@@ -152,9 +202,9 @@ function arg(r: Reader, ai: number): number {
     const i = take(r, 2);
     return ((b[i] as number) << 8) | (b[i + 1] as number);
   }
-  if (ai === 26 || ai === 27) {
+  if (ai === 26 || (FULL && ai === 27)) {
     let hi = 0;
-    if (ai === 27) {
+    if (FULL && ai === 27) {
       const i = take(r, 4);
       hi = ((b[i] as number) << 24 >>> 0) + ((b[i + 1] as number) << 16) + ((b[i + 2] as number) << 8) + (b[i + 3] as number);
       if (hi > 0x1fffff) bad('CBOR_INVALID', 'integer beyond 2^53-1');
@@ -162,7 +212,14 @@ function arg(r: Reader, ai: number): number {
     const i = take(r, 4);
     return hi * 0x100000000 + ((b[i] as number) << 24 >>> 0) + ((b[i + 1] as number) << 16) + ((b[i + 2] as number) << 8) + (b[i + 3] as number);
   }
-  return bad('CBOR_INVALID', ai === 31 ? 'indefinite length' : 'reserved additional info ' + ai);
+  return bad('CBOR_INVALID', DETAIL ? (ai === 31 ? 'indefinite length' : 'reserved additional info ' + ai) : '');
+}
+
+/** The lean profile's text: the bytes as a byte string, Espruino's own string form. */
+function byteText(b: Uint8Array, from: number, to: number): string {
+  let s = '';
+  for (let i = from; i < to; i++) s += String.fromCharCode(b[i] as number);
+  return s;
 }
 
 /** Strict UTF-8 decode [RFC3629 §4]: no overlong forms, surrogates or code points beyond U+10FFFF. */
@@ -201,7 +258,7 @@ function item(r: Reader, depth: number): unknown {
     if (ai === 20) return false;
     if (ai === 21) return true;
     if (ai === 22) return null;
-    return bad('CBOR_INVALID', ai >= 25 && ai <= 27 ? 'floats are not used' : 'simple value ' + ai);
+    return bad('CBOR_INVALID', DETAIL ? (ai >= 25 && ai <= 27 ? 'floats are not used' : 'simple value ' + ai) : '');
   }
   if (major === 6) return bad('CBOR_INVALID', 'tags are not used');
   const n = arg(r, ai);
@@ -210,7 +267,7 @@ function item(r: Reader, depth: number): unknown {
   if (major === 2 || major === 3) {
     // Checked before any allocation: a declared length never exceeds the input.
     const at = take(r, n);
-    return major === 2 ? r.b.slice(at, at + n) : text(r.b, at, at + n);
+    return major === 2 ? r.b.slice(at, at + n) : FULL ? text(r.b, at, at + n) : byteText(r.b, at, at + n);
   }
   if (n > r.b.length - r.at) bad('CBOR_INCOMPLETE', 'declared ' + n + ' entries');
   if (major === 4) {
@@ -222,7 +279,7 @@ function item(r: Reader, depth: number): unknown {
   for (let i = 0; i < n; i++) {
     const k = item(r, depth + 1);
     if (typeof k !== 'string') bad('CBOR_INVALID', 'map keys must be text');
-    if (k === '__proto__' || Object.prototype.hasOwnProperty.call(o, k)) bad('CBOR_INVALID', 'map key ' + k);
+    if (k === '__proto__' || has(o, k)) bad('CBOR_INVALID', 'map key ' + k);
     o[k] = item(r, depth + 1);
   }
   return o;
@@ -230,11 +287,11 @@ function item(r: Reader, depth: number): unknown {
 
 /** Decode one CBOR item from hostile bytes; throws only SimedgeError with a CBOR_* code. */
 export function decode(bytes: Uint8Array, limits?: DeviceLimits): unknown {
-  const l = limits || {};
-  const max = l.maxBytes === undefined ? 4096 : l.maxBytes;
+  const l = FULL && limits ? limits : {}; // FULL: the Espruino bundle decodes with the defaults
+  const max = FULL && l.maxBytes !== undefined ? l.maxBytes : 4096;
   if (!(bytes instanceof Uint8Array)) throw new SimedgeError('CBOR_INVALID', 'not bytes');
   if (bytes.length > max) throw new SimedgeError('CBOR_TOO_LARGE', bytes.length + ' > ' + max + ' bytes');
-  const r: Reader = { b: bytes, at: 0, items: 0, maxDepth: l.maxDepth === undefined ? 8 : l.maxDepth, maxItems: l.maxItems === undefined ? 256 : l.maxItems };
+  const r: Reader = { b: bytes, at: 0, items: 0, maxDepth: FULL && l.maxDepth !== undefined ? l.maxDepth : 8, maxItems: FULL && l.maxItems !== undefined ? l.maxItems : 256 };
   const v = item(r, 0);
   if (r.at !== bytes.length) bad('CBOR_INVALID', 'trailing bytes');
   return v;

@@ -5,6 +5,12 @@ import { SimedgeError, type Code } from '../../wire/codes.js';
 import type { AtEngine, SendOptions } from '../at/engine.js';
 import { fieldsOf } from '../cereg.js';
 import type { Platform } from '../platform.js';
+import { DETAIL } from '../flags.js';
+
+/** The AT failure behind a modem-MQTT error, for its detail. */
+function why(e: unknown): string {
+  return e instanceof SimedgeError ? e.code + (e.detail ? ' ' + e.detail : '') : String(e);
+}
 
 /**
  * Send cmd and resolve with the fields of the first `prefix` URC that `mine` accepts. A failed
@@ -33,22 +39,18 @@ export function sendForUrc(
       if (err) reject(err);
       else resolve(fields as string[]);
     };
-    timer = platform.setTimer(() => finish(new SimedgeError(code, cmd + ': no ' + prefix + ' within ' + timeoutMs + ' ms')), timeoutMs);
+    timer = platform.setTimer(() => finish(new SimedgeError(code, DETAIL ? cmd + ': no ' + prefix + ' within ' + timeoutMs + ' ms' : undefined)), timeoutMs);
     at.send(cmd, opts).then(() => {
       okSeen = true;
       if (fields) finish(undefined);
-    }, (e: unknown) => {
-      const d = e instanceof SimedgeError ? e.code + (e.detail ? ' ' + e.detail : '') : String(e);
-      finish(new SimedgeError(code, cmd + ': ' + d));
-    });
+    }, (e: unknown) => finish(new SimedgeError(code, DETAIL ? cmd + ': ' + why(e) : undefined)));
   });
 }
 
 /** Send cmd; an AT failure becomes `code` (with the AT detail). */
 export function sendAs(at: AtEngine, cmd: string, code: Code, opts?: SendOptions): Promise<string[]> {
   return at.send(cmd, opts).then(undefined, (e: unknown) => {
-    const d = e instanceof SimedgeError ? e.code + (e.detail ? ' ' + e.detail : '') : String(e);
-    throw new SimedgeError(code, cmd + ': ' + d);
+    throw new SimedgeError(code, DETAIL ? cmd + ': ' + why(e) : undefined);
   });
 }
 
