@@ -52,7 +52,7 @@ export function mangleRegExp(names: string[]): RegExp {
  * errors it gets).
  * Wire messages (src/wire) cross it too, on the network.
  */
-export const BOUNDARY = ['SimEdgeOptions', 'SimEdge', 'ProvisionTransport', 'EspruinoSerial', 'EspruinoE', 'AttachInfo', 'PortableError', 'RejectedError'];
+export const BOUNDARY = ['SimEdgeOptions', 'SimEdge', 'RetryInfo', 'ProvisionTransport', 'EspruinoSerial', 'EspruinoE', 'AttachInfo', 'PortableError', 'RejectedError'];
 
 /**
  * The wider rule of the Espruino bundle: every property name of the device sources is shortened

@@ -3,15 +3,17 @@
 // The budget is 12 KB minified (every byte of code lives in RAM on an Espruino board). The
 // lean build (core/flags-lean.ts: no traces, no error text, no features the firmware API cannot
 // reach, a lean CBOR profile, hex-only QMT receive), closures instead of classes in the core,
-// internal names shortened, dead methods dropped and terser brought it from 30,605 to 18,958 bytes:
-// the budget is NOT met yet (see device-sdk/dist/espruino/size.txt and docs/firmware-guide.md §2).
-// A ratchet keeps it from growing meanwhile.
+// internal names shortened, dead methods dropped and terser brought it from 30,605 to 18,958 bytes;
+// provisioning through core/provisioner.ts (roaming re-provisioning, retries with backoff, the data
+// budget) took it to 21,955: the budget is NOT met yet (see device-sdk/dist/espruino/size.txt and
+// docs/firmware-guide.md §2). A ratchet keeps it from growing meanwhile.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildEspruino, ESPRUINO_OUT, SIZE_BUDGET, sizeReport, type EspruinoBuild } from '../scripts/build-espruino.js';
 
 /** Ratchet: lower it whenever the bundle shrinks; never raise it without saying why. */
-const SIZE_CEILING = 75 * 256; // 19,200 bytes
+// Raised from 75 * 256 for the firmware API's roaming, retries and data budget (about 3 KB).
+const SIZE_CEILING = 86 * 256; // 22,016 bytes
 
 let fresh: EspruinoBuild;
 beforeAll(async () => {

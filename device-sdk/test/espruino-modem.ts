@@ -24,6 +24,12 @@ export function coreAnswers(m: UpMsg): DownMsg[] {
 
 export class QuectelModem {
   readonly commands: string[] = [];
+  /** The simulated core (replace to script rejections, roaming pids, …). */
+  core: (m: UpMsg) => DownMsg[] = coreAnswers;
+  /** Serving PLMN as AT+COPS? reports it (change it with a roaming URC). */
+  plmn = '24001';
+  /** This many publishes fail (`+QMTPUB: 0,<id>,2`) and never reach the core. */
+  failPublishes = 0;
   readonly up: UpMsg[] = [];
   readonly upBytes: Uint8Array[] = [];
   private buf = '';
@@ -34,6 +40,11 @@ export class QuectelModem {
 
   private reply(...lines: string[]): void {
     this.send(lines.map((l) => `\r\n${l}\r\n`).join(''));
+  }
+
+  /** An unsolicited result code, e.g. `+CEREG: 5,"0B01","02B3C401",7` (roaming). */
+  urc(line: string): void {
+    this.reply(line);
   }
 
   /** Bytes from the device (binary string). */
@@ -57,11 +68,15 @@ export class QuectelModem {
     const r = this.raw!;
     this.raw = undefined;
     const bytes = Uint8Array.from(r.got, (c) => c.charCodeAt(0));
+    if (this.failPublishes > 0) {
+      this.failPublishes--;
+      return this.reply('OK', `+QMTPUB: 0,${r.id},2`);
+    }
     this.reply('OK', `+QMTPUB: 0,${r.id},0`);
     this.upBytes.push(bytes);
     const m = decodeUp(bytes);
     this.up.push(m);
-    for (const d of coreAnswers(m)) {
+    for (const d of this.core(m)) {
       const b = encodeMsg(d);
       this.reply(`+QMTRECV: 0,0,"simedge/v1/d/${IMSI}/down",${b.length},"${hex(b)}"`);
     }
@@ -94,7 +109,7 @@ export class QuectelModem {
       case 'AT+CCID': return this.reply(`+CCID: ${ICCID}`, 'OK');
       case 'AT+QCCID': return this.reply(`+QCCID: ${ICCID}`, 'OK');
       case 'AT+CEREG?': return this.reply('+CEREG: 2,1,"0A01","01A2D101",7', 'OK');
-      case 'AT+COPS?': return this.reply('+COPS: 0,2,"24001",7', 'OK');
+      case 'AT+COPS?': return this.reply(`+COPS: 0,2,"${this.plmn}",7`, 'OK');
       default: return this.reply('ERROR');
     }
   }

@@ -17,7 +17,8 @@ export interface EspruinoVm {
   serialData(data: string): void;
   /** Events the firmware reports with host(name, text). */
   events: Array<{ name: string; text: string }>;
-  waitEvent(name: string, timeoutMs: number): Promise<string>;
+  /** The first event of that name (whose text matches, if given), already seen or still to come. */
+  waitEvent(name: string, timeoutMs: number, match?: (text: string) => boolean): Promise<string>;
   dispose(): void;
 }
 
@@ -29,7 +30,7 @@ export async function espruinoVm(): Promise<EspruinoVm> {
   const timers: { [id: number]: { t: NodeJS.Timeout; fn: QuickJSHandle } } = {};
   let nextTimer = 1;
   let disposed = false;
-  const waiters: Array<{ name: string; resolve: (t: string) => void }> = [];
+  const waiters: Array<{ name: string; match?: (text: string) => boolean; resolve: (t: string) => void }> = [];
 
   const pump = (): void => {
     const r = vm.runtime.executePendingJobs();
@@ -77,13 +78,13 @@ export async function espruinoVm(): Promise<EspruinoVm> {
       world.run(`Serial1._data(${JSON.stringify(codes.join(','))})`);
     },
     events: [],
-    waitEvent(name, timeoutMs) {
-      const seen = world.events.find((e) => e.name === name);
+    waitEvent(name, timeoutMs, match) {
+      const seen = world.events.find((e) => e.name === name && (!match || match(e.text)));
       if (seen) return Promise.resolve(seen.text);
       return new Promise((resolve, reject) => {
         // A failure guard only: the event normally arrives long before.
         const t = setTimeout(() => reject(new Error(`no ${name} event within ${timeoutMs} ms; events: ${JSON.stringify(world.events)}`)), timeoutMs);
-        waiters.push({ name, resolve: (x) => { clearTimeout(t); resolve(x); } });
+        waiters.push({ name, match, resolve: (x) => { clearTimeout(t); resolve(x); } });
       });
     },
     dispose() {
@@ -145,7 +146,7 @@ export async function espruinoVm(): Promise<EspruinoVm> {
   fn(vm.global, 'host', (name, text) => {
     const ev = { name: vm.getString(name!), text: text ? vm.getString(text) : '' };
     world.events.push(ev);
-    for (const w of waiters.filter((x) => x.name === ev.name)) {
+    for (const w of waiters.filter((x) => x.name === ev.name && (!x.match || x.match(ev.text)))) {
       waiters.splice(waiters.indexOf(w), 1);
       w.resolve(ev.text);
     }

@@ -18,6 +18,7 @@
 // month, and a fixed window needs no log of past sends). snapshot()/the `state` option let a
 // firmware keep the count across reboots, so a reboot loop cannot reset the budget.
 import { SimedgeError } from '../wire/codes.js';
+import { DETAIL, FULL } from './flags.js';
 import type { Platform } from './platform.js';
 import type { ProvisionTransport } from './provision.js';
 
@@ -56,73 +57,80 @@ export function subscribeCost(topicLen: number, ip: number): number {
   return 1 + varintLen(rest) + rest + 5 + 2 * ip;
 }
 
-export class DataBudget {
+/** The meter's API (core/provisioner.ts meters the provisioning transport with it). */
+export interface DataBudget {
   readonly limit: number;
   readonly reserve: number;
   readonly ip: number;
-  private readonly platform: Platform;
-  private day: number;
-  private n: number;
-
-  constructor(platform: Platform, o: BudgetOptions) {
-    if (!o || !(o.bytesPerDay > 0) || Math.floor(o.bytesPerDay) !== o.bytesPerDay) throw new TypeError('budget: bytesPerDay must be a positive integer');
-    const r = o.reserveBytes === undefined ? 0 : o.reserveBytes;
-    const ip = o.ipOverheadBytes === undefined ? 40 : o.ipOverheadBytes;
-    if (!(r >= 0 && r < o.bytesPerDay)) throw new RangeError('budget: reserveBytes must be 0..bytesPerDay-1');
-    if (!(ip >= 0 && ip <= 1500)) throw new RangeError('budget: ipOverheadBytes must be 0..1500');
-    this.platform = platform;
-    this.limit = o.bytesPerDay;
-    this.reserve = r;
-    this.ip = ip;
-    this.day = this.today();
-    const s = o.state;
-    this.n = s && s.day === this.day && s.used >= 0 ? s.used : 0;
-  }
-
   /** Bytes counted today. */
-  used(): number {
-    this.roll();
-    return this.n;
-  }
-
+  used(): number;
   /** Bytes a send may still use today (the reserve kept back). */
-  remaining(): number {
-    return Math.max(0, this.limit - this.reserve - this.used());
-  }
-
+  remaining(): number;
   /** Count n bytes if they fit in what remains and say whether they did; nothing is counted otherwise. */
-  take(n: number): boolean {
-    if (n > this.remaining()) return false;
-    this.n += n;
-    return true;
-  }
-
+  take(n: number): boolean;
   /** Count bytes that already went over the air (received ones): never refused. */
-  add(n: number): void {
-    this.roll();
-    this.n += n;
-  }
-
-  snapshot(): BudgetState {
-    this.roll();
-    return { day: this.day, used: this.n };
-  }
-
-  private today(): number {
-    return Math.floor(this.platform.now() / DAY_MS);
-  }
-
-  private roll(): void {
-    const d = this.today();
-    if (d !== this.day) {
-      this.day = d;
-      this.n = 0;
-    }
-  }
+  add(n: number): void;
+  snapshot(): BudgetState;
 }
 
+/** Whether an option is a meter already (shared across power cycles) rather than its options. */
+export function isDataBudget(b: BudgetOptions | DataBudget): b is DataBudget {
+  return typeof (b as DataBudget).take === 'function';
+}
+
+/**
+ * `new DataBudget(platform, options)`. Closures instead of a class, as ProvisionClient
+ * (core/provision.ts): locals minify to one letter, `this.` and member names do not, and the
+ * Espruino bundle keeps its source in RAM. (`instanceof DataBudget` does not hold: isDataBudget.)
+ */
+export const DataBudget = function DataBudget(platform: Platform, o: BudgetOptions): DataBudget {
+  if (!o || !(o.bytesPerDay > 0) || Math.floor(o.bytesPerDay) !== o.bytesPerDay) throw new TypeError('budget: bytesPerDay must be a positive integer');
+  // FULL: the Espruino firmware API passes bytesPerDay (and a saved state) only.
+  const r = FULL && o.reserveBytes !== undefined ? o.reserveBytes : 0;
+  const ip = FULL && o.ipOverheadBytes !== undefined ? o.ipOverheadBytes : 40;
+  if (FULL && !(r >= 0 && r < o.bytesPerDay)) throw new RangeError('budget: reserveBytes must be 0..bytesPerDay-1');
+  if (FULL && !(ip >= 0 && ip <= 1500)) throw new RangeError('budget: ipOverheadBytes must be 0..1500');
+  const limit = o.bytesPerDay;
+  const today = (): number => Math.floor(platform.now() / DAY_MS);
+  let day = today();
+  const s = o.state;
+  let n = s && s.day === day && s.used >= 0 ? s.used : 0;
+  const roll = (): void => {
+    const d = today();
+    if (d !== day) {
+      day = d;
+      n = 0;
+    }
+  };
+  const used = (): number => {
+    roll();
+    return n;
+  };
+  const remaining = (): number => Math.max(0, limit - r - used());
+  return {
+    limit: limit,
+    reserve: r,
+    ip: ip,
+    used: used,
+    remaining: remaining,
+    take(k: number): boolean {
+      if (k > remaining()) return false;
+      n += k;
+      return true;
+    },
+    add(k: number): void {
+      roll();
+      n += k;
+    },
+    snapshot(): BudgetState {
+      roll();
+      return { day: day, used: n };
+    },
+  };
+} as unknown as new (platform: Platform, o: BudgetOptions) => DataBudget;
+
 function refuse(b: DataBudget, what: string, cost: number): Promise<void> {
-  return Promise.reject(new SimedgeError('BUDGET_EXCEEDED', what + ' needs ' + cost + ' B, used ' + b.used() + ' of ' + b.limit + ' B today'));
+  return Promise.reject(new SimedgeError('BUDGET_EXCEEDED', DETAIL ? what + ' needs ' + cost + ' B, used ' + b.used() + ' of ' + b.limit + ' B today' : undefined));
 }
 
 /** The transport, metered: sends that do not fit are refused, received messages are counted. */

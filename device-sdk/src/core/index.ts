@@ -13,7 +13,7 @@ export {
   Provisioner, isRetryable, RETRYABLE_REJECTS, type ProvisionerOptions, type RetryInfo, type SwitchOffResult,
 } from './provisioner.js';
 export {
-  DataBudget, budgetTransport, publishCost, subscribeCost, DAY_MS, type BudgetOptions, type BudgetState,
+  DataBudget, isDataBudget, budgetTransport, publishCost, subscribeCost, DAY_MS, type BudgetOptions, type BudgetState,
 } from './budget.js';
 export {
   DIALECTS, dialectInfo, readIccidFor, readMncLength, mncLengthFromEfAd, homePlmn, isRoaming, readHomePlmn, crsmData,

@@ -22,9 +22,10 @@
 import { SimedgeError } from '../wire/codes.js';
 import type { DevReady, Reason, Term } from '../wire/messages.js';
 import type { TraceSink } from '../wire/trace.js';
-import { budgetTransport, DataBudget, type BudgetOptions } from './budget.js';
+import { budgetTransport, DataBudget, isDataBudget, type BudgetOptions } from './budget.js';
 import { isRejected, ProvisionClient, type DeviceInfo, type ProvisionOptions, type ProvState } from './provision.js';
 import { backoffDelay, type BackoffOptions } from './transport/backoff.js';
+import { FULL, TRACE } from './flags.js';
 
 /** `rej` codes worth another attempt (see the header). */
 export const RETRYABLE_REJECTS = ['NO_EDGE', 'NO_CAPACITY', 'DEPLOY_FAILED', 'TIMEOUT', 'BAD_NONCE', 'NO_ATTACH'];
@@ -69,141 +70,155 @@ interface Wait {
   cancel: () => void;
 }
 
-export class Provisioner {
+/** The state machine's API (NodeDevice and the Espruino firmware API use it). */
+export interface Provisioner {
   /** The underlying client (its pids, readies and state). */
   readonly client: ProvisionClient;
   /** The meter, when a budget was given. */
   readonly budget: DataBudget | undefined;
-  private readonly o: ProvisionerOptions;
-  private wait: Wait | undefined;
-  /** Bumped by every provision(), switchOff() and close(): older retry loops stop. */
-  private gen = 0;
-  /** Terms seen since switchOff began. */
-  private terms: Term[] | undefined;
-
-  constructor(o: ProvisionerOptions) {
-    this.o = o;
-    const b = o.budget;
-    this.budget = b === undefined ? undefined : b instanceof DataBudget ? b : new DataBudget(o.platform, b);
-    const userTerm = o.onTerm;
-    this.client = new ProvisionClient({
-      imsi: o.imsi, codec: o.codec, platform: o.platform, timeoutMs: o.timeoutMs, readyTimeoutMs: o.readyTimeoutMs,
-      trace: o.trace, prove: o.prove, onUpdate: o.onUpdate,
-      transport: this.budget ? budgetTransport(o.transport, this.budget) : o.transport,
-      onTerm: (t) => {
-        if (this.terms) this.terms.push(t);
-        if (userTerm) userTerm(t);
-      },
-    });
-  }
-
-  get state(): ProvState | 'backoff' {
-    return this.wait ? 'backoff' : this.client.state;
-  }
-
+  /** The client's state, or `backoff` while waiting to retry. */
+  readonly state: ProvState | 'backoff';
   /** Pids the core currently serves for this device. */
-  active(): string[] {
-    return this.client.active();
-  }
-
+  active(): string[];
   /**
    * Provision for a reason, retrying temporary failures with jittered exponential backoff;
    * rejects with the last error. A newer provision(), switchOff() or close() ends the retries.
    */
-  provision(info: DeviceInfo, why: Reason, template: Uint8Array): Promise<DevReady> {
-    const gen = ++this.gen;
-    this.cancelWait();
-    const r = this.o.retry;
-    const max = r && r.attempts !== undefined ? r.attempts : 4;
-    const backoff: BackoffOptions = { baseMs: r && r.baseMs !== undefined ? r.baseMs : 2000, maxMs: r && r.maxMs !== undefined ? r.maxMs : 60000 };
-    const run = (n: number): Promise<DevReady> => this.client.provision(info, why, template).then(undefined, (e: Error) => {
-      if (n >= max || gen !== this.gen || !isRetryable(e)) throw e;
-      const ms = backoffDelay(this.o.platform, n, backoff);
-      this.trace('retry', 'why=' + why + ' attempt=' + (n + 1) + ' in ' + ms + ' ms after ' + (e as SimedgeError).code + (isRejected(e) ? ' ' + e.rejCode : ''));
-      if (this.o.onRetry) {
-        try {
-          this.o.onRetry({ why: why, attempt: n + 1, delayMs: ms, error: e });
-        } catch (err) {
-          // the listener's failure must not stop the retries
-        }
-      }
-      return this.sleep(ms, e).then(() => {
-        if (gen !== this.gen) throw e;
-        return run(n + 1);
-      });
-    });
-    return run(0);
-  }
-
+  provision(info: DeviceInfo, why: Reason, template: Uint8Array): Promise<DevReady>;
   /**
    * Graceful switch-off (steps 208-210): stop retrying, say bye, wait up to byeTimeoutMs for the
    * term of every live provision. Never rejects: what was not acknowledged is in the result. The
    * client is closed afterwards (a request still in flight fails with TRANSPORT).
    */
-  switchOff(why?: 'off' | 'leave', timeoutMs?: number): Promise<SwitchOffResult> {
-    this.gen++;
-    this.cancelWait();
-    const pids = this.client.active();
-    const terms: Term[] = [];
-    this.terms = terms;
-    const done = (error: Error | undefined): SwitchOffResult => {
-      this.terms = undefined;
-      const live = this.client.active();
-      const res: SwitchOffResult = {
-        terms: terms.filter((t) => pids.indexOf(t.pid) >= 0),
-        unacked: pids.filter((p) => live.indexOf(p) >= 0),
-      };
-      if (error && res.unacked.length > 0) res.error = error;
-      if (res.unacked.length > 0) this.trace('bye-unacked', 'pids=' + res.unacked.join(',') + ' (' + String(error && error.message) + ')');
-      this.client.close();
-      return res;
-    };
-    const t = timeoutMs !== undefined ? timeoutMs : this.o.byeTimeoutMs;
-    let bye: Promise<Term[]>;
-    try {
-      bye = this.client.bye(why, t);
-    } catch (e) {
-      return Promise.resolve(done(e instanceof Error ? e : new Error(String(e))));
-    }
-    return bye.then(() => done(undefined), (e: Error) => done(e));
-  }
-
+  switchOff(why?: 'off' | 'leave', timeoutMs?: number): Promise<SwitchOffResult>;
   /** Stop at once: no bye; pending requests and waits fail. */
-  close(): void {
-    this.gen++;
-    this.cancelWait();
-    this.client.close();
-  }
+  close(): void;
+}
 
-  private sleep(ms: number, err: Error): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const w: Wait = {
-        timer: undefined,
-        cancel: () => reject(err),
-      };
-      w.timer = this.o.platform.setTimer(() => {
-        if (this.wait === w) this.wait = undefined;
-        resolve();
-      }, ms);
-      this.wait = w;
-    });
-  }
+/**
+ * `new Provisioner(opts)`. Closures instead of a class, as ProvisionClient (core/provision.ts):
+ * local variables minify to one letter where a class pays `this.` and a member name on every
+ * access, and the Espruino bundle keeps its source in RAM.
+ */
+export const Provisioner = function Provisioner(opts: ProvisionerOptions): Provisioner {
+  const o = opts;
+  const platform = o.platform;
+  const b = o.budget;
+  const budget = b === undefined ? undefined : isDataBudget(b) ? b : new DataBudget(platform, b);
+  let wait: Wait | undefined;
+  /** Bumped by every provision(), switchOff() and close(): older retry loops stop. */
+  let gen = 0;
+  /** Terms seen since switchOff began. */
+  let seen: Term[] | undefined;
+  const userTerm = o.onTerm;
+  const client = new ProvisionClient({
+    imsi: o.imsi, codec: o.codec, platform: platform, timeoutMs: o.timeoutMs, trace: o.trace,
+    // FULL: options the Espruino firmware API cannot pass (core/flags.ts)
+    readyTimeoutMs: FULL ? o.readyTimeoutMs : undefined, prove: FULL ? o.prove : undefined, onUpdate: FULL ? o.onUpdate : undefined,
+    transport: budget ? budgetTransport(o.transport, budget) : o.transport,
+    onTerm: (t) => {
+      if (seen) seen.push(t);
+      if (userTerm) userTerm(t);
+    },
+  });
 
-  private cancelWait(): void {
-    const w = this.wait;
-    if (!w) return;
-    this.wait = undefined;
-    this.o.platform.clearTimer(w.timer);
-    w.cancel();
-  }
-
-  private trace(ev: string, detail: string): void {
-    const sink: TraceSink | undefined = this.o.trace;
-    if (!sink) return;
+  const trace = (ev: string, detail: string): void => {
+    const sink: TraceSink | undefined = o.trace;
+    if (!TRACE || !sink) return; // the lean build has no traces (core/flags-lean.ts)
     try {
-      sink({ at: this.o.platform.now(), actor: 'device:' + this.o.imsi, imsi: this.o.imsi, ev: ev, detail: detail });
+      sink({ at: platform.now(), actor: 'device:' + o.imsi, imsi: o.imsi, ev: ev, detail: detail });
     } catch (e) {
       // A failing trace sink must not break provisioning.
     }
-  }
-}
+  };
+
+  const sleep = (ms: number, err: Error): Promise<void> => new Promise<void>((resolve, reject) => {
+    const w: Wait = {
+      timer: undefined,
+      cancel: () => reject(err),
+    };
+    w.timer = platform.setTimer(() => {
+      if (wait === w) wait = undefined;
+      resolve();
+    }, ms);
+    wait = w;
+  });
+
+  const cancelWait = (): void => {
+    const w = wait;
+    if (!w) return;
+    wait = undefined;
+    platform.clearTimer(w.timer);
+    w.cancel();
+  };
+
+  return {
+    client: client,
+    budget: budget,
+
+    get state(): ProvState | 'backoff' {
+      return wait ? 'backoff' : client.state;
+    },
+
+    active: () => client.active(),
+
+    provision(info: DeviceInfo, why: Reason, template: Uint8Array): Promise<DevReady> {
+      const g = ++gen;
+      cancelWait();
+      const r = o.retry;
+      const max = r && r.attempts !== undefined ? r.attempts : 4;
+      const backoff: BackoffOptions = { baseMs: r && r.baseMs !== undefined ? r.baseMs : 2000, maxMs: r && r.maxMs !== undefined ? r.maxMs : 60000 };
+      const run = (n: number): Promise<DevReady> => client.provision(info, why, template).then(undefined, (e: Error) => {
+        if (n >= max || g !== gen || !isRetryable(e)) throw e;
+        const ms = backoffDelay(platform, n, backoff);
+        if (TRACE) trace('retry', 'why=' + why + ' attempt=' + (n + 1) + ' in ' + ms + ' ms after ' + (e as SimedgeError).code + (isRejected(e) ? ' ' + e.rejCode : ''));
+        if (o.onRetry) {
+          try {
+            o.onRetry({ why: why, attempt: n + 1, delayMs: ms, error: e });
+          } catch (err) {
+            // the listener's failure must not stop the retries
+          }
+        }
+        return sleep(ms, e).then(() => {
+          if (g !== gen) throw e;
+          return run(n + 1);
+        });
+      });
+      return run(0);
+    },
+
+    switchOff(why?: 'off' | 'leave', timeoutMs?: number): Promise<SwitchOffResult> {
+      gen++;
+      cancelWait();
+      const pids = client.active();
+      const terms: Term[] = [];
+      seen = terms;
+      const done = (error: Error | undefined): SwitchOffResult => {
+        seen = undefined;
+        const live = client.active();
+        const res: SwitchOffResult = {
+          terms: terms.filter((t) => pids.indexOf(t.pid) >= 0),
+          unacked: pids.filter((p) => live.indexOf(p) >= 0),
+        };
+        if (error && res.unacked.length > 0) res.error = error;
+        if (TRACE && res.unacked.length > 0) trace('bye-unacked', 'pids=' + res.unacked.join(',') + ' (' + String(error && error.message) + ')');
+        client.close();
+        return res;
+      };
+      const t = timeoutMs !== undefined ? timeoutMs : o.byeTimeoutMs;
+      let bye: Promise<Term[]>;
+      try {
+        bye = client.bye(why, t);
+      } catch (e) {
+        return Promise.resolve(done(e instanceof Error ? e : new Error(String(e))));
+      }
+      return bye.then(() => done(undefined), (e: Error) => done(e));
+    },
+
+    close(): void {
+      gen++;
+      cancelWait();
+      client.close();
+    },
+  };
+} as unknown as new (opts: ProvisionerOptions) => Provisioner;

@@ -1,6 +1,9 @@
 // The firmware-facing API of the Espruino bundle: one call that runs FIG. 2 from the device's side
 // over a modem on a serial port: attach (201-202), modem-internal MQTT to the broker, provisioning
-// hello → chal → prov → acc → ready (203-207), and stop(): bye → term (208-210), radio off.
+// hello → chal → prov → acc → ready (203-207), re-provisioning with reason `roam` when the modem
+// reports a new cell or roaming (+CEREG), and stop(): bye → term (208-210), radio off.
+// Provisioning goes through core/provisioner.ts, as on Node: temporary failures are retried with
+// jittered exponential backoff and, with a budget, every message is metered (DESIGN.md).
 // Errors are reported through onError, never thrown out of a callback (STYLE #9).
 //
 // Which modem-MQTT drivers the bundle carries is chosen at build time (`drivers`), so a firmware
@@ -9,14 +12,18 @@
 import { AtEngine, type AtTrace } from '../../core/at/engine.js';
 import { deviceCodec } from '../../core/codec/device-codec.js';
 import type { Dialect } from '../../core/lifecycle.js';
-import { attach, detach, type AttachInfo } from '../../core/modem.js';
+import { isRegistered, type Registration } from '../../core/cereg.js';
+import { attach, detach, readOperator, watchRegistration, type AttachInfo } from '../../core/modem.js';
 import { has, type Platform } from '../../core/platform.js';
-import { ProvisionClient, type ProvisionTransport } from '../../core/provision.js';
+import type { ProvisionTransport } from '../../core/provision.js';
+import { Provisioner, type RetryInfo } from '../../core/provisioner.js';
 import { MqttSession } from '../../core/transport/session.js';
 import type { MqttDriver } from '../../core/transport/types.js';
 import type { DevReady, Term } from '../../wire/messages.js';
 import type { TraceSink } from '../../wire/trace.js';
 import { byteString } from '../../core/transport/bytes.js';
+import { DataBudget } from '../../core/budget.js';
+import { SimedgeError } from '../../wire/codes.js';
 import { espruinoSerial, type EspruinoSerial } from './serial.js';
 
 export type DriverFactory = (at: AtEngine, platform: Platform) => MqttDriver;
@@ -38,7 +45,26 @@ export interface SimEdgeOptions {
   atTimeoutMs?: number;
   /** Deadline of each provisioning wait (default 10000 ms; ready 30000 ms). */
   timeoutMs?: number;
+  /**
+   * Retries of a failed provisioning (transport failure, TIMEOUT, or a `rej` with a passing code,
+   * core/provisioner.ts RETRYABLE_REJECTS) with jittered exponential backoff. Defaults: baseMs
+   * 2000, maxMs 60000, attempts 4 (retries after the first try; 0 = none).
+   */
+  retry?: { baseMs?: number; maxMs?: number; attempts?: number };
+  /**
+   * Bytes per UTC day the provisioning traffic may use (both directions, MQTT and TCP/IP overhead
+   * estimated, core/budget.ts); a send that would exceed it fails with BUDGET_EXCEEDED before it
+   * reaches the modem. Default: no budget.
+   */
+  budgetBytesPerDay?: number;
+  /** The day's usage saved from `budget()` before a reboot, so a reboot loop cannot reset it. */
+  budgetState?: { day: number; used: number };
+  /** Called with every ready: after start, and again after each re-provisioning for a move. */
   onReady?: (r: DevReady, info: AttachInfo) => void;
+  /** The device moved (new cell, or roaming changed: +CEREG stat 5); a `roam` provisioning follows. */
+  onRoam?: (info: AttachInfo) => void;
+  /** Told before each wait for a retry. */
+  onRetry?: (r: RetryInfo) => void;
   onTerm?: (t: Term) => void;
   onError?: (e: Error) => void;
   /**
@@ -50,8 +76,10 @@ export interface SimEdgeOptions {
 }
 
 export interface SimEdge {
-  /** Provisioning state: idle, hello-sent, …, ready, bye-sent, terminated, rejected. */
+  /** Provisioning state: idle, hello-sent, …, ready, backoff, bye-sent, terminated, rejected. */
   state(): string;
+  /** The data budget's usage today (to keep across a reboot as `budgetState`); undefined without one. */
+  budget(): { day: number; used: number } | undefined;
   /** bye (208) → term (210) for every live provision, MQTT closed, radio off. */
   stop(): Promise<Term[]>;
 }
@@ -82,40 +110,71 @@ export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platf
     const broker = o.transport ? undefined : hostPort(o.broker);
     const at = new AtEngine(espruinoSerial(o.serial), platform, { trace: o.atTrace, defaultTimeoutMs: o.atTimeoutMs });
     const session = !o.transport && make ? new MqttSession(make(at, platform), platform) : undefined;
-    let client: ProvisionClient | undefined;
+    // The meter lives as long as the handle (budget() reads it before the first provisioning).
+    const meter = o.budgetBytesPerDay ? new DataBudget(platform, { bytesPerDay: o.budgetBytesPerDay, state: o.budgetState }) : undefined;
+    let prov: Provisioner | undefined;
+    let cur: AttachInfo | undefined;
+    let unwatch: (() => void) | undefined;
+    /** Moves are handled one after the other, as on Node (adapter/node/device.ts). */
+    let moves: Promise<void> = Promise.resolve();
     let stopping = false;
+
+    const ready = (r: DevReady, info: AttachInfo): void => {
+      if (!stopping && o.onReady) o.onReady(r, info);
+    };
+    // A new cell or a change of roaming (+CEREG stat 5) re-provisions with reason `roam`;
+    // make-before-break as in the core: the old provision stays until the core terms it.
+    const moved = (r: Registration): void => {
+      const old = cur as AttachInfo;
+      if (stopping || !isRegistered(r) || (r.ci === old.ci && r.roaming === old.roaming)) return;
+      moves = moves.then(() => readOperator(at)).then((plmn) => {
+        const p = prov as Provisioner;
+        const was = cur as AttachInfo;
+        if (stopping || (r.ci === was.ci && r.roaming === was.roaming && plmn === was.plmn)) return undefined;
+        const info: AttachInfo = { imsi: was.imsi, iccid: was.iccid, plmn: plmn, cell: r.ci, tac: r.tac, ci: r.ci, roaming: r.roaming };
+        cur = info;
+        if (o.onRoam) o.onRoam(info);
+        return p.provision(info, 'roam', tpl).then((rd) => ready(rd, info));
+      }).then(undefined, (e: unknown) => {
+        if (!stopping) report(o, e); // stop() ends a move in flight: not the firmware's error
+      });
+    };
 
     if (session) session.onFail((e) => report(o, e));
     attach(at, platform, { dialect: dialect, apn: o.apn, pin: o.pin })
       .then((info) => {
         if (stopping) return undefined;
+        cur = info;
         const connected = session && broker ? session.connect(broker.host, broker.port, info.imsi) : Promise.resolve();
         return connected.then(() => {
-          client = new ProvisionClient({
+          prov = new Provisioner({
             imsi: info.imsi, codec: deviceCodec(), transport: session || (o.transport as ProvisionTransport), platform: platform,
-            timeoutMs: o.timeoutMs, trace: o.trace, onTerm: o.onTerm,
+            timeoutMs: o.timeoutMs, trace: o.trace, onTerm: o.onTerm, retry: o.retry, budget: meter, onRetry: o.onRetry,
           });
-          return client.provision(info, 'on', tpl);
+          return prov.provision(info, 'on', tpl);
         }).then((r) => {
-          if (o.onReady) o.onReady(r, info);
+          if (!stopping) unwatch = watchRegistration(at, moved);
+          ready(r, info);
         });
       })
       .then(undefined, (e: unknown) => report(o, e));
 
     return {
-      state: () => (client ? client.state : 'idle'),
+      state: () => (prov ? prov.state : 'idle'),
+      budget: () => (meter ? meter.snapshot() : undefined),
       stop: () => {
         stopping = true;
-        const bye = client ? client.bye('off') : Promise.resolve([] as Term[]);
-        const down = (): Promise<void> => {
-          if (client) client.close();
-          return (session ? session.close() : Promise.resolve())
-            .then(() => detach(at))
-            .then(() => at.close(), () => at.close());
-        };
-        return bye.then((terms) => down().then(() => terms), (e: unknown) => down().then(() => {
-          throw e;
-        }));
+        if (unwatch) unwatch();
+        // switchOff stops retries, says bye and waits up to timeoutMs for the terms; it never rejects.
+        const off = prov ? prov.switchOff('off') : Promise.resolve(undefined);
+        return off.then((res) => (session ? session.close() : Promise.resolve())
+          .then(() => detach(at))
+          .then(() => at.close(), () => at.close())
+          .then(() => {
+            if (!res) return [] as Term[];
+            if (res.unacked.length > 0) throw res.error || new SimedgeError('TIMEOUT');
+            return res.terms;
+          }));
       },
     };
   };

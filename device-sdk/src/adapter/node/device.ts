@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { AtEngine, type AtTrace } from '../../core/at/engine.js';
 import { isRegistered, type Registration } from '../../core/cereg.js';
-import { DataBudget, type BudgetOptions } from '../../core/budget.js';
+import { DataBudget, isDataBudget, type BudgetOptions } from '../../core/budget.js';
 import { iotSafeProver, type IotSafeOptions } from '../../core/iotsafe.js';
 import { dialectInfo, isRoaming, type Dialect } from '../../core/lifecycle.js';
 import { attach, detach, readOperator, watchRegistration, type AttachInfo } from '../../core/modem.js';
@@ -123,7 +123,7 @@ export class NodeDevice extends EventEmitter<NodeDeviceEvents> {
     brokerAddress(opts.brokerUrl, opts.transport !== 'modem'); // TypeError now for a URL we cannot use
     this.opts = opts;
     this.platform = opts.platform ?? nodePlatform;
-    this.meter = opts.budget === undefined || opts.budget instanceof DataBudget ? opts.budget : new DataBudget(this.platform, opts.budget);
+    this.meter = opts.budget === undefined || isDataBudget(opts.budget) ? opts.budget : new DataBudget(this.platform, opts.budget);
     this.at = new AtEngine(opts.stream, this.platform, { trace: opts.atTrace });
   }
 

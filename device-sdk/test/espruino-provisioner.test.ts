@@ -1,0 +1,132 @@
+// The Espruino bundle provisions through core/provisioner.ts, as NodeDevice does (DESIGN.md: the
+// flow, roaming, retries with jittered exponential backoff, the per-device data budget). Proven on
+// the BUILT bundle in QuickJS with only Espruino's globals, over the scripted Quectel modem
+// (test/espruino-modem.ts), whose core answers are decoded and encoded by the Node wire code.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildEspruino, type EspruinoBuild } from '../scripts/build-espruino.js';
+import type { DownMsg, UpMsg } from '../src/wire/messages.js';
+import { coreAnswers, IMSI, NONCE, QuectelModem, READY } from './espruino-modem.js';
+import { espruinoVm, type EspruinoVm } from './espruino-vm.js';
+
+const TEMPLATE = new Uint8Array(300).map((_, i) => (i * 7 + 3) & 0xff); // opaque COSE stand-in
+const binStr = (b: Uint8Array): string => String.fromCharCode(...b);
+
+let bundle: EspruinoBuild;
+let world: EspruinoVm | undefined;
+
+beforeAll(async () => {
+  bundle = await buildEspruino();
+});
+afterEach(() => {
+  world?.dispose();
+  world = undefined;
+});
+
+/** Firmware in the Espruino subset; every callback reports to the host, numbered where it repeats. */
+function firmware(opts: string): string {
+  return `
+var TPL = ${JSON.stringify(binStr(TEMPLATE))};
+var nReady = 0, nRetry = 0;
+var se = SimEdge.start({ serial: Serial1, template: TPL, broker: '127.0.0.1:1883', dialect: 'quectel', ${opts}
+  onReady: function (r, info) { nReady++; host('ready' + nReady, JSON.stringify({ pid: r.pid, plmn: info.plmn, cell: info.cell, roaming: info.roaming, state: se.state() })); },
+  onRoam: function (info) { host('roam', JSON.stringify(info)); },
+  onRetry: function (r) { nRetry++; host('retry' + nRetry, JSON.stringify({ why: r.why, attempt: r.attempt, delayMs: r.delayMs, code: r.error.code, rej: r.error.rejCode })); },
+  onTerm: function (t) { host('term', JSON.stringify(t)); },
+  onError: function (e) { host('error', e.code); }
+});
+function stop() { se.stop().then(function (terms) { host('stopped', JSON.stringify(terms)); }, function (e) { host('stopped', 'error ' + e.code); }); }`;
+}
+
+/** The bundle and the firmware in a fresh VM, wired to a scripted modem (script it before start). */
+async function boot(opts: string, script?: (modem: QuectelModem) => void): Promise<{ w: EspruinoVm; modem: QuectelModem }> {
+  const w = (world = await espruinoVm());
+  const modem = new QuectelModem((s) => w.serialData(s));
+  if (script) script(modem);
+  w.onSerialWrite = (s) => modem.input(s);
+  w.run(bundle.code);
+  w.run(firmware(opts));
+  return { w, modem };
+}
+
+const hellos = (up: UpMsg[]): Array<Extract<UpMsg, { t: 'hello' }>> => up.filter((m): m is Extract<UpMsg, { t: 'hello' }> => m.t === 'hello');
+
+describe('Espruino bundle: roaming, retries and the data budget (core/provisioner.ts)', () => {
+  it('[DESIGN roaming, patent claim 2] re-provisions with why roam on +CEREG stat 5, make-before-break', async () => {
+    const { w, modem } = await boot('', (m) => {
+      // The core's answers for a move: a new pid on the visited network's edge, then the old pid's term.
+      m.core = (msg): DownMsg[] => {
+        if (msg.t !== 'prov' || hellos(m.up).length < 2) return coreAnswers(msg);
+        return [{ t: 'acc', rid: msg.rid, pid: 'p-2', edge: 'edge-b' }, { ...READY, pid: 'p-2', edge: 'edge-b' } as DownMsg, { t: 'term', pid: 'p-1', why: 'roam' }];
+      };
+    });
+    expect(JSON.parse(await w.waitEvent('ready1', 8000))).toEqual({ pid: 'p-1', plmn: '24001', cell: '01A2D101', roaming: false, state: 'ready' });
+
+    modem.plmn = '24405';
+    modem.urc('+CEREG: 5,"0B01","02B3C401",7'); // [TS27.007 §10.1.22] registered, roaming
+    expect(JSON.parse(await w.waitEvent('roam', 8000))).toMatchObject({ imsi: IMSI, plmn: '24405', cell: '02B3C401', tac: '0B01', roaming: true });
+    expect(JSON.parse(await w.waitEvent('ready2', 8000))).toEqual({ pid: 'p-2', plmn: '24405', cell: '02B3C401', roaming: true, state: 'ready' });
+    expect(JSON.parse(await w.waitEvent('term', 8000))).toEqual({ t: 'term', pid: 'p-1', why: 'roam' });
+
+    const h = hellos(modem.up);
+    expect(modem.up.map((m) => m.t)).toEqual(['hello', 'prov', 'hello', 'prov']);
+    expect(h[1]).toMatchObject({ imsi: IMSI, plmn: '24405', cell: '02B3C401', why: 'roam' });
+    expect(modem.up[3]).toMatchObject({ t: 'prov', rid: h[1]!.rid, nonce: NONCE, tpl: TEMPLATE });
+    expect(modem.commands.filter((c) => c === 'AT+COPS?')).toHaveLength(2); // the visited PLMN read after the URC
+
+    // A URC for the same cell and roaming state is not a move.
+    modem.urc('+CEREG: 5,"0B01","02B3C401",7');
+    modem.core = (msg): DownMsg[] => (msg.t === 'bye' ? [{ t: 'term', pid: 'p-2', why: 'bye' }] : coreAnswers(msg));
+    w.run('stop()');
+    expect(JSON.parse(await w.waitEvent('stopped', 8000))).toEqual([{ t: 'term', pid: 'p-2', why: 'bye' }]);
+    expect(modem.up.map((m) => m.t)).toEqual(['hello', 'prov', 'hello', 'prov', 'bye']);
+    expect(w.events.filter((e) => e.name === 'error' || e.name === 'ready3')).toEqual([]);
+    expect(modem.commands.slice(-2)).toEqual(['AT+QMTDISC=0', 'AT+CFUN=0']);
+  });
+
+  it('[DESIGN retries] retries a retryable rej (NO_EDGE) after a jittered backoff, then succeeds', async () => {
+    const { w, modem } = await boot('retry: { baseMs: 20, maxMs: 40, attempts: 2 },', (m) => {
+      m.core = (msg): DownMsg[] => (msg.t === 'hello' && hellos(m.up).length === 1 ? [{ t: 'rej', rid: msg.rid, code: 'NO_EDGE', msg: 'no edge' }] : coreAnswers(msg));
+    });
+    const retry = JSON.parse(await w.waitEvent('retry1', 8000)) as { delayMs: number };
+    expect(retry).toMatchObject({ why: 'on', attempt: 1, code: 'REJECTED', rej: 'NO_EDGE' });
+    expect(retry.delayMs).toBeGreaterThanOrEqual(10); // equal jitter: half of baseMs fixed
+    expect(retry.delayMs).toBeLessThanOrEqual(20);
+    expect(JSON.parse(await w.waitEvent('ready1', 8000))).toMatchObject({ pid: 'p-1', state: 'ready' });
+    expect(modem.up.map((m) => m.t)).toEqual(['hello', 'hello', 'prov']);
+    expect(hellos(modem.up)[0]!.rid).not.toBe(hellos(modem.up)[1]!.rid);
+    expect(w.events.filter((e) => e.name === 'error' || e.name === 'retry2')).toEqual([]);
+  });
+
+  it('[DESIGN retries] retries a transport failure (modem publish failed) after a backoff, then succeeds', async () => {
+    const { w, modem } = await boot('retry: { baseMs: 20, maxMs: 40 },', (m) => {
+      m.failPublishes = 1; // the first hello never leaves the modem: +QMTPUB result 2
+    });
+    expect(JSON.parse(await w.waitEvent('retry1', 8000))).toMatchObject({ why: 'on', attempt: 1, code: 'MODEM_MQTT_PUBLISH' });
+    expect(JSON.parse(await w.waitEvent('ready1', 8000))).toMatchObject({ pid: 'p-1', state: 'ready' });
+    expect(modem.up.map((m) => m.t)).toEqual(['hello', 'prov']);
+    expect(modem.commands.filter((c) => c.startsWith('AT+QMTPUBEX'))).toHaveLength(3);
+    expect(w.events.filter((e) => e.name === 'error')).toEqual([]);
+  });
+
+  it('[DESIGN data budget] fails with BUDGET_EXCEEDED before the prov reaches the modem', async () => {
+    // 700 B a day: the subscription (125 B with its SUBACK and TCP/IP), the hello and the chal fit;
+    // the prov with its 300-byte template does not (core/budget.ts).
+    const { w, modem } = await boot('budgetBytesPerDay: 700, retry: { baseMs: 20 },');
+    expect(await w.waitEvent('error', 8000)).toBe('BUDGET_EXCEEDED');
+    expect(modem.up.map((m) => m.t)).toEqual(['hello']);
+    expect(modem.commands.filter((c) => c.startsWith('AT+QMTPUBEX'))).toHaveLength(1);
+    expect(w.events.filter((e) => e.name.startsWith('retry') || e.name.startsWith('ready'))).toEqual([]); // final, not retried
+    w.run(`host('budget', JSON.stringify(se.budget()))`);
+    const b = JSON.parse(await w.waitEvent('budget', 10)) as { day: number; used: number };
+    expect(b.day).toBe(Math.floor(Date.now() / 86400000));
+    expect(b.used).toBeGreaterThan(0);
+    expect(b.used).toBeLessThanOrEqual(700);
+  });
+
+  it('[DESIGN data budget] keeps the day count across a reboot (budgetState)', async () => {
+    const day = Math.floor(Date.now() / 86400000);
+    const { w, modem } = await boot(`budgetBytesPerDay: 700, budgetState: { day: ${day}, used: 650 },`);
+    expect(await w.waitEvent('error', 8000)).toBe('BUDGET_EXCEEDED'); // not even the subscription fits
+    expect(modem.commands.some((c) => c.startsWith('AT+QMTSUB') || c.startsWith('AT+QMTPUBEX'))).toBe(false);
+  });
+});
