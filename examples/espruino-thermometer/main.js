@@ -53,7 +53,12 @@ function start() {
       LED2.write(1);
       log('ready', { pid: r.pid, edge: r.edge, svc: r.svc, imsi: info.imsi, cell: info.cell, roaming: info.roaming });
       reading();
-      timer = setInterval(reading, CONFIG.periodMs);
+      if (!timer) timer = setInterval(reading, CONFIG.periodMs); // onReady comes again after a roam
+    },
+    onRoam: function (info) {
+      // A new cell or a visited network (+CEREG stat 5): the SDK re-provisions with why 'roam';
+      // the old provision serves until the core terms it.
+      log('roam', { plmn: info.plmn, cell: info.cell, roaming: info.roaming });
     },
     onTerm: function (t) {
       log('term', { pid: t.pid, why: t.why });

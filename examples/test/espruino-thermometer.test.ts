@@ -4,7 +4,8 @@
 // byte for byte to the hardware emulator in the sim7080 dialect. The modem's internal MQTT client
 // (AT+SMCONN/SMPUB/SMSUB) connects to the real embedded broker, so the REAL core validator and
 // edge agent serve the bundle: attach → hello → chal → prov → acc → ready, readings, then the
-// button → bye → term and radio off. Board pins, LEDs, print and E.getTemperature are stubs.
+// button → bye → term and radio off; and a move into a visited network re-provisions with why
+// `roam` through the real core (make-before-break: edge-b first, then the old pid's term). Board pins, LEDs, print and E.getTemperature are stubs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { ModemEmulator, duplexPair } from '@simedge/hardware';
 import { checkEspruinoSubset } from '../../device-sdk/scripts/espruino-subset.js';
 import { espruinoVm, type EspruinoVm } from '../../device-sdk/test/espruino-vm.js';
 import { buildThermoBundle, THERMO_BUNDLE } from '../espruino-thermometer/build.js';
+import { VISITED_CELL } from '../network-in-a-box/scenario.js';
 import { EXAMPLES, HOME_CELL, exampleWorld, leftovers, type ExampleWorld } from './bench-world.js';
 
 const DIR = join(EXAMPLES, 'espruino-thermometer');
@@ -111,5 +113,39 @@ describe('examples/espruino-thermometer (QuickJS + sim7080 emulator + real core 
     expect(w.events.filter((e) => e.name === 'print:error')).toEqual([]);
     expect(w.events.find((e) => e.name === 'setup')?.text).toBe('115200 tx=B6 rx=B7');
     expect(w.events.filter((e) => e.name === 'pin' && e.text.startsWith('B3=')).map((e) => e.text)).toEqual(['B3=1', 'B3=0']);
+  });
+
+  it('[DESIGN roaming] re-provisions in the visited network through the real core and edge-b, then switches off', async () => {
+    ex = await exampleWorld('espruino-thermometer', SIM);
+    const { world } = ex;
+    const [modemSide, deviceSide] = duplexPair();
+    const modem = new ModemEmulator({ sim: SIM, network: world.network, cell: HOME_CELL, dialect: 'sim7080', broker: world.broker.url });
+    modem.connect(modemSide);
+    const w = (vm = await espruinoVm());
+    w.onSerialWrite = (s) => deviceSide.write(Uint8Array.from(s, (c) => c.charCodeAt(0)));
+    deviceSide.onReadable((b) => w.serialData(binStr(b)));
+    w.run(readFileSync(THERMO_BUNDLE, 'utf8'));
+    w.run(boardStubs(ex.template));
+    w.run(mainForTest());
+
+    type Ready = { pid: string; edge: string; cell: string; roaming: boolean };
+    const first = JSON.parse(await w.waitEvent('print:ready', 15_000)) as Ready;
+    expect(first).toMatchObject({ edge: 'edge-a', cell: HOME_CELL, roaming: false });
+
+    modem.moveTo(VISITED_CELL); // +CEREG: 5 in the visited PLMN
+    expect(JSON.parse(await w.waitEvent('print:roam', 10_000))).toEqual({ t: 'roam', plmn: '24405', cell: VISITED_CELL, roaming: true });
+    const second = JSON.parse(await w.waitEvent('print:ready', 15_000, (t) => (JSON.parse(t) as Ready).pid !== first.pid)) as Ready;
+    expect(second).toMatchObject({ edge: 'edge-b', cell: VISITED_CELL, roaming: true });
+    expect(JSON.parse(await w.waitEvent('print:term', 10_000))).toMatchObject({ t: 'term', pid: first.pid });
+    expect(JSON.parse(await w.waitEvent('print:reading', 5000, (t) => (JSON.parse(t) as { pid: string }).pid === second.pid))).toMatchObject({ pid: second.pid });
+
+    w.run('__button()');
+    expect(JSON.parse(await w.waitEvent('print:off', 10_000))).toEqual({ t: 'off', terms: 1 });
+    expect(w.events.filter((e) => e.name === 'print:term').map((e) => JSON.parse(e.text) as { pid: string; why: string }))
+      .toEqual([expect.objectContaining({ pid: first.pid }), { t: 'term', pid: second.pid, why: 'bye' }]);
+    await world.core.idle();
+    expect(await leftovers(world)).toEqual({ instances: 0, live: 0 });
+    expect(world.network.sessions()).toEqual([]);
+    expect(w.events.filter((e) => e.name === 'print:error')).toEqual([]);
   });
 });
