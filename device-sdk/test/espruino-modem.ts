@@ -114,3 +114,8 @@ export class QuectelModem {
     }
   }
 }
+
+/** An opaque COSE_Sign1 stand-in for the firmware's template (the scripted core never checks it). */
+export const TEMPLATE = new Uint8Array(300).map((_, i) => (i * 7 + 3) & 0xff);
+/** Bytes as an Espruino byte string (what Storage.read gives firmware). */
+export const binStr = (b: Uint8Array): string => String.fromCharCode(...b);

@@ -5,11 +5,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildEspruino, type EspruinoBuild } from '../scripts/build-espruino.js';
 import type { DownMsg, UpMsg } from '../src/wire/messages.js';
-import { coreAnswers, IMSI, NONCE, QuectelModem, READY } from './espruino-modem.js';
+import { binStr, coreAnswers, IMSI, NONCE, QuectelModem, READY, TEMPLATE } from './espruino-modem.js';
 import { espruinoVm, type EspruinoVm } from './espruino-vm.js';
-
-const TEMPLATE = new Uint8Array(300).map((_, i) => (i * 7 + 3) & 0xff); // opaque COSE stand-in
-const binStr = (b: Uint8Array): string => String.fromCharCode(...b);
 
 let bundle: EspruinoBuild;
 let world: EspruinoVm | undefined;

@@ -66,6 +66,24 @@ afterEach(async () => {
   ex = undefined;
 });
 
+
+/** The example world, a SIM7080 emulator at the home cell wired to a QuickJS VM running the
+ *  thermometer's bundle and main.js on stub board pins. */
+async function bootThermometer() {
+  ex = await exampleWorld('espruino-thermometer', SIM);
+  const { world } = ex;
+  const [modemSide, deviceSide] = duplexPair();
+  const modem = new ModemEmulator({ sim: SIM, network: world.network, cell: HOME_CELL, dialect: 'sim7080', broker: world.broker.url });
+  modem.connect(modemSide);
+  const w = (vm = await espruinoVm());
+  w.onSerialWrite = (s) => deviceSide.write(Uint8Array.from(s, (c) => c.charCodeAt(0)));
+  deviceSide.onReadable((b) => w.serialData(binStr(b)));
+  w.run(readFileSync(THERMO_BUNDLE, 'utf8'));
+  w.run(boardStubs(ex.template));
+  w.run(mainForTest());
+  return { world, modem, w };
+}
+
 describe('examples/espruino-thermometer (QuickJS + sim7080 emulator + real core and edge)', () => {
   it('the committed bundle is a fresh build with the SM driver, and both it and main.js are in the Espruino subset', async () => {
     const fresh = await buildThermoBundle();
@@ -79,18 +97,7 @@ describe('examples/espruino-thermometer (QuickJS + sim7080 emulator + real core 
   });
 
   it('[FIG. 2 201-210] powers up, provisions through the real core, reports readings and switches off on the button', async () => {
-    ex = await exampleWorld('espruino-thermometer', SIM);
-    const { world } = ex;
-    const [modemSide, deviceSide] = duplexPair();
-    const modem = new ModemEmulator({ sim: SIM, network: world.network, cell: HOME_CELL, dialect: 'sim7080', broker: world.broker.url });
-    modem.connect(modemSide);
-    const w = (vm = await espruinoVm());
-    w.onSerialWrite = (s) => deviceSide.write(Uint8Array.from(s, (c) => c.charCodeAt(0)));
-    deviceSide.onReadable((b) => w.serialData(binStr(b)));
-
-    w.run(readFileSync(THERMO_BUNDLE, 'utf8'));
-    w.run(boardStubs(ex.template));
-    w.run(mainForTest());
+    const { world, w } = await bootThermometer();
 
     const ready = JSON.parse(await w.waitEvent('print:ready', 15_000)) as { pid: string; edge: string; svc: Array<{ n: string; ep: string }>; imsi: string; cell: string; roaming: boolean };
     expect(ready).toMatchObject({ edge: 'edge-a', imsi: SIM.imsi, cell: HOME_CELL, roaming: false });
@@ -116,17 +123,7 @@ describe('examples/espruino-thermometer (QuickJS + sim7080 emulator + real core 
   });
 
   it('[DESIGN roaming] re-provisions in the visited network through the real core and edge-b, then switches off', async () => {
-    ex = await exampleWorld('espruino-thermometer', SIM);
-    const { world } = ex;
-    const [modemSide, deviceSide] = duplexPair();
-    const modem = new ModemEmulator({ sim: SIM, network: world.network, cell: HOME_CELL, dialect: 'sim7080', broker: world.broker.url });
-    modem.connect(modemSide);
-    const w = (vm = await espruinoVm());
-    w.onSerialWrite = (s) => deviceSide.write(Uint8Array.from(s, (c) => c.charCodeAt(0)));
-    deviceSide.onReadable((b) => w.serialData(binStr(b)));
-    w.run(readFileSync(THERMO_BUNDLE, 'utf8'));
-    w.run(boardStubs(ex.template));
-    w.run(mainForTest());
+    const { world, modem, w } = await bootThermometer();
 
     type Ready = { pid: string; edge: string; cell: string; roaming: boolean };
     const first = JSON.parse(await w.waitEvent('print:ready', 15_000)) as Ready;
