@@ -74,25 +74,26 @@ describe.each(BACKENDS)('scale-out store operations: $name', ({ url }) => {
     expect((await s.adoptOrphans('core-b', ['STARTING'], 6_000)).map((p) => p.pid)).toEqual(['p-a']);
   }));
 
-  it('outbox: a live core keeps its notifications; a dead core\'s (or a previous run\'s) move oldest first, each once; delete removes', () => withStore(url, async (s) => {
+  it('outbox: a live core keeps its notifications; a dead core\'s (or a previous run\'s) move in the order written, each once; delete removes', () => withStore(url, async (s) => {
     await s.renewLease('core-a', 10_000);
     await s.renewLease('core-b', 10_000);
     await s.renewLease('core-dead', 5_000);
     await s.putOutbox({ id: 'n-a', imsi: IMSI, payload: new Uint8Array([1]), owner: 'core-a', at: 100 });
-    await s.putOutbox({ id: 'n-d2', imsi: IMSI, payload: new Uint8Array([0, 13, 10]), owner: 'core-dead', at: 300 });
-    await s.putOutbox({ id: 'n-d1', imsi: IMSI, payload: new Uint8Array([2]), owner: 'core-dead', at: 200 });
+    // Written in this order, the second with the same ms as the first (a ready, then its term).
+    await s.putOutbox({ id: 'n-z', imsi: IMSI, payload: new Uint8Array([2]), owner: 'core-dead', at: 200 });
+    await s.putOutbox({ id: 'n-a2', imsi: IMSI, payload: new Uint8Array([0, 13, 10]), owner: 'core-dead', at: 200 });
     await s.putOutbox({ id: 'n-old', imsi: '240011234000002', payload: new Uint8Array([3]), owner: 'core-previous-run', at: 50 });
     await expect(s.putOutbox({ id: 'n-a', imsi: IMSI, payload: new Uint8Array([9]), owner: 'core-a', at: 1 })).rejects.toThrow(); // primary key
     expect((await s.adoptOutbox('core-b', 4_000)).map((r) => r.id)).toEqual(['n-old']);
     const later = await s.adoptOutbox('core-b', 6_000);
     expect(later).toEqual([
-      { id: 'n-d1', imsi: IMSI, payload: new Uint8Array([2]), owner: 'core-b', at: 200 },
-      { id: 'n-d2', imsi: IMSI, payload: new Uint8Array([0, 13, 10]), owner: 'core-b', at: 300 },
+      { id: 'n-z', imsi: IMSI, payload: new Uint8Array([2]), owner: 'core-b', at: 200 },
+      { id: 'n-a2', imsi: IMSI, payload: new Uint8Array([0, 13, 10]), owner: 'core-b', at: 200 },
     ]);
     expect(await s.adoptOutbox('core-c', 6_000)).toEqual([]); // now all held by live cores
-    await s.deleteOutbox('n-d1');
+    await s.deleteOutbox('n-z');
     await s.dropLease('core-b');
-    expect((await s.adoptOutbox('core-c', 6_000)).map((r) => r.id)).toEqual(['n-old', 'n-d2']);
+    expect((await s.adoptOutbox('core-c', 6_000)).map((r) => r.id)).toEqual(['n-a2', 'n-old']);
   }));
 });
 

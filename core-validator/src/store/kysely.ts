@@ -209,8 +209,9 @@ abstract class Queries implements CoreStore {
     // One UPDATE, like adoptOrphans: each notification goes to one core.
     const rows = await this.q('adoptOutbox', (db, o: string, n: number) => db.updateTable('outbox').set({ owner: o })
       .where((eb) => eb.or([eb('owner', 'is', null), eb('owner', 'not in', eb.selectFrom('core_leases').select('owner').where('until', '>', n))]))
-      .returningAll(), owner, now);
-    return rows.map((r) => ({ id: r.id, imsi: r.imsi, payload: copy(r.payload), owner, at: r.at })).sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
+      .returning(['id', 'imsi', 'payload', 'at', sql<number>`${this.insertOrder}`.as('ord')]), owner, now);
+    // RETURNING has no order of its own: insertion order, as committed.
+    return rows.sort((a, b) => Number(a.ord) - Number(b.ord)).map((r) => ({ id: r.id, imsi: r.imsi, payload: copy(r.payload), owner, at: r.at }));
   }
 
   async createProvision(p: ProvisionRecord): Promise<void> {

@@ -80,10 +80,14 @@ export function migrations(kind: DialectKind): Record<string, Migration> {
         .addColumn('owner', 'text', (c) => c.primaryKey()).addColumn('until', int, (c) => c.notNull()).execute();
     } },
     // Device notifications committed with the state change they report (src/outbox.ts).
+    // Sent in insertion order (rowid / ord): a device's ready goes before its term even when both
+    // carry the same ms.
     '004_outbox': { async up(db: Kysely<unknown>) {
-      await db.schema.createTable('outbox')
+      let outbox = db.schema.createTable('outbox')
         .addColumn('id', 'text', (c) => c.primaryKey()).addColumn('imsi', 'text', (c) => c.notNull()).addColumn('payload', blob, (c) => c.notNull())
-        .addColumn('owner', 'text').addColumn('at', int, (c) => c.notNull()).execute();
+        .addColumn('owner', 'text').addColumn('at', int, (c) => c.notNull());
+      if (pg) outbox = outbox.addColumn('ord', sql`bigserial`);
+      await outbox.execute();
     } },
   };
 }

@@ -183,7 +183,7 @@ export interface CoreStore {
   putOutbox(r: OutboxRecord): Promise<void>;
   deleteOutbox(id: string): Promise<void>;
   /** Take over the notifications whose owner holds no live lease at `now` (a crashed core's, or
-   *  a previous run's): they become `owner`'s; returns them oldest first. One statement. */
+   *  a previous run's): they become `owner`'s; returns them in the order they were written. One statement. */
   adoptOutbox(owner: string, now: number): Promise<OutboxRecord[]>;
   createOrder(o: OrderRecord): Promise<void>;
   order(oid: string): Promise<OrderRecord | undefined>;
