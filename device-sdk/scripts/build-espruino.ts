@@ -19,8 +19,12 @@
 //     then the human-readable text of errors is dropped, the stable code stays, and so are class
 //     methods nothing can call any more (scripts/espruino-lean.ts); pass 2 bundles that module
 //     again, so tree shaking removes what only the dead code used, and makes it the IIFE;
-//   * pass 3: dead methods again, local aliases for often used globals, `void 0` and `this`,
-//     then terser (it compresses harder than esbuild).
+//   * pass 3: dead methods again, then properties of object literals nothing reads (an internal,
+//     shortened key only: options and methods the lean build no longer uses); `new` dropped
+//     where it changes nothing (closure factories, the portable SimedgeError); one shared
+//     `Promise.resolve()`; local aliases for often used globals, `void 0`, `this` and repeated
+//     string literals (error codes, states, AT commands); then terser (it compresses harder than esbuild), allowed to turn functions
+//     into arrows because no `new` of a function expression is left (the build checks).
 // - The output must pass the Espruino subset check (scripts/espruino-subset.ts).
 // - examples/espruino-thermometer builds its own bundle (another modem driver) with bundleEspruino().
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -28,7 +32,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { minify } from 'terser';
-import { aliasGlobals, aliasThis, dropDeadMethods, dropErrorDetails } from './espruino-lean.js';
+import { aliasGlobals, aliasStrings, aliasThis, callFactories, dropDeadMethods, dropDeadProps, dropErrorDetails, shareResolved } from './espruino-lean.js';
 import { internalNames, mangleRegExp } from './espruino-mangle.js';
 import { checkEspruinoSubset, type Violation } from './espruino-subset.js';
 
@@ -76,6 +80,7 @@ export async function bundleEspruino(entry: string, srcDirs: string[] = []): Pro
     logLevel: 'silent',
     plugins: [portableErrors],
     mangleProps: mangleRegExp(names),
+    mangleCache: {},
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
   });
   const out = r.outputFiles[0];
@@ -101,9 +106,16 @@ export async function bundleEspruino(entry: string, srcDirs: string[] = []): Pro
   // terser compresses harder than esbuild (it joins statements, inlines single-use functions and
   // variables, drops unreachable code, gives the aliases one-letter names). Top-level names stay
   // (`var SimEdge`); pure_getters holds because the bundle's getters only read a field.
-  const t = await minify(aliasThis(aliasGlobals(dropDeadMethods(final.text).code).code).code, {
+  // unsafe_arrows turns every `function` without `this` into an arrow, which cannot be
+  // constructed: callFactories first calls the core's closure factories without `new`, and the
+  // build stops if any other `new` is left that an arrow could break.
+  // The short names esbuild gave: only these keys are internal, so only they may be dropped.
+  const short = Object.values(r.mangleCache || {}).filter((v): v is string => typeof v === 'string');
+  const calls = callFactories(dropDeadProps(dropDeadMethods(final.text).code, short).code);
+  if (calls.unconverted.length > 0) throw new Error(`new of a function terser may make an arrow: ${calls.unconverted.join(', ')}`);
+  const t = await minify(aliasStrings(aliasThis(aliasGlobals(shareResolved(calls.code).code).code).code).code, {
     ecma: 2015, module: false, toplevel: false,
-    compress: { passes: 3, pure_getters: true, keep_fargs: false },
+    compress: { passes: 3, pure_getters: true, keep_fargs: false, unsafe_arrows: true },
     mangle: true, format: { ascii_only: false },
   });
   if (t.code === undefined) throw new Error('terser produced no output');

@@ -267,3 +267,289 @@ export function aliasThis(code: string, min = 4): { code: string; aliased: numbe
   for (const [from, to, s] of edits) out = out.slice(0, from) + s + out.slice(to);
   return { code: out, aliased: aliased };
 }
+
+/**
+ * An object literal, a local made by `Object.create(...)` (`made`), or a comma sequence ending in
+ * one (esbuild joins statements into the return).
+ */
+function givesObject(n: AnyNode | null, made: { [name: string]: true }): boolean {
+  if (!n) return false;
+  if (n.type === 'SequenceExpression') return givesObject((n.expressions as AnyNode[])[(n.expressions as AnyNode[]).length - 1] || null, made);
+  return n.type === 'ObjectExpression' || (n.type === 'Identifier' && made[n.name as string] === true);
+}
+
+/** `Object.create(...)`. */
+function isCreate(n: AnyNode | null | undefined): boolean {
+  const c = n && n.type === 'CallExpression' ? n.callee as AnyNode : undefined;
+  return !!c && c.type === 'MemberExpression' && !c.computed && (c.object as AnyNode).type === 'Identifier'
+    && (c.object as AnyNode).name === 'Object' && (c.property as AnyNode).name === 'create';
+}
+
+/**
+ * A function that gives the same object with or without `new`: no `this`, `arguments` or
+ * `new.target` inside (arrows share them), and every `return` of its own gives an object literal
+ * or a local it made with `Object.create` and never reassigns (the portable SimedgeError).
+ */
+function isFactory(fn: AnyNode): boolean {
+  const body = fn.body as AnyNode;
+  if ((fn.type !== 'FunctionExpression' && fn.type !== 'FunctionDeclaration') || fn.generator || fn.async || body.type !== 'BlockStatement') return false;
+  const last = (body.body as AnyNode[])[(body.body as AnyNode[]).length - 1];
+  if (!last || last.type !== 'ReturnStatement') return false;
+  const made: { [name: string]: true } = {};
+  for (const st of body.body as AnyNode[]) {
+    if (st.type !== 'VariableDeclaration') continue;
+    for (const d of st.declarations as AnyNode[]) if ((d.id as AnyNode).type === 'Identifier' && isCreate(d.init as AnyNode | null)) made[(d.id as AnyNode).name as string] = true;
+  }
+  let ok = true;
+  const isFn = (x: AnyNode): boolean => x.type === 'FunctionExpression' || x.type === 'FunctionDeclaration' || x.type === 'ArrowFunctionExpression';
+  // `own`: still in the factory's own body, not in a function nested in it (its returns are its own).
+  const visit = (n: AnyNode, own: boolean): void => {
+    if (n.type === 'ThisExpression' || n.type === 'MetaProperty' || (n.type === 'Identifier' && n.name === 'arguments')) ok = false;
+    if (own && n.type === 'ReturnStatement' && !givesObject(n.argument as AnyNode | null, made)) ok = false;
+    if (n.type === 'AssignmentExpression' && (n.left as AnyNode).type === 'Identifier' && made[(n.left as AnyNode).name as string]) ok = false;
+    for (const k of Object.keys(n)) {
+      const v = n[k];
+      if (Array.isArray(v)) for (const x of v) { if (isNode(x)) visit(x, own && !isFn(x)); }
+      else if (isNode(v)) visit(v, own && !isFn(v));
+    }
+  };
+  visit(body, true);
+  return ok;
+}
+
+/**
+ * Source where `new F(...)` becomes `F(...)` when F is one of the core's closure factories
+ * (`const MqttSession = function MqttSession(...) { ...; return { ... }; }`): a function that
+ * returns an object literal on every path and never touches `this` gives the same object with or
+ * without `new`. Without `new` on them, terser may turn every such `function` into an arrow
+ * (`unsafe_arrows`), which saves bytes all over the bundle. The same holds for the portable
+ * SimedgeError (core/errors.ts), which returns the object it made with `Object.create`. A name
+ * is rewritten only when the whole source binds it once (no scope can shadow it). `unconverted`
+ * lists every `new` left that might construct a function expression (one not proven a factory, a
+ * local this pass cannot resolve, `new a.b()`): the build refuses them, since terser could make
+ * that function an arrow, which cannot be constructed. Globals and function declarations are safe.
+ */
+export function callFactories(code: string): { code: string; dropped: number; unconverted: string[] } {
+  const ast = parse(code, { ecmaVersion: 'latest', sourceType: 'script' }) as unknown as AnyNode;
+  const bindings: { [n: string]: number } = {};
+  const fns: { [n: string]: AnyNode } = {};
+  const aliases: { [n: string]: string } = {};
+  const bind = (p: AnyNode | null | undefined): void => {
+    if (p) walk(p, (x) => { if (x.type === 'Identifier') bindings[x.name as string] = (bindings[x.name as string] || 0) + 1; });
+  };
+  const news: AnyNode[] = [];
+  walk(ast, (n) => {
+    if (n.type === 'VariableDeclarator') {
+      bind(n.id as AnyNode);
+      const init = n.init as AnyNode | null;
+      if ((n.id as AnyNode).type === 'Identifier' && init && init.type === 'FunctionExpression') fns[(n.id as AnyNode).name as string] = init;
+      // `var Y=q` after `function q(){}` (esbuild's name for an export): Y constructs what q does.
+      if ((n.id as AnyNode).type === 'Identifier' && init && init.type === 'Identifier') aliases[(n.id as AnyNode).name as string] = init.name as string;
+    } else if (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression') {
+      bind(n.id as AnyNode | null);
+      if (n.type === 'FunctionDeclaration' && n.id) fns[(n.id as AnyNode).name as string] = n;
+      for (const p of n.params as AnyNode[]) bind(p);
+    } else if (n.type === 'ClassDeclaration' || n.type === 'ClassExpression') bind(n.id as AnyNode | null);
+    else if (n.type === 'CatchClause') bind(n.param as AnyNode | null);
+    else if (n.type === 'NewExpression') news.push(n);
+  });
+  const cuts: Array<[number, number, string]> = [];
+  const unconverted: string[] = [];
+  for (const n of news) {
+    // `new a.b()` or `new (f())`: what is constructed is not known here, so terser's arrows
+    // might break it - reported, the build refuses it.
+    if ((n.callee as AnyNode).type !== 'Identifier') {
+      unconverted.push(code.slice((n.callee as AnyNode).start, (n.callee as AnyNode).end));
+      continue;
+    }
+    const name = (n.callee as AnyNode).name as string;
+    const target = Object.prototype.hasOwnProperty.call(aliases, name) ? aliases[name] as string : name;
+    const fn = Object.prototype.hasOwnProperty.call(fns, target) ? fns[target] : undefined;
+    if (!fn) {
+      // A global (Uint8Array, Promise, Error: bound nowhere in the source) is safe; a local bound
+      // to something this pass cannot see (an assignment, a parameter) might be a function
+      // expression terser turns into an arrow: reported.
+      if (bindings[name] !== undefined) unconverted.push(name);
+      continue;
+    }
+    if (bindings[name] === 1 && bindings[target] === 1 && isFactory(fn)) {
+      // `new F(a)` -> `F(a)`; `new F` (no parentheses) is a call with no arguments.
+      const callee = n.callee as AnyNode;
+      cuts.push(n.end === callee.end ? [n.start, n.end, name + '()'] : [n.start, callee.end, name]);
+    } else if (fn.type === 'FunctionExpression') unconverted.push(name); // terser leaves declarations as they are
+  }
+  cuts.sort((x, y) => y[0] - x[0]);
+  let out = code;
+  for (const [from, to, s] of cuts) out = out.slice(0, from) + s + out.slice(to);
+  return { code: out, dropped: cuts.length, unconverted: unconverted };
+}
+
+/** A character that continues a name: a literal next to one needs a space once it is a name. */
+const WORD = /^[A-Za-z0-9_$]$/;
+
+/**
+ * Source whose wrapping function (the IIFE of the bundle) declares a local for each string
+ * literal repeated often enough that a two-letter name pays for the declaration (error codes such
+ * as "MODEM_MQTT_CONNECT", state names such as "reconnecting", AT commands), and uses it: terser
+ * then gives the locals short names. Property keys, directives and code outside the wrapping
+ * function (banner, footer) keep their literals. The aliases are names that occur nowhere in the
+ * source, so no scope shadows them. Strings are values in JavaScript: a local holding one is the
+ * same string everywhere it is compared, switched on or concatenated.
+ */
+export function aliasStrings(code: string): { code: string; aliased: number } {
+  const ast = parse(code, { ecmaVersion: 'latest', sourceType: 'script' }) as unknown as AnyNode;
+  const names: { [n: string]: true } = {};
+  const refs: { [s: string]: AnyNode[] } = {};
+  let iife: AnyNode | undefined;
+  walkWithParent(ast, undefined, (n, parent) => {
+    if (n.type === 'Identifier') names[n.name as string] = true;
+    else if (n.type === 'Literal' && typeof n.value === 'string' && parent
+      && !((parent.type === 'Property' || parent.type === 'MethodDefinition') && parent.key === n && !parent.computed)
+      && !(parent.type === 'ExpressionStatement' && typeof parent.directive === 'string')) {
+      const s = n.value;
+      (Object.prototype.hasOwnProperty.call(refs, s) ? refs[s] as AnyNode[] : (refs[s] = [])).push(n);
+    } else if (!iife && n.type === 'CallExpression' && ((n.callee as AnyNode).type === 'ArrowFunctionExpression' || (n.callee as AnyNode).type === 'FunctionExpression')) {
+      iife = n.callee as AnyNode;
+    }
+  });
+  const body = iife && (iife.body as AnyNode);
+  if (!body || body.type !== 'BlockStatement') return { code: code, aliased: 0 };
+  const inside = (n: AnyNode): boolean => n.start > body.start && n.end < body.end;
+  let next = 0;
+  const fresh = (): string => {
+    for (;;) {
+      const s = '$str' + next++;
+      if (!names[s]) return s;
+    }
+  };
+  const decl: string[] = [];
+  const cuts: Array<[number, number, string]> = [];
+  for (const s of Object.keys(refs).sort()) {
+    const list = (refs[s] as AnyNode[]).filter(inside);
+    if (list.length === 0) continue;
+    const lit = code.slice((list[0] as AnyNode).start, (list[0] as AnyNode).end);
+    // Each use saves the literal less a two-letter name; the declaration costs `,xx=` and the literal.
+    if (list.length * (lit.length - 2) <= lit.length + 4) continue;
+    const a = fresh();
+    decl.push(a + '=' + lit);
+    // A literal needs no space around it, a name does: `case"ready":` must not become the
+    // label `case$str3:`, nor `"a"in o` the name `$str0in`.
+    for (const r of list) cuts.push([r.start, r.end, (WORD.test(code.charAt(r.start - 1)) ? ' ' : '') + a + (WORD.test(code.charAt(r.end)) ? ' ' : '')]);
+  }
+  if (decl.length === 0) return { code: code, aliased: 0 };
+  cuts.sort((x, y) => y[0] - x[0]);
+  let out = code;
+  for (const [from, to, s] of cuts) out = out.slice(0, from) + s + out.slice(to);
+  const at = body.start + 1;
+  out = out.slice(0, at) + 'let ' + decl.join(',') + ';' + out.slice(at);
+  return { code: out, aliased: cuts.length };
+}
+
+/** A value whose evaluation has no effect, so its property can go: a name, a literal, a function, `void 0`. */
+function inert(n: AnyNode): boolean {
+  return n.type === 'Identifier' || n.type === 'Literal' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression'
+    || (n.type === 'UnaryExpression' && n.operator === 'void' && (n.argument as AnyNode).type === 'Literal')
+    || (n.type === 'TemplateLiteral' && (n.expressions as AnyNode[]).length === 0);
+}
+
+/**
+ * Source without the properties of object literals that nothing reads: a key among `internal`
+ * (the names esbuild shortened, so the firmware and the wire never see them) that no member
+ * access `.key` reads, and that occurs as no string, is an option or method the lean build no
+ * longer uses (a `reset()` only the Node SDK calls, a trace slot, a field only FULL code reads).
+ * A read inside a property of the same name does not count (the AT engine's `expectBytes` calls
+ * the framer's: if nobody calls the engine's, neither runs). Only inert values are dropped (a
+ * name, literal, function, `void 0`); internal records are never enumerated (Object.keys in the
+ * bundle walks wire messages and tables keyed by data), so the objects behave the same for every
+ * read the bundle can make. Repeated until nothing changes.
+ */
+export function dropDeadProps(code: string, internal: string[]): { code: string; dropped: number } {
+  const isInternal: { [n: string]: true } = {};
+  for (const n of internal) isInternal[n] = true;
+  let out = code;
+  let dropped = 0;
+  for (;;) {
+    const ast = parse(out, { ecmaVersion: 'latest', sourceType: 'script' }) as unknown as AnyNode;
+    const read: { [n: string]: true } = {};
+    const props: Array<{ p: AnyNode; obj: AnyNode }> = [];
+    // `inside`: the keys of the properties whose values enclose the node.
+    const visit = (n: AnyNode, inside: string[]): void => {
+      if (n.type === 'MemberExpression' && !n.computed) {
+        const name = (n.property as AnyNode).name as string;
+        if (inside.indexOf(name) < 0) read[name] = true;
+      } else if (n.type === 'Literal' && typeof n.value === 'string') read[n.value] = true;
+      else if (n.type === 'ObjectExpression') {
+        for (const p of n.properties as AnyNode[]) {
+          const k = p.key as AnyNode | undefined;
+          if (p.type === 'Property' && !p.computed && p.kind === 'init' && k && k.type === 'Identifier' && isInternal[k.name as string]) props.push({ p: p, obj: n });
+        }
+      }
+      // Only a function's body waits for a call; any other value runs when the object is made.
+      const v = n.type === 'Property' ? n.value as AnyNode : undefined;
+      const own = v && (v.type === 'FunctionExpression' || v.type === 'ArrowFunctionExpression') && !n.computed && (n.key as AnyNode).type === 'Identifier'
+        ? inside.concat([(n.key as AnyNode).name as string]) : inside;
+      for (const k of Object.keys(n)) {
+        const v = n[k];
+        if (Array.isArray(v)) for (const x of v) { if (isNode(x)) visit(x, own); }
+        else if (isNode(v)) visit(v, own);
+      }
+    };
+    visit(ast, []);
+    const cuts: Array<[number, number]> = [];
+    const seen = new Set<AnyNode>();
+    for (const { p, obj } of props) {
+      const name = (p.key as AnyNode).name as string;
+      if (read[name] || !inert(p.value as AnyNode) || seen.has(obj)) continue;
+      seen.add(obj); // one property per object literal and round: the commas stay simple
+      const list = obj.properties as AnyNode[];
+      const i = list.indexOf(p);
+      const next = list[i + 1];
+      const prev = list[i - 1];
+      cuts.push(next ? [p.start, next.start] : prev ? [prev.end, p.end] : [p.start, p.end]);
+    }
+    if (cuts.length === 0) return { code: out, dropped: dropped };
+    // No cut encloses another: a property inside a dropped one's value goes in a later round.
+    cuts.sort((x, y) => y[0] - x[0]);
+    const kept: Array<[number, number]> = [];
+    for (const c of cuts) if (!kept.some((k) => c[0] < k[1] && k[0] < c[1])) kept.push(c);
+    for (const [from, to] of kept) out = out.slice(0, from) + out.slice(to);
+    dropped += kept.length;
+  }
+}
+
+/**
+ * Source whose wrapping function (the IIFE of the bundle) makes one resolved promise,
+ * `Promise.resolve()`, and uses it wherever the code makes a fresh one (a chain's start, "nothing
+ * to wait for"). A settled promise never changes and the bundle never compares promises, so one
+ * shared instance behaves like many; about 10 bytes per use. The alias is a name that occurs
+ * nowhere in the source; nothing is done when a scope declares its own `Promise`.
+ */
+export function shareResolved(code: string): { code: string; shared: number } {
+  const ast = parse(code, { ecmaVersion: 'latest', sourceType: 'script' }) as unknown as AnyNode;
+  const names: { [n: string]: true } = {};
+  const uses: AnyNode[] = [];
+  let iife: AnyNode | undefined;
+  walk(ast, (n) => {
+    if (n.type === 'Identifier') names[n.name as string] = true;
+    else if (n.type === 'CallExpression') {
+      const c = n.callee as AnyNode;
+      const args = n.arguments as AnyNode[];
+      const empty = args.length === 0 || (args.length === 1 && (args[0] as AnyNode).type === 'UnaryExpression' && (args[0] as AnyNode).operator === 'void'
+        && ((args[0] as AnyNode).argument as AnyNode).type === 'Literal');
+      if (c.type === 'MemberExpression' && !c.computed && (c.object as AnyNode).type === 'Identifier' && (c.object as AnyNode).name === 'Promise'
+        && (c.property as AnyNode).name === 'resolve' && empty) uses.push(n);
+      if (!iife && (c.type === 'ArrowFunctionExpression' || c.type === 'FunctionExpression')) iife = c;
+    }
+  });
+  const body = iife && (iife.body as AnyNode);
+  if (!body || body.type !== 'BlockStatement' || declaredNames(ast)['Promise']) return { code: code, shared: 0 };
+  const inside = uses.filter((n) => n.start > body.start && n.end < body.end);
+  if (inside.length < 2) return { code: code, shared: 0 };
+  let a = '$resolved';
+  for (let i = 0; names[a]; i++) a = '$resolved' + i;
+  let out = code;
+  for (const n of inside.sort((x, y) => y.start - x.start)) out = out.slice(0, n.start) + a + out.slice(n.end);
+  const at = body.start + 1;
+  out = out.slice(0, at) + 'const ' + a + '=Promise.resolve();' + out.slice(at);
+  return { code: out, shared: inside.length };
+}

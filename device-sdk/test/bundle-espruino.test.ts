@@ -5,15 +5,19 @@
 // reach, a lean CBOR profile, hex-only QMT receive), closures instead of classes in the core,
 // internal names shortened, dead methods dropped and terser brought it from 30,605 to 18,958 bytes;
 // provisioning through core/provisioner.ts (roaming re-provisioning, retries with backoff, the data
-// budget) took it to 21,955: the budget is NOT met yet (see device-sdk/dist/espruino/size.txt and
-// docs/firmware-guide.md §2). A ratchet keeps it from growing meanwhile.
+// budget) took it to 21,955; shared string literals and resolved promise, unread internal members
+// dropped, closure factories called without `new` (so terser may write arrows) and a few
+// lean-only trims brought it to 20,066: the budget is NOT met yet (see
+// device-sdk/dist/espruino/size.txt and docs/firmware-guide.md §2). A ratchet keeps it from
+// growing meanwhile.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildEspruino, ESPRUINO_OUT, SIZE_BUDGET, sizeReport, type EspruinoBuild } from '../scripts/build-espruino.js';
 
 /** Ratchet: lower it whenever the bundle shrinks; never raise it without saying why. */
-// Raised from 75 * 256 for the firmware API's roaming, retries and data budget (about 3 KB).
-const SIZE_CEILING = 86 * 256; // 22,016 bytes
+// Raised from 75 * 256 to 86 * 256 for the firmware API's roaming, retries and data budget (about
+// 3 KB), lowered again by the string, member and arrow passes of scripts/espruino-lean.ts.
+const SIZE_CEILING = 79 * 256; // 20,224 bytes
 
 let fresh: EspruinoBuild;
 beforeAll(async () => {

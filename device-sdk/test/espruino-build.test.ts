@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'acorn';
 import { afterAll, describe, expect, it } from 'vitest';
-import { aliasGlobals, aliasThis, dropDeadMethods, dropErrorDetails } from '../scripts/espruino-lean.js';
+import { aliasGlobals, aliasStrings, aliasThis, callFactories, dropDeadMethods, dropDeadProps, dropErrorDetails, shareResolved } from '../scripts/espruino-lean.js';
 import { internalNames, mangleRegExp } from '../scripts/espruino-mangle.js';
 
 const SRC = join(import.meta.dirname, '../src');
@@ -105,6 +105,87 @@ describe('aliasThis', () => {
     expect(r.code).toContain('return this}'); // the nested function keeps its own this
     expect(run(r.code)).toEqual(run(src));
     expect(run(src)).toEqual([3, 3, 1, true, 2]);
+  });
+});
+
+describe('aliasStrings', () => {
+  it('gives repeated literals one local, keeps keys, directives and the banner, and spaces names apart from keywords', () => {
+    const src = 'var out;(()=>{"use strict";const o={"state-one":1};function f(s){switch(s){case"state-one":return"state-one";default:return"state-one"in o?"other-state":"state-one"}}out=[f("state-one"),f("x"),o["state-one"],typeof"state-one"]})();var tail="state-one";';
+    const r = aliasStrings(src);
+    expect(r.aliased).toBe(7);
+    expect(r.code).toContain('"use strict"');
+    expect(r.code).toContain('{"state-one":1}');
+    expect(r.code).toContain('var tail="state-one"');
+    expect(r.code).toContain('case $str0:');
+    expect(r.code).toContain('$str0 in o');
+    expect(run(r.code)).toEqual(run(src));
+    expect(run(src)).toEqual(['state-one', 'other-state', 1, 'string']);
+  });
+
+  it('leaves a literal that would not pay for its declaration', () => {
+    const src = 'var out;(()=>{out=["ab","ab","ab"]})();';
+    expect(aliasStrings(src)).toEqual({ code: src, aliased: 0 });
+  });
+});
+
+describe('dropDeadProps', () => {
+  it('drops internal keys nothing reads (also when only a same-named method reads them), keeps the rest', () => {
+    const src = 'var out;(()=>{const inner={x(n){throw n}};const o={a:1,b:2,x(n){inner.x(n)},k:"k",pub:3,c:f()};function f(){return 5}out=[o.a,o.pub,"k" in o,o.c,Object.keys(inner).length]})();';
+    const r = dropDeadProps(src, ['a', 'b', 'x', 'k', 'c']);
+    expect(r.code).not.toMatch(/b:2|x\(n\)/);
+    expect(r.code).toContain('pub:3'); // not internal: the firmware might read it
+    expect(r.code).toContain('k:"k"'); // named by a string
+    expect(r.code).toContain('c:f()'); // a value with an effect stays
+    expect(run(r.code)).toEqual([1, 3, true, 5, 0]);
+    expect(run(src)).toEqual([1, 3, true, 5, 1]);
+  });
+
+  it('counts a read in a value that runs when the object is made', () => {
+    const src = 'var out;(()=>{const a={x:()=>7};const b={x:a.x()};out=b})();';
+    expect(dropDeadProps(src, ['x']).code).toContain('x:()=>7');
+  });
+});
+
+describe('shareResolved', () => {
+  it('makes one resolved promise for every Promise.resolve() in the wrapping function, not for one with a value', () => {
+    const src = 'var out;(()=>{const a=Promise.resolve(),b=Promise.resolve(void 0),c=Promise.resolve(7);out=[a===b,typeof a.then,c!==a]})();var p=Promise.resolve();';
+    const r = shareResolved(src);
+    expect(r.shared).toBe(2);
+    expect(r.code).toContain('Promise.resolve(7)');
+    expect(r.code).toContain('var p=Promise.resolve();'); // outside the wrapping function
+    expect(run(r.code)).toEqual([true, 'function', true]);
+  });
+
+  it('leaves a source alone where a scope declares its own Promise', () => {
+    const src = 'var out;(()=>{function f(Promise){return Promise.resolve()}out=[Promise.resolve(),Promise.resolve()]})();';
+    expect(shareResolved(src)).toEqual({ code: src, shared: 0 });
+  });
+});
+
+describe('callFactories', () => {
+  it('calls closure factories without new, and lists a new it cannot prove safe', () => {
+    const src = 'var out;(()=>{var F=function(a){let n=a;const g=function(){return 1};return n++,{get:()=>n+g()}};var K=function(a){this.a=a};var f=new F(1),h=new F;out=[f.get(),typeof h.get,new K(2).a]})();';
+    const r = callFactories(src);
+    expect(r.dropped).toBe(2);
+    expect(r.code).toContain('f=F(1),h=F()');
+    expect(r.unconverted).toEqual(['K']);
+    expect(run(r.code)).toEqual(run(src));
+    expect(run(src)).toEqual([3, 'function', 2]);
+  });
+
+  it('calls the portable SimedgeError without new: it returns the object it made with Object.create', () => {
+    const src = 'var out;(()=>{function q(c){let e=Object.create(q.prototype);return e.code=c,e}q.prototype=Object.create(Error.prototype);var Y=q;let a=new Y("X");out=[a instanceof Y,a instanceof Error,a.code]})();';
+    const r = callFactories(src);
+    expect(r).toMatchObject({ dropped: 1, unconverted: [] });
+    expect(r.code).toContain('a=Y("X")');
+    expect(run(r.code)).toEqual([true, true, 'X']);
+  });
+
+  it('leaves a factory whose name another scope binds too', () => {
+    const src = 'var out;(()=>{var F=function(){return{a:1}};out=[new F().a,(F=>F)(2)]})();';
+    const r = callFactories(src);
+    expect(r.dropped).toBe(0);
+    expect(r.unconverted).toEqual(['F']);
   });
 });
 

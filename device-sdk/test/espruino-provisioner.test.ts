@@ -105,6 +105,22 @@ describe('Espruino bundle: roaming, retries and the data budget (core/provisione
     expect(w.events.filter((e) => e.name === 'error')).toEqual([]);
   });
 
+  it('[issue: reconnect on link-loss URCs] comes back after +QMTSTAT: the session re-opens, re-subscribes, says bye and gets its term', async () => {
+    const { w, modem } = await boot('');
+    expect(JSON.parse(await w.waitEvent('ready1', 8000))).toMatchObject({ pid: 'p-1', state: 'ready' });
+    const count = (p: string): number => modem.commands.filter((c) => c.startsWith(p)).length;
+    expect([count('AT+QMTOPEN'), count('AT+QMTSUB')]).toEqual([1, 1]);
+    modem.urc('+QMTSTAT: 0,1'); // Quectel: the connection was closed or reset by the peer
+    // Re-opened after the session's backoff (1 s base, jittered).
+    for (let t = 0; t < 80 && count('AT+QMTSUB') < 2; t++) await new Promise((r) => setTimeout(r, 50));
+    expect([count('AT+QMTOPEN'), count('AT+QMTCONN'), count('AT+QMTSUB')]).toEqual([2, 2, 2]);
+    // The link works both ways again: the bye goes up and the core's term comes down.
+    w.run('stop()');
+    expect(JSON.parse(await w.waitEvent('stopped', 8000))).toEqual([{ t: 'term', pid: 'p-1', why: 'bye' }]);
+    expect(modem.up.map((m) => m.t)).toEqual(['hello', 'prov', 'bye']);
+    expect(w.events.filter((e) => e.name === 'error')).toEqual([]);
+  });
+
   it('[DESIGN data budget] fails with BUDGET_EXCEEDED before the prov reaches the modem', async () => {
     // 700 B a day: the subscription (125 B with its SUBACK and TCP/IP), the hello and the chal fit;
     // the prov with its 300-byte template does not (core/budget.ts).

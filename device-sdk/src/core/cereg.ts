@@ -1,6 +1,7 @@
 // Parsers for the registration and operator replies of the generic 27.007 driver. Pure functions:
 // the URC form and the read form of +CEREG differ only by a leading <n>, so the caller says which
 // one it holds (the AT engine knows whether `AT+CEREG?` was in flight).
+import { FULL } from './flags.js';
 
 /** EPS registration state. [TS27.007 §10.1.22] */
 export interface Registration {
@@ -10,7 +11,7 @@ export interface Registration {
   tac: string;
   /** E-UTRAN cell id, hex as reported (empty when not included). */
   ci: string;
-  /** Access technology (7 LTE, 9 NB-IoT), when reported. */
+  /** Access technology (7 LTE, 9 NB-IoT), when reported (always undefined in the Espruino build). */
   act: number | undefined;
   roaming: boolean;
 }
@@ -55,7 +56,8 @@ export function parseCereg(line: string, readForm: boolean): Registration | unde
   const tac = f[1] === undefined ? '' : f[1];
   const ci = f[2] === undefined ? '' : f[2];
   if (!HEX.test(tac) || !HEX.test(ci)) return undefined;
-  const act = f[3] !== undefined && INT.test(f[3]) ? parseInt(f[3], 10) : undefined;
+  // Nothing in the Espruino firmware API reads the access technology (FULL: core/flags.ts).
+  const act = FULL && f[3] !== undefined && INT.test(f[3]) ? parseInt(f[3], 10) : undefined;
   const n = parseInt(stat, 10);
   return { stat: n, tac: tac, ci: ci, act: act, roaming: n === STAT_ROAMING };
 }

@@ -20,15 +20,15 @@ export interface DialectInfo {
   iccidCmd: string;
   /** Prefix of its reply line. */
   iccidPrefix: string;
-  /** Modem-internal MQTT command family, when the modem has one. */
+  /** Modem-internal MQTT command family, when the modem has one (not in the Espruino build). */
   mqtt: 'QMT' | 'CMQTT' | 'SM' | 'UMQTT' | undefined;
-  /** Human name for traces and docs (the dialect's key in the lean build). */
+  /** Human name for traces and docs (not in the Espruino build). */
   name: string;
   /** SARA-R410M conventions: login success is `+UUMQTTC: 1,0`, no binary publish, R4 read form. */
   r410m?: boolean;
 }
 
-// Human names (traces, docs); the lean build names a dialect by its key (FULL: core/flags.ts).
+// Human names (traces, docs); the lean build has none (FULL: core/flags.ts, row below).
 const NAMES: { [d: string]: string } = FULL ? {
   generic: '3GPP TS 27.007 modem', quectel: 'Quectel BG95/BG96', bg95: 'Quectel BG95', bg96: 'Quectel BG96',
   sim7600: 'SIMCom SIM7600', sim7080: 'SIMCom SIM7080/SIM7070', sara: 'u-blox SARA-R5 (or R422)',
@@ -37,7 +37,14 @@ const NAMES: { [d: string]: string } = FULL ? {
 
 /** A row of the table; the reply prefix follows from the command (`AT+QCCID` answers `+QCCID:`). */
 function row(d: string, iccidCmd: string, mqtt: DialectInfo['mqtt'], iccidPrefix?: string): DialectInfo {
-  return { iccidCmd: iccidCmd, iccidPrefix: iccidPrefix || iccidCmd.substring(2) + ':', mqtt: mqtt, name: NAMES[d] || d };
+  const r = { iccidCmd: iccidCmd, iccidPrefix: iccidPrefix || iccidCmd.substring(2) + ':' } as DialectInfo;
+  // The Espruino firmware API reads only the ICCID command of a dialect: its MQTT driver is
+  // linked by name (adapter/espruino), so `mqtt` and `name` are left out there (FULL: core/flags.ts).
+  if (FULL) {
+    r.mqtt = mqtt;
+    r.name = NAMES[d] || d;
+  }
+  return r;
 }
 
 const R410M = row('sara-r4', 'AT+CCID', 'UMQTT');

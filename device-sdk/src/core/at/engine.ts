@@ -6,6 +6,7 @@ import { SimedgeError } from '../../wire/codes.js';
 import { has, type Platform } from '../platform.js';
 import type { ByteStream } from '../stream.js';
 import { AtFramer } from './framer.js';
+import { byteString } from '../transport/bytes.js';
 import { FULL, TRACE } from '../flags.js';
 
 /** Line-level trace: what went to the modem (tx) and what came back (rx). */
@@ -53,12 +54,6 @@ const QUERY = /^AT([+&%$#^][A-Za-z0-9]+)(\?|=\?)$/;
 
 function startsWith(s: string, p: string): boolean {
   return s.substring(0, p.length) === p;
-}
-
-function toBytes(s: string): Uint8Array {
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 0xff;
-  return b;
 }
 
 /** The engine's API (drivers, attach, IoT SAFE). */
@@ -124,7 +119,7 @@ export const AtEngine = function AtEngine(stream: ByteStream, platform: Platform
       if (current !== job) return;
       finish(job, new SimedgeError('AT_TIMEOUT', job.cmd));
     }, job.timeoutMs);
-    write(job, job.cmd + '\r', toBytes(job.cmd + '\r'));
+    write(job, job.cmd + '\r', byteString(job.cmd + '\r'));
   };
 
   const finish = (job: Job, err: Error | undefined): void => {

@@ -54,7 +54,7 @@ export interface AtFramer {
   expectPrompt(on: boolean): void;
   /** Feed a chunk of any length. */
   push(chunk: Uint8Array): void;
-  /** Forget any partial line or block (after a link reset). */
+  /** Forget any partial line or block (after a link reset). Not in the Espruino build. */
   reset(): void;
 }
 
@@ -80,7 +80,7 @@ export const AtFramer = function AtFramer(sink: FramerSink, maxLineOpt?: number)
     state = BINARY;
   };
 
-  return {
+  const framer = {
     expectBytes(n: number): void {
       // The lean build reads no raw payloads: its QMT driver takes hex only (transport/qmt.ts).
       if (!FULL) throw new RangeError('expectBytes: raw payloads are not read in this build');
@@ -172,14 +172,18 @@ export const AtFramer = function AtFramer(sink: FramerSink, maxLineOpt?: number)
         }
       }
     },
-
-    reset(): void {
+  } as AtFramer;
+  // Nothing in the SDK calls reset() (the AT engine keeps one framer for its life): the Node build
+  // keeps it for callers of the core API, the Espruino build leaves it out (FULL: core/flags.ts).
+  if (FULL) {
+    framer.reset = (): void => {
       state = LINE;
       buf = '';
       bin = undefined;
       got = 0;
       pendingBin = 0;
       promptArmed = false;
-    },
-  };
+    };
+  }
+  return framer;
 } as unknown as new (sink: FramerSink, maxLine?: number) => AtFramer;

@@ -23,6 +23,7 @@
 import { SimedgeError } from '../../wire/codes.js';
 import { DETAIL, FULL } from '../flags.js';
 import { has } from '../platform.js';
+import { toByteString } from '../transport/bytes.js';
 
 export interface DeviceLimits {
   /** Largest input accepted, in bytes (default 4096: down messages are small). */
@@ -215,13 +216,6 @@ function arg(r: Reader, ai: number): number {
   return bad('CBOR_INVALID', DETAIL ? (ai === 31 ? 'indefinite length' : 'reserved additional info ' + ai) : '');
 }
 
-/** The lean profile's text: the bytes as a byte string, Espruino's own string form. */
-function byteText(b: Uint8Array, from: number, to: number): string {
-  let s = '';
-  for (let i = from; i < to; i++) s += String.fromCharCode(b[i] as number);
-  return s;
-}
-
 /** Strict UTF-8 decode [RFC3629 §4]: no overlong forms, surrogates or code points beyond U+10FFFF. */
 function text(b: Uint8Array, from: number, to: number): string {
   let s = '';
@@ -267,7 +261,8 @@ function item(r: Reader, depth: number): unknown {
   if (major === 2 || major === 3) {
     // Checked before any allocation: a declared length never exceeds the input.
     const at = take(r, n);
-    return major === 2 ? r.b.slice(at, at + n) : FULL ? text(r.b, at, at + n) : byteText(r.b, at, at + n);
+    // The lean profile's text is the bytes as a byte string, Espruino's own string form.
+    return major === 2 ? r.b.slice(at, at + n) : FULL ? text(r.b, at, at + n) : toByteString(r.b.slice(at, at + n));
   }
   if (n > r.b.length - r.at) bad('CBOR_INCOMPLETE', 'declared ' + n + ' entries');
   if (major === 4) {

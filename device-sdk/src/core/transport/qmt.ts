@@ -85,13 +85,14 @@ export const QmtDriver = function QmtDriver(at: AtEngine, platform: Platform, op
       const cfg = (s: string) => sendAs(at, 'AT+QMTCFG=' + s, 'MODEM_MQTT_CONNECT');
       const openOnce = () => sendForUrc(at, platform, 'AT+QMTOPEN=' + i + ',"' + host + '",' + port, '+QMTOPEN:',
         (f) => f[0] === i, ct, 'MODEM_MQTT_CONNECT');
-      return cfg('"version",' + i + ',4')
-        .then(() => cfg('"keepalive",' + i + ',' + (FULL && o.keepAliveS !== undefined ? o.keepAliveS : 60)))
-        .then(() => cfg('"session",' + i + ',1'))
-        .then(() => cfg('"recv/mode",' + i + ',0,1')) // URCs carry the payload and its length
-        .then(() => at.send('AT+QMTCFG="dataformat",' + i + ',0,1').then(() => true, () => false))
+      // The settings as data, sent in order; "recv/mode" 0,1: URCs carry the payload and its length.
+      const sets = ['"version",' + i + ',4', '"keepalive",' + i + ',' + (FULL && o.keepAliveS !== undefined ? o.keepAliveS : 60), '"session",' + i + ',1', '"recv/mode",' + i + ',0,1'];
+      // The lean build reads hex payloads only: a firmware that refuses "dataformat" fails the
+      // connect (MODEM_MQTT_CONNECT, like any refused setting); the full build falls back to raw.
+      if (!FULL) sets.push('"dataformat",' + i + ',0,1');
+      return sets.reduce((p: Promise<unknown>, s) => p.then(() => cfg(s)), Promise.resolve())
+        .then(() => (FULL ? at.send('AT+QMTCFG="dataformat",' + i + ',0,1').then(() => true, () => false) : true))
         .then((h) => {
-          if (!FULL && !h) throw new SimedgeError('MODEM_MQTT_CONNECT', DETAIL ? 'QMTCFG "dataformat" refused: this build reads hex payloads only' : undefined);
           hex = h;
           return openOnce();
         })
