@@ -7,17 +7,19 @@
 // provisioning through core/provisioner.ts (roaming re-provisioning, retries with backoff, the data
 // budget) took it to 21,955; shared string literals and resolved promise, unread internal members
 // dropped, closure factories called without `new` (so terser may write arrows) and a few
-// lean-only trims brought it to 20,066: the budget is NOT met yet (see
-// device-sdk/dist/espruino/size.txt and docs/firmware-guide.md §2). A ratchet keeps it from
-// growing meanwhile.
+// lean-only trims brought it to 20,066; one retry loop instead of two (the lean MQTT session
+// re-opens a lost link through the Provisioner's retries) and a few lean-only trims to 19,434:
+// the budget is NOT met yet (see device-sdk/dist/espruino/size.txt and docs/firmware-guide.md
+// §2). A ratchet keeps it from growing meanwhile.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildEspruino, ESPRUINO_OUT, SIZE_BUDGET, sizeReport, type EspruinoBuild } from '../scripts/build-espruino.js';
 
 /** Ratchet: lower it whenever the bundle shrinks; never raise it without saying why. */
 // Raised from 75 * 256 to 86 * 256 for the firmware API's roaming, retries and data budget (about
-// 3 KB), lowered again by the string, member and arrow passes of scripts/espruino-lean.ts.
-const SIZE_CEILING = 79 * 256; // 20,224 bytes
+// 3 KB), lowered again by the string, member and arrow passes of scripts/espruino-lean.ts and by
+// one reconnect mechanism instead of two.
+const SIZE_CEILING = 76 * 256; // 19,456 bytes
 
 let fresh: EspruinoBuild;
 beforeAll(async () => {

@@ -183,6 +183,18 @@ describe('Provisioner: retries with jittered exponential backoff', () => {
     await expect(run).rejects.toMatchObject({ rejCode: 'DEPLOY_FAILED' });
     expect(clock.pending).toBe(0);
   });
+
+  it('withRetries runs any step through the same loop (the Espruino re-open of a lost link, why link)', async () => {
+    const clock = new FakeClock();
+    const { p, retries } = machine(new ScriptedCore(flaky(undefined, 0)), clock);
+    let calls = 0;
+    const reopen = (): Promise<string> => (++calls < 3 ? Promise.reject(new SimedgeError('MODEM_MQTT_CONNECT', 'QMTOPEN result 3')) : Promise.resolve('up'));
+    expect(await drive(clock, p.withRetries('link', reopen))).toBe('up');
+    expect(retries.map((x) => [x.why, x.attempt, x.delayMs, (x.error as SimedgeError).code])).toEqual([['link', 1, 750, 'MODEM_MQTT_CONNECT'], ['link', 2, 1501, 'MODEM_MQTT_CONNECT']]);
+    // Not retried: a failure that is not temporary.
+    await expect(p.withRetries('link', () => Promise.reject(new TypeError('bad')))).rejects.toThrow(TypeError);
+    expect(retries).toHaveLength(2);
+  });
 });
 
 describe('Provisioner: data budget', () => {

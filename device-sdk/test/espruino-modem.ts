@@ -30,6 +30,8 @@ export class QuectelModem {
   plmn = '24001';
   /** This many publishes fail (`+QMTPUB: 0,<id>,2`) and never reach the core. */
   failPublishes = 0;
+  /** This many AT+QMTOPEN fail (`+QMTOPEN: 0,3`, PDP context not activated). */
+  failOpens = 0;
   readonly up: UpMsg[] = [];
   readonly upBytes: Uint8Array[] = [];
   private buf = '';
@@ -91,7 +93,13 @@ export class QuectelModem {
       return;
     }
     if ((m = /^AT\+QMTSUB=0,(\d+),"([^"]+)",1$/.exec(cmd))) return this.reply('OK', `+QMTSUB: 0,${m[1]},0,1`);
-    if (/^AT\+QMTOPEN=0,"127\.0\.0\.1",1883$/.test(cmd)) return this.reply('OK', '+QMTOPEN: 0,0');
+    if (/^AT\+QMTOPEN=0,"127\.0\.0\.1",1883$/.test(cmd)) {
+      if (this.failOpens > 0) {
+        this.failOpens--;
+        return this.reply('OK', '+QMTOPEN: 0,3');
+      }
+      return this.reply('OK', '+QMTOPEN: 0,0');
+    }
     if (cmd === `AT+QMTCONN=0,"${IMSI}"`) return this.reply('OK', '+QMTCONN: 0,0,0');
     if (cmd === 'AT+QMTDISC=0') return this.reply('OK', '+QMTDISC: 0,0');
     if (cmd === 'AT+QMTCFG="dataformat",0,0,1') return this.reply(this.hexMode ? 'OK' : 'ERROR');

@@ -111,10 +111,25 @@ describe('Espruino bundle: roaming, retries and the data budget (core/provisione
     const count = (p: string): number => modem.commands.filter((c) => c.startsWith(p)).length;
     expect([count('AT+QMTOPEN'), count('AT+QMTSUB')]).toEqual([1, 1]);
     modem.urc('+QMTSTAT: 0,1'); // Quectel: the connection was closed or reset by the peer
-    // Re-opened after the session's backoff (1 s base, jittered).
+    // Re-opened at once through the Provisioner's retry loop (the lean session has no loop of its own).
     for (let t = 0; t < 80 && count('AT+QMTSUB') < 2; t++) await new Promise((r) => setTimeout(r, 50));
     expect([count('AT+QMTOPEN'), count('AT+QMTCONN'), count('AT+QMTSUB')]).toEqual([2, 2, 2]);
     // The link works both ways again: the bye goes up and the core's term comes down.
+    w.run('stop()');
+    expect(JSON.parse(await w.waitEvent('stopped', 8000))).toEqual([{ t: 'term', pid: 'p-1', why: 'bye' }]);
+    expect(modem.up.map((m) => m.t)).toEqual(['hello', 'prov', 'bye']);
+    expect(w.events.filter((e) => e.name === 'error')).toEqual([]);
+  });
+
+  it('[DESIGN retries] re-opens a lost link with the retry backoff (onRetry why link) when the first re-open fails', async () => {
+    const { w, modem } = await boot('retry: { baseMs: 20 },');
+    expect(JSON.parse(await w.waitEvent('ready1', 8000))).toMatchObject({ pid: 'p-1', state: 'ready' });
+    const count = (p: string): number => modem.commands.filter((c) => c.startsWith(p)).length;
+    modem.failOpens = 1;
+    modem.urc('+QMTSTAT: 0,1');
+    expect(JSON.parse(await w.waitEvent('retry1', 8000))).toMatchObject({ why: 'link', attempt: 1, code: 'MODEM_MQTT_CONNECT' });
+    for (let t = 0; t < 80 && count('AT+QMTSUB') < 2; t++) await new Promise((r) => setTimeout(r, 50));
+    expect([count('AT+QMTOPEN'), count('AT+QMTCONN'), count('AT+QMTSUB')]).toEqual([3, 2, 2]);
     w.run('stop()');
     expect(JSON.parse(await w.waitEvent('stopped', 8000))).toEqual([{ t: 'term', pid: 'p-1', why: 'bye' }]);
     expect(modem.up.map((m) => m.t)).toEqual(['hello', 'prov', 'bye']);

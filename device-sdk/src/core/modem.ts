@@ -6,7 +6,7 @@ import type { AtEngine } from './at/engine.js';
 import { fieldsOf, isRegistered, parseCereg, parseCops, STAT_DENIED, type Registration } from './cereg.js';
 import { dialectInfo, isRoaming, readHomePlmn, readIccidFor, type Dialect } from './lifecycle.js';
 import { DETAIL, FULL } from './flags.js';
-import type { Platform } from './platform.js';
+import { noop, type Platform } from './platform.js';
 
 export interface AttachInfo {
   imsi: string;
@@ -99,7 +99,7 @@ function readImsi(at: AtEngine): Promise<string> {
 export function waitRegistered(at: AtEngine, platform: Platform, timeoutMs: number): Promise<Registration> {
   return new Promise<Registration>((resolve, reject) => {
     let done = false;
-    let off: () => void = () => undefined;
+    let off: () => void = noop;
     const finish = (err: Error | undefined, r: Registration | undefined) => {
       if (done) return;
       done = true;
@@ -194,5 +194,5 @@ export function watchRegistration(at: AtEngine, fn: (r: Registration) => void): 
 
 /** Radio off (minimum functionality); the network sees the detach. [TS27.007 §8.2] */
 export function detach(at: AtEngine): Promise<void> {
-  return at.send('AT+CFUN=0', SLOW).then(() => undefined);
+  return at.send('AT+CFUN=0', SLOW).then(noop);
 }

@@ -12,6 +12,12 @@ export interface Platform {
   randomBytes(n: number): Uint8Array;
 }
 
+/**
+ * The one do-nothing function (ignored results, unset callbacks): one shared closure instead of a
+ * copy at every site, which the Espruino bundle would keep in RAM each time.
+ */
+export const noop = (): undefined => undefined;
+
 /** Lower-case hex of bytes (request ids, traces). */
 export function toHex(b: Uint8Array): string {
   let s = '';

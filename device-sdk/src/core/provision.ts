@@ -10,7 +10,7 @@ import { SimedgeError } from '../wire/codes.js';
 import type { Acc, Chal, DevReady, DownMsg, Reason, Rej, Term, UpMsg } from '../wire/messages.js';
 import { topics } from '../wire/topics.js';
 import type { Step, TraceEvent, TraceSink } from '../wire/trace.js';
-import { has, toHex, type Platform } from './platform.js';
+import { has, noop, toHex, type Platform } from './platform.js';
 import { DETAIL, FULL, TRACE } from './flags.js';
 
 export type ProvState = 'idle' | 'hello-sent' | 'prov-sent' | 'accepted' | 'ready' | 'bye-sent' | 'terminated' | 'rejected';
@@ -206,14 +206,17 @@ export const ProvisionClient = function ProvisionClient(opts: ProvisionOptions):
     arm(req, timeoutMs, 'acc');
     if (TRACE) trace(203, 'chal');
     // IoT SAFE proofs are not reachable from the Espruino firmware API (FULL: core/flags.ts).
-    const prove = FULL && o.prove ? o.prove(m.nonce, req.template) : Promise.resolve(undefined);
-    prove.then((proof) => {
+    const prov = (proof: Uint8Array | undefined): void => {
       if (requests[req.rid] !== req) return; // timed out meanwhile
       const msg: UpMsg = { t: 'prov', rid: req.rid, imsi: o.imsi, nonce: m.nonce, tpl: req.template };
       if (proof) msg.proof = proof;
       if (TRACE) trace(203, 'prov', 'tpl=' + req.template.length + 'B' + (proof ? ' proof' : ''));
       send(req, msg);
-    }, (e: unknown) => fail(req, asTransport(e)));
+    };
+    // Without proofs (the lean build) the prov goes out at once; with them, when the SIM signed.
+    if (!FULL) return prov(undefined);
+    const prove = o.prove ? o.prove(m.nonce, req.template) : Promise.resolve(undefined);
+    prove.then(prov, (e: unknown) => fail(req, asTransport(e)));
   };
 
   /** A ready for a provision that is already ready: a duplicate, or endpoints that moved. */
@@ -382,8 +385,8 @@ export const ProvisionClient = function ProvisionClient(opts: ProvisionOptions):
       if (byeWait) return byeWait.promise;
       const pids = active();
       if (pids.length === 0) return Promise.resolve([]);
-      let resolve: (t: Term[]) => void = () => undefined;
-      let reject: (e: Error) => void = () => undefined;
+      let resolve: (t: Term[]) => void = noop;
+      let reject: (e: Error) => void = noop;
       const promise = new Promise<Term[]>((res, rej) => {
         resolve = res;
         reject = rej;

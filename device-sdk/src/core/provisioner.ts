@@ -49,7 +49,8 @@ export interface ProvisionerOptions extends ProvisionOptions {
 }
 
 export interface RetryInfo {
-  why: Reason;
+  /** The provisioning's reason, or `link`: the re-open of a lost link (withRetries(), Espruino build). */
+  why: Reason | 'link';
   /** 1 for the first retry. */
   attempt: number;
   delayMs: number;
@@ -86,6 +87,12 @@ export interface Provisioner {
    */
   provision(info: DeviceInfo, why: Reason, template: Uint8Array): Promise<DevReady>;
   /**
+   * The retry loop of provision() around any step, e.g. the Espruino firmware API's re-open of a
+   * lost link (one backoff for both, core/transport/session.ts). Same rules: a newer call,
+   * switchOff() or close() ends it; rejects with the last error.
+   */
+  withRetries<T>(why: Reason | 'link', fn: () => Promise<T>): Promise<T>;
+  /**
    * Graceful switch-off (steps 208-210): stop retrying, say bye, wait up to byeTimeoutMs for the
    * term of every live provision. Never rejects: what was not acknowledged is in the result. The
    * client is closed afterwards (a request still in flight fails with TRANSPORT).
@@ -104,7 +111,8 @@ export const Provisioner = function Provisioner(opts: ProvisionerOptions): Provi
   const o = opts;
   const platform = o.platform;
   const b = o.budget;
-  const budget = b === undefined ? undefined : isDataBudget(b) ? b : new DataBudget(platform, b);
+  // The Espruino firmware API passes its own meter (it outlives the Provisioner): FULL only.
+  const budget = b === undefined ? undefined : !FULL || isDataBudget(b) ? b as DataBudget : new DataBudget(platform, b);
   let wait: Wait | undefined;
   /** Bumped by every provision(), switchOff() and close(): older retry loops stop. */
   let gen = 0;
@@ -152,6 +160,31 @@ export const Provisioner = function Provisioner(opts: ProvisionerOptions): Provi
     w.cancel();
   };
 
+  const retry = <T>(why: Reason | 'link', fn: () => Promise<T>): Promise<T> => {
+    const g = ++gen;
+    cancelWait();
+    const r = o.retry;
+    const max = r && r.attempts !== undefined ? r.attempts : 4;
+    const backoff: BackoffOptions = { baseMs: r && r.baseMs !== undefined ? r.baseMs : 2000, maxMs: r && r.maxMs !== undefined ? r.maxMs : 60000 };
+    const run = (n: number): Promise<T> => fn().then(undefined, (e: Error) => {
+      if (n >= max || g !== gen || !isRetryable(e)) throw e;
+      const ms = backoffDelay(platform, n, backoff);
+      if (TRACE) trace('retry', 'why=' + why + ' attempt=' + (n + 1) + ' in ' + ms + ' ms after ' + (e as SimedgeError).code + (isRejected(e) ? ' ' + e.rejCode : ''));
+      if (o.onRetry) {
+        try {
+          o.onRetry({ why: why, attempt: n + 1, delayMs: ms, error: e });
+        } catch (err) {
+          // the listener's failure must not stop the retries
+        }
+      }
+      return sleep(ms, e).then(() => {
+        if (g !== gen) throw e;
+        return run(n + 1);
+      });
+    });
+    return run(0);
+  };
+
   return {
     client: client,
     budget: budget,
@@ -163,29 +196,11 @@ export const Provisioner = function Provisioner(opts: ProvisionerOptions): Provi
     active: () => client.active(),
 
     provision(info: DeviceInfo, why: Reason, template: Uint8Array): Promise<DevReady> {
-      const g = ++gen;
-      cancelWait();
-      const r = o.retry;
-      const max = r && r.attempts !== undefined ? r.attempts : 4;
-      const backoff: BackoffOptions = { baseMs: r && r.baseMs !== undefined ? r.baseMs : 2000, maxMs: r && r.maxMs !== undefined ? r.maxMs : 60000 };
-      const run = (n: number): Promise<DevReady> => client.provision(info, why, template).then(undefined, (e: Error) => {
-        if (n >= max || g !== gen || !isRetryable(e)) throw e;
-        const ms = backoffDelay(platform, n, backoff);
-        if (TRACE) trace('retry', 'why=' + why + ' attempt=' + (n + 1) + ' in ' + ms + ' ms after ' + (e as SimedgeError).code + (isRejected(e) ? ' ' + e.rejCode : ''));
-        if (o.onRetry) {
-          try {
-            o.onRetry({ why: why, attempt: n + 1, delayMs: ms, error: e });
-          } catch (err) {
-            // the listener's failure must not stop the retries
-          }
-        }
-        return sleep(ms, e).then(() => {
-          if (g !== gen) throw e;
-          return run(n + 1);
-        });
-      });
-      return run(0);
+      return retry(why, () => client.provision(info, why, template));
     },
+
+    withRetries: retry,
+
 
     switchOff(why?: 'off' | 'leave', timeoutMs?: number): Promise<SwitchOffResult> {
       gen++;

@@ -3,7 +3,8 @@
 // hello → chal → prov → acc → ready (203-207), re-provisioning with reason `roam` when the modem
 // reports a new cell or roaming (+CEREG), and stop(): bye → term (208-210), radio off.
 // Provisioning goes through core/provisioner.ts, as on Node: temporary failures are retried with
-// jittered exponential backoff and, with a budget, every message is metered (DESIGN.md).
+// jittered exponential backoff and, with a budget, every message is metered (DESIGN.md). In the
+// lean bundle the same retry loop re-opens a lost link (the session has no loop of its own there).
 // Errors are reported through onError, never thrown out of a callback (STYLE #9).
 //
 // Which modem-MQTT drivers the bundle carries is chosen at build time (`drivers`), so a firmware
@@ -24,6 +25,7 @@ import type { TraceSink } from '../../wire/trace.js';
 import { byteString } from '../../core/transport/bytes.js';
 import { DataBudget } from '../../core/budget.js';
 import { SimedgeError } from '../../wire/codes.js';
+import { FULL } from '../../core/flags.js';
 import { espruinoSerial, type EspruinoSerial } from './serial.js';
 
 export type DriverFactory = (at: AtEngine, platform: Platform) => MqttDriver;
@@ -140,7 +142,20 @@ export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platf
       });
     };
 
-    if (session) session.onFail((e) => report(o, e));
+    // The lean session tells onFail of every link loss and has no reconnect loop of its own
+    // (core/transport/session.ts): the link is re-opened here with the Provisioner's retries
+    // (`onRetry` with why `link`), queued with the moves so it never races a roam. Before the
+    // first ready the provisioning's own retries re-open it. The full session retries itself and
+    // calls onFail only when it gives up.
+    const relink = (): void => {
+      if (!unwatch || !session || !broker) return;
+      const p = prov as Provisioner;
+      moves = moves.then(() => p.withRetries('link', () => session.connect(broker.host, broker.port, (cur as AttachInfo).imsi)))
+        .then(undefined, (e: unknown) => {
+          if (!stopping) report(o, e);
+        });
+    };
+    if (session) session.onFail(FULL ? (e) => report(o, e) : relink);
     attach(at, platform, { dialect: dialect, apn: o.apn, pin: o.pin })
       .then((info) => {
         if (stopping) return undefined;

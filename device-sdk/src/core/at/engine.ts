@@ -3,7 +3,7 @@
 // through a prefix-keyed table even when they arrive between a command and its final result.
 // Portable core: plain Promises, no async/await, no Map (see reference/espruino.md).
 import { SimedgeError } from '../../wire/codes.js';
-import { has, type Platform } from '../platform.js';
+import { has, noop, type Platform } from '../platform.js';
 import type { ByteStream } from '../stream.js';
 import { AtFramer } from './framer.js';
 import { byteString } from '../transport/bytes.js';
@@ -203,10 +203,9 @@ export const AtEngine = function AtEngine(stream: ByteStream, platform: Platform
   framer = new AtFramer({
     line: onLine,
     prompt: onPrompt,
-    data: onData,
-    overflow: () => {
-      if (TRACE) log('rx', '<line too long, dropped>');
-    },
+    // Lean: nothing to do for either (no raw blocks, no traces): the shared no-op.
+    data: FULL ? onData : noop,
+    overflow: TRACE ? () => log('rx', '<line too long, dropped>') : noop,
   }, o.maxLine);
   stream.onReadable((bytes) => {
     // Never throw out of an I/O callback (STYLE #9): a bug in a handler must not kill the port.
@@ -219,7 +218,9 @@ export const AtEngine = function AtEngine(stream: ByteStream, platform: Platform
 
   return {
     send(cmd: string, sendOpts?: SendOptions): Promise<string[]> {
-      if (typeof cmd !== 'string' || cmd.length === 0 || cmd.length > 1024 || /[\r\n]/.test(cmd)) {
+      // Only the SDK calls send() in the lean build, with commands it built from checked values
+      // (pin, apn, broker are checked where the firmware passes them): FULL only (core/flags.ts).
+      if (FULL && (typeof cmd !== 'string' || cmd.length === 0 || cmd.length > 1024 || /[\r\n]/.test(cmd))) {
         throw new TypeError('AtEngine.send: a command is one line of 1..1024 characters');
       }
       const so = sendOpts || {};

@@ -9,7 +9,7 @@
 // raw form, whose reader (quoted.ts and the framer's binary mode) would cost RAM on every board.
 import { SimedgeError } from '../../wire/codes.js';
 import type { AtEngine } from '../at/engine.js';
-import type { Platform } from '../platform.js';
+import { noop, type Platform } from '../platform.js';
 import { asciiTopic, fromHex } from './bytes.js';
 import { readQuoted } from './quoted.js';
 import type { DriverEvents, DriverOptions, MqttDriver } from './types.js';
@@ -90,12 +90,13 @@ export const QmtDriver = function QmtDriver(at: AtEngine, platform: Platform, op
       // The lean build reads hex payloads only: a firmware that refuses "dataformat" fails the
       // connect (MODEM_MQTT_CONNECT, like any refused setting); the full build falls back to raw.
       if (!FULL) sets.push('"dataformat",' + i + ',0,1');
-      return sets.reduce((p: Promise<unknown>, s) => p.then(() => cfg(s)), Promise.resolve())
-        .then(() => (FULL ? at.send('AT+QMTCFG="dataformat",' + i + ',0,1').then(() => true, () => false) : true))
+      const set = sets.reduce((p: Promise<unknown>, s) => p.then(() => cfg(s)), Promise.resolve());
+      // Lean: hex was set above (`hex` is read only by the FULL raw path).
+      return (FULL ? set.then(() => at.send('AT+QMTCFG="dataformat",' + i + ',0,1').then(() => true, () => false))
         .then((h) => {
           hex = h;
           return openOnce();
-        })
+        }) : set.then(openOnce))
         .then((f) => {
           // 2 = client index in use (a half-closed session after a link loss): close it, open again.
           if (f[1] === '2') return sendQuiet(at, 'AT+QMTDISC=' + i).then(openOnce);
@@ -139,7 +140,7 @@ export const QmtDriver = function QmtDriver(at: AtEngine, platform: Platform, op
 
     disconnect(): Promise<void> {
       return sendForUrc(at, platform, 'AT+QMTDISC=' + i, '+QMTDISC:', (f) => f[0] === i, 5000, 'MODEM_MQTT_CONNECT')
-        .then(() => undefined, () => undefined);
+        .then(noop, noop);
     },
 
     stop(): void {

@@ -6,8 +6,13 @@
 // (STYLE #9: the failure is reported, never thrown out of a URC callback).
 //
 // States: idle → connecting → up ⇄ reconnecting → failed; close() → closed from anywhere.
+//
+// The lean (Espruino) build has no reconnect loop of its own (FULL: core/flags.ts): a link loss
+// puts the session back to idle and tells onFail (LINK_LOST); the next call, or a connect() from
+// the firmware API, re-opens it and re-subscribes every topic. The firmware API retries that
+// re-open with the Provisioner's backoff (adapter/espruino/simedge.ts): one retry mechanism, not two.
 import { SimedgeError } from '../../wire/codes.js';
-import { has, type Platform } from '../platform.js';
+import { has, noop, type Platform } from '../platform.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { asciiTopic } from './bytes.js';
 import type { ModemMqttTransport, MqttDriver, SessionState } from './types.js';
@@ -53,6 +58,8 @@ export const MqttSession = function MqttSession(driver: MqttDriver, platform: Pl
   const failFns: Listener<Error>[] = [];
   let timer: unknown;
   let attempt = 0;
+  /** The open in flight (lean build): a connect() and a call that re-opens lazily share it. */
+  let opening: Promise<void> | undefined;
 
   const note = (text: string): void => {
     if (!TRACE || !o.note) return;
@@ -74,13 +81,14 @@ export const MqttSession = function MqttSession(driver: MqttDriver, platform: Pl
   /** Run driver calls one after the other. */
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const p = lock.then(fn, fn);
-    lock = p.then(() => undefined, () => undefined);
+    lock = p.then(noop, noop);
     return p;
   };
 
   const whenUp = (): Promise<void> => {
     if (st === 'up' || st === 'connecting') return Promise.resolve();
-    if (st === 'reconnecting') return new Promise<void>((resolve, reject) => waiters.push({ resolve: resolve, reject: reject }));
+    if (!FULL && st === 'idle' && host) return open(); // lost earlier: re-open (see the header)
+    if (FULL && st === 'reconnecting') return new Promise<void>((resolve, reject) => waiters.push({ resolve: resolve, reject: reject }));
     return Promise.reject(new SimedgeError('LINK_LOST', DETAIL ? 'transport is ' + st : undefined));
   };
 
@@ -99,14 +107,7 @@ export const MqttSession = function MqttSession(driver: MqttDriver, platform: Pl
     const err = new SimedgeError('LINK_LOST', DETAIL ? 'gave up after ' + attempt + ' reconnect attempts' : undefined);
     rejectWaiters(err);
     serial(() => driver.disconnect()).then(() => driver.stop());
-    const fns = failFns.slice();
-    for (let i = 0; i < fns.length; i++) {
-      try {
-        (fns[i] as Listener<Error>)(err);
-      } catch (e) {
-        if (TRACE) note('onFail listener failed: ' + String(e));
-      }
-    }
+    fail(err);
   };
 
   const reconnect = (): void => {
@@ -151,8 +152,50 @@ export const MqttSession = function MqttSession(driver: MqttDriver, platform: Pl
     }
   };
 
+  const fail = (err: Error): void => {
+    const fns = failFns.slice();
+    for (let i = 0; i < fns.length; i++) {
+      try {
+        (fns[i] as Listener<Error>)(err);
+      } catch (e) {
+        if (TRACE) note('onFail listener failed: ' + String(e));
+      }
+    }
+  };
+
+  /**
+   * Open the driver's connection; in the lean build also re-subscribe every topic (after a loss),
+   * and share one open between concurrent callers.
+   */
+  const open = (): Promise<void> => {
+    if (opening) return opening;
+    const topics = FULL ? [] : Object.keys(handlers);
+    st = 'connecting';
+    const p = serial(() => {
+      const opened = driver.open(host, port, clientId);
+      return FULL ? opened : opened.then(() => resubscribe(topics, 0));
+    }).then(() => {
+      opening = undefined;
+      if (st !== 'connecting') throw new SimedgeError('LINK_LOST', DETAIL ? 'closed while connecting' : undefined);
+      st = 'up';
+      subscribed = topics;
+    }, (e: unknown) => {
+      opening = undefined;
+      if (st === 'connecting') st = 'idle'; // the caller may try again
+      throw e;
+    });
+    if (!FULL) opening = p;
+    return p;
+  };
+
   const onLost = (cause: string): void => {
     if (st !== 'up') return; // our own disconnect, or already reconnecting
+    if (!FULL) {
+      // No loop here in the lean build (see the header): idle until re-opened, onFail told.
+      st = 'idle';
+      subscribed = [];
+      return fail(new SimedgeError('LINK_LOST', undefined));
+    }
     st = 'reconnecting';
     attempt = 0;
     subscribed = [];
@@ -184,24 +227,20 @@ export const MqttSession = function MqttSession(driver: MqttDriver, platform: Pl
       if (FULL && !validHost(h)) throw new TypeError('connect: host must be a DNS name or IP address');
       if (FULL && !(p >= 1 && p <= 65535 && Math.floor(p) === p)) throw new TypeError('connect: port must be 1..65535');
       if (FULL && (typeof id !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(id))) throw new TypeError('connect: clientId must be 1..64 of [A-Za-z0-9._-]');
-      if (st !== 'idle') return Promise.reject(new TypeError('connect: session is ' + st));
+      // Lean build: connect() also re-opens after a loss and joins an open in flight (see the header).
+      if (!FULL && st === 'up') return Promise.resolve();
+      if (FULL ? st !== 'idle' : st === 'closed') return Promise.reject(new TypeError('connect: session is ' + st));
       host = h;
       port = p;
       clientId = id;
-      st = 'connecting';
-      return serial(() => driver.open(h, p, id)).then(() => {
-        if (st !== 'connecting') throw new SimedgeError('LINK_LOST', 'closed while connecting');
-        st = 'up';
-      }, (e: unknown) => {
-        if (st === 'connecting') st = 'idle'; // the caller may try again
-        throw e;
-      });
+      return open();
     },
 
     publish(topic: string, bytes: Uint8Array): Promise<void> {
       if (FULL) asciiTopic(topic, 255); // TypeError now, not a rejection later (FULL: see connect)
       if (FULL && !(bytes instanceof Uint8Array)) throw new TypeError('publish: payload must be a Uint8Array');
       const once = () => whenUp().then(() => serial(() => driver.publish(topic, bytes)));
+      if (!FULL) return once(); // the lean build has no reconnecting state to wait for (see the header)
       return once().then(undefined, (e: unknown) => {
         // The link dropped under this publish: try once more on the new connection (QoS 1 and the
         // provisioning messages are idempotent, so a duplicate is harmless).
@@ -222,11 +261,14 @@ export const MqttSession = function MqttSession(driver: MqttDriver, platform: Pl
 
     close(): Promise<void> {
       if (st === 'closed') return Promise.resolve();
-      const wasUp = st === 'up' || st === 'reconnecting' || st === 'connecting';
+      const wasUp = st === 'up' || (FULL && st === 'reconnecting') || st === 'connecting';
       st = 'closed';
-      if (timer !== undefined) platform.clearTimer(timer);
-      timer = undefined;
-      rejectWaiters(new SimedgeError('LINK_LOST', 'transport closed'));
+      if (FULL) {
+        // the reconnect loop and its waiters (the lean build has neither, see the header)
+        if (timer !== undefined) platform.clearTimer(timer);
+        timer = undefined;
+        rejectWaiters(new SimedgeError('LINK_LOST', 'transport closed'));
+      }
       const bye = wasUp ? serial(() => driver.disconnect()) : Promise.resolve();
       return bye.then(() => driver.stop(), () => driver.stop());
     },

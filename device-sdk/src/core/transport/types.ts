@@ -10,7 +10,11 @@ export interface ModemMqttTransport extends ProvisionTransport {
   close(): Promise<void>;
   /** Called with the modem's cause each time it reports the link lost (before reconnecting). */
   onLinkLost(fn: (cause: string) => void): () => void;
-  /** Called once when reconnecting gave up (code LINK_LOST); the transport is then closed. */
+  /**
+   * Called once when reconnecting gave up (code LINK_LOST); the transport is then closed. The lean
+   * (Espruino) session has no reconnect loop: it calls this on every link loss and stays usable
+   * (core/transport/session.ts).
+   */
   onFail(fn: (e: Error) => void): () => void;
   readonly state: SessionState;
 }

@@ -4,7 +4,7 @@
 import { SimedgeError, type Code } from '../../wire/codes.js';
 import type { AtEngine, SendOptions } from '../at/engine.js';
 import { fieldsOf } from '../cereg.js';
-import type { Platform } from '../platform.js';
+import { noop, type Platform } from '../platform.js';
 import { DETAIL } from '../flags.js';
 
 /** The AT failure behind a modem-MQTT error, for its detail. */
@@ -56,5 +56,5 @@ export function sendAs(at: AtEngine, cmd: string, code: Code, opts?: SendOptions
 
 /** Send cmd and ignore any failure (teardown commands). */
 export function sendQuiet(at: AtEngine, cmd: string, opts?: SendOptions): Promise<void> {
-  return at.send(cmd, opts).then(() => undefined, () => undefined);
+  return at.send(cmd, opts).then(noop, noop);
 }
