@@ -16,8 +16,8 @@ export const runCommand: Command = {
 the configured core key(s), and keeps its desired state in stateDir (default: "state" beside the
 config file), so a restart picks up where it stopped. Relative paths are taken from the config
 file's folder. Config fields: id, broker, tls, coreKeys, cells, capacity, host, stateDir, runtime,
-oci, kubernetes, artefacts, sharedGraceMs, metrics, log (see edge-agent/README.md, "Running the
-agent (daemon)").
+oci, kubernetes, artefacts, sharedGraceMs, restart, process, metrics, log (see
+edge-agent/README.md, "Running the agent (daemon)").
 
 Example (edge.yaml):
   id: edge-a
