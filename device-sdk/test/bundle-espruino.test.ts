@@ -8,7 +8,9 @@
 // budget) took it to 21,955; shared string literals and resolved promise, unread internal members
 // dropped, closure factories called without `new` (so terser may write arrows) and a few
 // lean-only trims brought it to 20,066; one retry loop instead of two (the lean MQTT session
-// re-opens a lost link through the Provisioner's retries) and a few lean-only trims to 19,434:
+// re-opens a lost link through the Provisioner's retries) and a few lean-only trims to 19,434;
+// the CBOR decoder as one walk over local variables and one bookkeeping for the provisioning
+// client's requests and its bye (one map, one deadline, one way to fail) to 19,132:
 // the budget is NOT met yet (see device-sdk/dist/espruino/size.txt and docs/firmware-guide.md
 // §2). A ratchet keeps it from growing meanwhile.
 import { readFileSync } from 'node:fs';
@@ -18,8 +20,8 @@ import { buildEspruino, ESPRUINO_OUT, SIZE_BUDGET, sizeReport, type EspruinoBuil
 /** Ratchet: lower it whenever the bundle shrinks; never raise it without saying why. */
 // Raised from 75 * 256 to 86 * 256 for the firmware API's roaming, retries and data budget (about
 // 3 KB), lowered again by the string, member and arrow passes of scripts/espruino-lean.ts and by
-// one reconnect mechanism instead of two.
-const SIZE_CEILING = 76 * 256; // 19,456 bytes
+// one reconnect mechanism instead of two, and by the simpler decoder and client bookkeeping.
+const SIZE_CEILING = 75 * 256; // 19,200 bytes
 
 let fresh: EspruinoBuild;
 beforeAll(async () => {

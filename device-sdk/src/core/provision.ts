@@ -10,7 +10,7 @@ import { SimedgeError } from '../wire/codes.js';
 import type { Acc, Chal, DevReady, DownMsg, Reason, Rej, Term, UpMsg } from '../wire/messages.js';
 import { topics } from '../wire/topics.js';
 import type { Step, TraceEvent, TraceSink } from '../wire/trace.js';
-import { has, noop, toHex, type Platform } from './platform.js';
+import { has, toHex, type Platform } from './platform.js';
 import { DETAIL, FULL, TRACE } from './flags.js';
 
 export type ProvState = 'idle' | 'hello-sent' | 'prov-sent' | 'accepted' | 'ready' | 'bye-sent' | 'terminated' | 'rejected';
@@ -69,32 +69,36 @@ function rejected(code: string, msg: string): RejectedError {
   return e;
 }
 
-interface Request {
+/**
+ * What the hello/prov requests and the bye share: one map by rid, one deadline, one way to fail
+ * (timeout, a failed publish, close()). A wait is live while the map holds it.
+ */
+interface Wait<T> {
   rid: string;
-  info: DeviceInfo;
-  why: Reason;
-  template: Uint8Array;
   state: ProvState;
   timer: unknown;
-  resolve: (r: DevReady) => void;
+  resolve: (v: T) => void;
   reject: (e: Error) => void;
 }
 
+/** The helpers only clear, fail or reject a wait: any result type fits. */
+type AnyWait = Wait<never>;
+
+interface Request extends Wait<DevReady> {
+  /** Sent in the prov; the hello's info and reason are not needed after the hello. */
+  template: Uint8Array;
+}
+
+/** A live provision, keyed by its pid (the acc's edge is not needed after the acc). */
 interface Provision {
-  pid: string;
-  edge: string;
   state: 'accepted' | 'ready' | 'bye-sent';
   /** The request still waiting for this provision's ready. */
   request: Request | undefined;
 }
 
-interface ByeWait {
+interface ByeWait extends Wait<Term[]> {
   pids: string[];
   terms: Term[];
-  timer: unknown;
-  promise: Promise<Term[]>;
-  resolve: (t: Term[]) => void;
-  reject: (e: Error) => void;
 }
 
 const EARLY_READY_MAX = 4;
@@ -133,12 +137,15 @@ export const ProvisionClient = function ProvisionClient(opts: ProvisionOptions):
   const down = topics.deviceDown(opts.imsi);
   const timeoutMs = opts.timeoutMs === undefined ? 10000 : opts.timeoutMs;
   const readyTimeoutMs = FULL && opts.readyTimeoutMs !== undefined ? opts.readyTimeoutMs : 30000; // FULL: the Espruino firmware API cannot pass it
-  const requests: { [rid: string]: Request } = {};
+  /** Live requests and the live bye (state 'bye-sent'), by rid. */
+  const requests: { [rid: string]: Request | ByeWait } = {};
   const provisions: { [pid: string]: Provision } = {};
   const readies: { [pid: string]: DevReady } = {};
   /** `ready` that overtook its `acc` (different paths in the core); matched when acc arrives. */
   const early: DevReady[] = [];
   let byeWait: ByeWait | undefined;
+  /** The live bye's promise, handed to a second bye() while the first waits. */
+  let byePromise: Promise<Term[]> = Promise.resolve([]);
   let latest = '';
   let st: ProvState = 'idle';
   let started: Promise<void> | undefined;
@@ -160,28 +167,30 @@ export const ProvisionClient = function ProvisionClient(opts: ProvisionOptions):
     }
   };
 
-  const setState = (req: Request, s: ProvState): void => {
+  const setState = (req: AnyWait, s: ProvState): void => {
     req.state = s;
     if (req.rid === latest) st = s;
   };
 
-  const done = (req: Request): void => {
+  const done = (req: AnyWait): void => {
     platform.clearTimer(req.timer);
     delete requests[req.rid];
   };
 
-  const fail = (req: Request, e: Error): void => {
+  const fail = (req: AnyWait, e: Error): void => {
     if (requests[req.rid] !== req) return;
     done(req);
     req.reject(e);
   };
 
-  const arm = (req: Request, ms: number, waitingFor: string): void => {
+  const arm = (req: AnyWait, ms: number, waitingFor: string): void => {
     if (req.timer !== undefined) platform.clearTimer(req.timer);
     req.timer = platform.setTimer(() => {
       if (requests[req.rid] !== req) return;
       if (TRACE) trace(undefined, 'timeout', 'waiting for ' + waitingFor);
-      fail(req, new SimedgeError('TIMEOUT', DETAIL ? 'no ' + waitingFor + ' within ' + ms + ' ms' : undefined));
+      const w = byeWait;
+      // A bye names the pids still without a term.
+      fail(req, new SimedgeError('TIMEOUT', DETAIL ? (w && req === w ? 'no term for ' + w.pids.filter((p) => has(provisions, p)).join(',') : 'no ' + waitingFor + ' within ' + ms + ' ms') : undefined));
     }, ms);
   };
 
@@ -195,12 +204,12 @@ export const ProvisionClient = function ProvisionClient(opts: ProvisionOptions):
     return o.transport.publish(up, bytes);
   };
 
-  const send = (req: Request, msg: UpMsg): void => {
+  const send = (req: AnyWait, msg: UpMsg): void => {
     publish(msg).catch((e: unknown) => fail(req, asTransport(e)));
   };
 
   const onChal = (m: Chal): void => {
-    const req = requests[m.rid];
+    const req = requests[m.rid] as Request | undefined; // a bye is never 'hello-sent' or 'prov-sent'
     if (!req || req.state !== 'hello-sent') return; // another rid, or a duplicate chal
     setState(req, 'prov-sent');
     arm(req, timeoutMs, 'acc');
@@ -260,10 +269,10 @@ export const ProvisionClient = function ProvisionClient(opts: ProvisionOptions):
   };
 
   const onAcc = (m: Acc): void => {
-    const req = requests[m.rid];
+    const req = requests[m.rid] as Request | undefined; // a bye is never 'hello-sent' or 'prov-sent'
     if (!req || req.state !== 'prov-sent') return;
     setState(req, 'accepted');
-    provisions[m.pid] = { pid: m.pid, edge: m.edge, state: 'accepted', request: req };
+    provisions[m.pid] = { state: 'accepted', request: req };
     arm(req, readyTimeoutMs, 'ready');
     if (TRACE) trace(204, 'acc', 'pid=' + m.pid + ' edge=' + m.edge);
     for (let i = 0; i < early.length; i++) {
@@ -277,7 +286,7 @@ export const ProvisionClient = function ProvisionClient(opts: ProvisionOptions):
   };
 
   const onRej = (m: Rej): void => {
-    const req = requests[m.rid];
+    const req = requests[m.rid] as Request | undefined; // a bye is never 'hello-sent' or 'prov-sent'
     if (!req || (req.state !== 'hello-sent' && req.state !== 'prov-sent')) return;
     setState(req, 'rejected');
     if (TRACE) trace(204, 'rej', m.code + ': ' + m.msg);
@@ -296,21 +305,21 @@ export const ProvisionClient = function ProvisionClient(opts: ProvisionOptions):
       setState(req, 'rejected');
       fail(req, rejected(m.why, 'terminated before ready'));
     }
+    // The bye settles first: it is no longer live when the terminated state is decided.
+    const w = byeWait;
+    if (w && requests[w.rid] === w && w.pids.indexOf(m.pid) >= 0) {
+      w.terms.push(m);
+      if (w.terms.length === w.pids.length) {
+        done(w);
+        w.resolve(w.terms);
+      }
+    }
     if (active().length === 0 && Object.keys(requests).length === 0) st = 'terminated';
     if (o.onTerm) {
       try {
         o.onTerm(m);
       } catch (e) {
         if (TRACE) trace(undefined, 'internal-error', 'onTerm: ' + String(e));
-      }
-    }
-    const w = byeWait;
-    if (w && w.pids.indexOf(m.pid) >= 0) {
-      w.terms.push(m);
-      if (w.terms.length === w.pids.length) {
-        byeWait = undefined;
-        platform.clearTimer(w.timer);
-        w.resolve(w.terms);
       }
     }
   };
@@ -371,7 +380,7 @@ export const ProvisionClient = function ProvisionClient(opts: ProvisionOptions):
       });
       return subscribed.then(() => new Promise<DevReady>((resolve, reject) => {
         const rid = toHex(platform.randomBytes(8));
-        const req: Request = { rid: rid, info: info, why: why, template: template, state: 'hello-sent', timer: undefined, resolve: resolve, reject: reject };
+        const req: Request = { rid: rid, template: template, state: 'hello-sent', timer: undefined, resolve: resolve, reject: reject };
         requests[rid] = req;
         latest = rid;
         st = 'hello-sent';
@@ -382,45 +391,28 @@ export const ProvisionClient = function ProvisionClient(opts: ProvisionOptions):
     },
 
     bye(why?: 'off' | 'leave', byeTimeoutMs?: number): Promise<Term[]> {
-      if (byeWait) return byeWait.promise;
+      const live = byeWait;
+      if (live && requests[live.rid] === live) return byePromise;
       const pids = active();
       if (pids.length === 0) return Promise.resolve([]);
-      let resolve: (t: Term[]) => void = noop;
-      let reject: (e: Error) => void = noop;
-      const promise = new Promise<Term[]>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      const wait: ByeWait = { pids: pids, terms: [], timer: undefined, promise: promise, resolve: resolve, reject: reject };
-      byeWait = wait;
       for (let i = 0; i < pids.length; i++) (provisions[pids[i] as string] as Provision).state = 'bye-sent';
       st = 'bye-sent';
-      wait.timer = platform.setTimer(() => {
-        if (byeWait !== wait) return;
-        byeWait = undefined;
-        wait.reject(new SimedgeError('TIMEOUT', DETAIL ? 'no term for ' + wait.pids.filter((p) => has(provisions, p)).join(',') : undefined));
-      }, FULL && byeTimeoutMs !== undefined ? byeTimeoutMs : timeoutMs);
-      const rid = toHex(platform.randomBytes(8));
-      const msg: UpMsg = { t: 'bye', rid: rid, imsi: o.imsi, why: why || 'off' };
       if (TRACE) trace(208, 'bye', 'pids=' + pids.join(','));
-      publish(msg).catch((e: unknown) => {
-        if (byeWait !== wait) return;
-        byeWait = undefined;
-        platform.clearTimer(wait.timer);
-        wait.reject(asTransport(e));
+      byePromise = new Promise<Term[]>((resolve, reject) => {
+        const rid = toHex(platform.randomBytes(8));
+        const wait: ByeWait = { rid: rid, state: 'bye-sent', timer: undefined, resolve: resolve, reject: reject, pids: pids, terms: [] };
+        requests[rid] = wait;
+        byeWait = wait;
+        arm(wait, FULL && byeTimeoutMs !== undefined ? byeTimeoutMs : timeoutMs, 'term');
+        send(wait, { t: 'bye', rid: rid, imsi: o.imsi, why: why || 'off' });
       });
-      return promise;
+      return byePromise;
     },
 
     close(): void {
+      // Requests and the bye alike.
       const rids = Object.keys(requests);
-      for (let i = 0; i < rids.length; i++) fail(requests[rids[i] as string] as Request, new SimedgeError('TRANSPORT', 'provisioning client closed'));
-      const w = byeWait;
-      if (w) {
-        byeWait = undefined;
-        platform.clearTimer(w.timer);
-        w.reject(new SimedgeError('TRANSPORT', 'provisioning client closed'));
-      }
+      for (let i = 0; i < rids.length; i++) fail(requests[rids[i] as string] as AnyWait, new SimedgeError('TRANSPORT', 'provisioning client closed'));
     },
   };
 } as unknown as new (opts: ProvisionOptions) => ProvisionClient;

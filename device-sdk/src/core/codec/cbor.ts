@@ -175,45 +175,8 @@ export function encode(v: unknown): Uint8Array {
 
 // ---------------------------------------------------------------- decoder
 
-interface Reader {
-  b: Uint8Array;
-  at: number;
-  items: number;
-  maxDepth: number;
-  maxItems: number;
-}
-
 function bad(code: 'CBOR_INCOMPLETE' | 'CBOR_INVALID' | 'CBOR_LIMIT', detail: string): never {
   throw new SimedgeError(code, DETAIL ? detail : undefined);
-}
-
-function take(r: Reader, n: number): number {
-  if (r.at + n > r.b.length) bad('CBOR_INCOMPLETE', 'ends at byte ' + r.b.length);
-  const at = r.at;
-  r.at += n;
-  return at;
-}
-
-/** The argument of a head with additional info ai [RFC8949 §3]. */
-function arg(r: Reader, ai: number): number {
-  if (ai < 24) return ai;
-  const b = r.b;
-  if (ai === 24) return b[take(r, 1)] as number;
-  if (ai === 25) {
-    const i = take(r, 2);
-    return ((b[i] as number) << 8) | (b[i + 1] as number);
-  }
-  if (ai === 26 || (FULL && ai === 27)) {
-    let hi = 0;
-    if (FULL && ai === 27) {
-      const i = take(r, 4);
-      hi = ((b[i] as number) << 24 >>> 0) + ((b[i + 1] as number) << 16) + ((b[i + 2] as number) << 8) + (b[i + 3] as number);
-      if (hi > 0x1fffff) bad('CBOR_INVALID', 'integer beyond 2^53-1');
-    }
-    const i = take(r, 4);
-    return hi * 0x100000000 + ((b[i] as number) << 24 >>> 0) + ((b[i + 1] as number) << 16) + ((b[i + 2] as number) << 8) + (b[i + 3] as number);
-  }
-  return bad('CBOR_INVALID', DETAIL ? (ai === 31 ? 'indefinite length' : 'reserved additional info ' + ai) : '');
 }
 
 /** Strict UTF-8 decode [RFC3629 §4]: no overlong forms, surrogates or code points beyond U+10FFFF. */
@@ -242,52 +205,90 @@ function text(b: Uint8Array, from: number, to: number): string {
   return s;
 }
 
-function item(r: Reader, depth: number): unknown {
-  if (++r.items > r.maxItems) bad('CBOR_LIMIT', 'more than ' + r.maxItems + ' items');
-  if (depth > r.maxDepth) bad('CBOR_LIMIT', 'nesting deeper than ' + r.maxDepth);
-  const ib = r.b[take(r, 1)] as number;
-  const major = ib >> 5;
-  const ai = ib & 31;
-  if (major === 7) {
-    if (ai === 20) return false;
-    if (ai === 21) return true;
-    if (ai === 22) return null;
-    return bad('CBOR_INVALID', DETAIL ? (ai >= 25 && ai <= 27 ? 'floats are not used' : 'simple value ' + ai) : '');
-  }
-  if (major === 6) return bad('CBOR_INVALID', 'tags are not used');
-  const n = arg(r, ai);
-  if (major === 0) return n;
-  if (major === 1) return n < MAX_SAFE ? -1 - n : bad('CBOR_INVALID', 'integer beyond -(2^53-1)');
-  if (major === 2 || major === 3) {
-    // Checked before any allocation: a declared length never exceeds the input.
-    const at = take(r, n);
-    // The lean profile's text is the bytes as a byte string, Espruino's own string form.
-    return major === 2 ? r.b.slice(at, at + n) : FULL ? text(r.b, at, at + n) : toByteString(r.b.slice(at, at + n));
-  }
-  if (n > r.b.length - r.at) bad('CBOR_INCOMPLETE', 'declared ' + n + ' entries');
-  if (major === 4) {
-    const a: unknown[] = [];
-    for (let i = 0; i < n; i++) a.push(item(r, depth + 1));
-    return a;
-  }
-  const o: { [k: string]: unknown } = {};
-  for (let i = 0; i < n; i++) {
-    const k = item(r, depth + 1);
-    if (typeof k !== 'string') bad('CBOR_INVALID', 'map keys must be text');
-    if (k === '__proto__' || has(o, k)) bad('CBOR_INVALID', 'map key ' + k);
-    o[k] = item(r, depth + 1);
-  }
-  return o;
-}
-
-/** Decode one CBOR item from hostile bytes; throws only SimedgeError with a CBOR_* code. */
-export function decode(bytes: Uint8Array, limits?: DeviceLimits): unknown {
+/**
+ * Decode one CBOR item from hostile bytes; throws only SimedgeError with a CBOR_* code.
+ * One walk with the position and item count in local variables of this call: the inner
+ * functions close over them instead of passing a reader object (shorter on Espruino, where the
+ * source is the RAM cost, and nothing to allocate per item).
+ */
+export function decode(b: Uint8Array, limits?: DeviceLimits): unknown {
   const l = FULL && limits ? limits : {}; // FULL: the Espruino bundle decodes with the defaults
   const max = FULL && l.maxBytes !== undefined ? l.maxBytes : 4096;
-  if (!(bytes instanceof Uint8Array)) throw new SimedgeError('CBOR_INVALID', 'not bytes');
-  if (bytes.length > max) throw new SimedgeError('CBOR_TOO_LARGE', bytes.length + ' > ' + max + ' bytes');
-  const r: Reader = { b: bytes, at: 0, items: 0, maxDepth: FULL && l.maxDepth !== undefined ? l.maxDepth : 8, maxItems: FULL && l.maxItems !== undefined ? l.maxItems : 256 };
-  const v = item(r, 0);
-  if (r.at !== bytes.length) bad('CBOR_INVALID', 'trailing bytes');
+  if (!(b instanceof Uint8Array)) throw new SimedgeError('CBOR_INVALID', 'not bytes');
+  if (b.length > max) throw new SimedgeError('CBOR_TOO_LARGE', b.length + ' > ' + max + ' bytes');
+  const maxDepth = FULL && l.maxDepth !== undefined ? l.maxDepth : 8;
+  const maxItems = FULL && l.maxItems !== undefined ? l.maxItems : 256;
+  let at = 0;
+  let items = 0;
+
+  // Checked before any allocation: a declared length never exceeds the input.
+  const take = (n: number): number => {
+    if (at + n > b.length) bad('CBOR_INCOMPLETE', 'ends at byte ' + b.length);
+    at += n;
+    return at - n;
+  };
+
+  const word = (): number => {
+    const i = take(4);
+    return ((b[i] as number) << 24 >>> 0) + ((b[i + 1] as number) << 16) + ((b[i + 2] as number) << 8) + (b[i + 3] as number);
+  };
+
+  /** The argument of a head with additional info ai [RFC8949 §3]. */
+  const arg = (ai: number): number => {
+    if (ai < 24) return ai;
+    if (ai === 24) return b[take(1)] as number;
+    if (ai === 25) {
+      const i = take(2);
+      return ((b[i] as number) << 8) | (b[i + 1] as number);
+    }
+    if (ai === 26) return word();
+    // The lean profile refuses 8-byte heads: no down message carries a number beyond 3600.
+    if (FULL && ai === 27) {
+      const hi = word();
+      if (hi > 0x1fffff) bad('CBOR_INVALID', 'integer beyond 2^53-1');
+      return hi * 0x100000000 + word();
+    }
+    return bad('CBOR_INVALID', DETAIL ? (ai === 31 ? 'indefinite length' : 'reserved additional info ' + ai) : '');
+  };
+
+  const item = (depth: number): unknown => {
+    if (++items > maxItems) bad('CBOR_LIMIT', 'more than ' + maxItems + ' items');
+    if (depth > maxDepth) bad('CBOR_LIMIT', 'nesting deeper than ' + maxDepth);
+    const ib = b[take(1)] as number;
+    const major = ib >> 5;
+    const ai = ib & 31;
+    if (major === 7) {
+      if (ai === 20) return false;
+      if (ai === 21) return true;
+      if (ai === 22) return null;
+      return bad('CBOR_INVALID', DETAIL ? (ai >= 25 && ai <= 27 ? 'floats are not used' : 'simple value ' + ai) : '');
+    }
+    if (major === 6) return bad('CBOR_INVALID', 'tags are not used');
+    const n = arg(ai);
+    if (major === 0) return n;
+    if (major === 1) return n < MAX_SAFE ? -1 - n : bad('CBOR_INVALID', 'integer beyond -(2^53-1)');
+    if (major === 2 || major === 3) {
+      const i = take(n);
+      // The lean profile's text is the bytes as a byte string, Espruino's own string form.
+      return major === 2 ? b.slice(i, i + n) : FULL ? text(b, i, i + n) : toByteString(b.slice(i, i + n));
+    }
+    if (n > b.length - at) bad('CBOR_INCOMPLETE', 'declared ' + n + ' entries');
+    if (major === 4) {
+      const a: unknown[] = [];
+      for (let i = 0; i < n; i++) a.push(item(depth + 1));
+      return a;
+    }
+    const o: { [k: string]: unknown } = {};
+    for (let i = 0; i < n; i++) {
+      const k = item(depth + 1);
+      if (typeof k !== 'string') bad('CBOR_INVALID', 'map keys must be text');
+      if (k === '__proto__' || has(o, k)) bad('CBOR_INVALID', 'map key ' + k);
+      o[k] = item(depth + 1);
+    }
+    return o;
+  };
+
+  const v = item(0);
+  if (at !== b.length) bad('CBOR_INVALID', 'trailing bytes');
   return v;
 }
