@@ -18,15 +18,14 @@
 //   opTimeoutMs, nonceTtlSec, orderTtlSec, attestation ('off' | 'network', needs the embedded broker)
 //   shared:    true | <group>: scale-out behind MQTT 5 shared subscriptions (needs broker.url and postgres://);  leaseMs
 import { isEdgeId, SimedgeError } from '@simedge/device-sdk/wire';
+import { bad, obj, only, pemFile, port, positive, readConfigFile, str, type ConfigObj } from '@simedge/device-sdk/tools';
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { resolve } from 'node:path';
 import { isLevel, LEVELS, type Level } from './log.js';
 import { checkPlan, makePolicy, type PolicyOptions } from './policy.js';
 import type { Plan } from './store/types.js';
 
 export const DEFAULT_ADMIN_PORT = 8620;
-const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** PEM text read from the files a config names. */
 export interface TlsFiles { ca: string; cert: string; key: string }
@@ -52,29 +51,7 @@ export interface CoreConfig {
   leaseMs?: number;
 }
 
-type Obj = Record<string, unknown>;
-
-const bad = (field: string, why: string): never => {
-  throw new SimedgeError('CONFIG_INVALID', `${field}: ${why}`);
-};
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function obj(v: unknown, field: string): Obj {
-  return isObj(v) ? v : bad(field, 'an object expected');
-}
-function str(v: unknown, field: string): string {
-  return typeof v === 'string' && v.length > 0 ? v : bad(field, 'a non-empty string expected');
-}
-function port(v: unknown, field: string): number {
-  return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? (v as number) : bad(field, 'a port number 0..65535 expected');
-}
-function positive(v: unknown, field: string): number {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : bad(field, 'a positive number expected');
-}
-function only(o: Obj, field: string, keys: string[]): void {
-  const extra = Object.keys(o).find((k) => !keys.includes(k));
-  if (extra !== undefined) bad(`${field}.${extra}`, 'unknown field');
-}
+type Obj = ConfigObj;
 
 /** A secret given inline or as a file (trailing newline dropped); the file wins over nothing else. */
 function secret(o: Obj, field: string, base: string, key: string): string | undefined {
@@ -89,21 +66,6 @@ function secret(o: Obj, field: string, base: string, key: string): string | unde
   }
 }
 
-/** A PEM file named by the config: readable, at most 64 KiB, with a PEM block of `kind` in it. */
-function pemFile(v: unknown, field: string, base: string, kind: RegExp): string {
-  const path = resolve(base, str(v, field));
-  let text: string;
-  try {
-    const buf = readFileSync(path);
-    if (buf.length > 64 * 1024) return bad(field, `${path} is larger than 64 KiB`);
-    text = buf.toString('utf8');
-  } catch {
-    return bad(field, `cannot read ${path}`);
-  }
-  return kind.test(text) ? text : bad(field, `${path} holds no PEM ${kind === CERT_PEM ? 'certificate' : 'private key'}`);
-}
-const CERT_PEM = /-----BEGIN CERTIFICATE-----/;
-const KEY_PEM = /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/;
 
 /** Check a parsed config object; `base` is the directory relative paths start from. */
 export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv = process.env): CoreConfig {
@@ -126,7 +88,7 @@ export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv =
       if (e.tls !== undefined) {
         const t = obj(e.tls, 'broker.embedded.tls');
         only(t, 'broker.embedded.tls', ['certFile', 'keyFile']);
-        tls = { cert: pemFile(t.certFile, 'broker.embedded.tls.certFile', base, CERT_PEM), key: pemFile(t.keyFile, 'broker.embedded.tls.keyFile', base, KEY_PEM) };
+        tls = { cert: pemFile(t.certFile, 'broker.embedded.tls.certFile', base, 'cert'), key: pemFile(t.keyFile, 'broker.embedded.tls.keyFile', base, 'key') };
       }
       broker = { embedded: {
         ...(e.host !== undefined && { host: str(e.host, 'broker.embedded.host') }), ...(e.port !== undefined && { port: port(e.port, 'broker.embedded.port') }), ...(tls && { tls }),
@@ -138,7 +100,7 @@ export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv =
   if (c.tls !== undefined) {
     const t = obj(c.tls, 'tls');
     only(t, 'tls', ['caFile', 'certFile', 'keyFile']);
-    tls = { ca: pemFile(t.caFile, 'tls.caFile', base, CERT_PEM), cert: pemFile(t.certFile, 'tls.certFile', base, CERT_PEM), key: pemFile(t.keyFile, 'tls.keyFile', base, KEY_PEM) };
+    tls = { ca: pemFile(t.caFile, 'tls.caFile', base, 'cert'), cert: pemFile(t.certFile, 'tls.certFile', base, 'cert'), key: pemFile(t.keyFile, 'tls.keyFile', base, 'key') };
     if ('url' in broker && !broker.url.startsWith('mqtts://')) bad('tls', 'needs an mqtts:// broker.url (TLS is not spoken over a plain connection)');
   }
   if ('embedded' in broker && broker.embedded.tls && !tls) bad('broker.embedded.tls', 'needs tls.caFile, tls.certFile and tls.keyFile: the CA clients are checked against and the core\'s own certificate');
@@ -236,20 +198,6 @@ export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv =
 
 /** Read and check a config file (.json, else YAML, which is a superset of JSON). */
 export function loadCoreConfig(path: string, env: NodeJS.ProcessEnv = process.env): CoreConfig {
-  let text: string;
-  try {
-    const buf = readFileSync(path);
-    if (buf.length > MAX_CONFIG_BYTES) bad(path, 'larger than 1 MiB');
-    text = buf.toString('utf8');
-  } catch (e) {
-    if (e instanceof SimedgeError) throw e;
-    throw new SimedgeError('INPUT_UNREADABLE', path);
-  }
-  let raw: unknown;
-  try {
-    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
-  } catch (e) {
-    return bad(path, `not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  return checkConfig(raw, dirname(resolve(path)), env);
+  const { raw, base } = readConfigFile(path);
+  return checkConfig(raw, base, env);
 }

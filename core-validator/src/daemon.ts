@@ -2,8 +2,8 @@
 // or external), the store, the core with its RADIUS intake, the placement tables and the admin
 // API; say where each listens; stop everything in reverse order. `serveCore` adds the process
 // part: run until SIGINT/SIGTERM (or an abort signal), stop gracefully, resolve with exit code 0.
-import { readPrivateKeyFile } from '@simedge/device-sdk/tools';
-import { isSimedgeError, SimedgeError } from '@simedge/device-sdk/wire';
+import { readPrivateKeyFile, serveDaemon, type ServeIo } from '@simedge/device-sdk/tools';
+import { SimedgeError } from '@simedge/device-sdk/wire';
 import { recordPeers } from './attest/index.js';
 import { startAdminServer, type AdminServer } from './admin/server.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
@@ -98,51 +98,15 @@ export async function runCore(config: CoreConfig, opts: RunOptions = {}): Promis
   }
 }
 
-export interface ServeIo {
-  out(text: string): void;
-  err(text: string): void;
-  /** Stops the daemon (tests); without it SIGINT/SIGTERM do. */
-  signal?: AbortSignal;
-}
+export type { ServeIo };
 
 /** Run until SIGINT/SIGTERM (or `io.signal`), then stop gracefully. Resolves with the exit code. */
-export async function serveCore(config: CoreConfig, io: ServeIo, opts: RunOptions = {}): Promise<number> {
-  // Listen for the stop signal before anything starts: "ready" may be read, and answered with
-  // SIGTERM, before the next line runs, and a signal during start-up must still stop cleanly.
-  let release = (): void => {};
-  const stopped = new Promise<void>((resolve) => {
-    if (io.signal) {
-      if (io.signal.aborted) resolve();
-      else io.signal.addEventListener('abort', () => resolve(), { once: true });
-      return;
-    }
-    const stop = (): void => {
-      release();
-      resolve();
-    };
-    release = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  let running: RunningCore;
-  try {
-    running = await runCore(config, opts);
-  } catch (e) {
-    release();
-    if (!isSimedgeError(e)) throw e;
-    io.err(`simedge core: ${e.message}\n`);
-    return 1;
-  }
-  // One line per listener on stdout: scripts and tests read these.
-  io.out(`broker ${running.brokerUrl}\n`);
-  io.out(`admin ${running.admin.url}\n`);
-  if (running.radius) io.out(`radius udp://${running.radius.host}:${running.radius.port}\n`);
-  io.out('ready\n');
-  await stopped;
-  await running.stop();
-  io.err('simedge core: stopped\n');
-  return 0;
+export function serveCore(config: CoreConfig, io: ServeIo, opts: RunOptions = {}): Promise<number> {
+  return serveDaemon('core', async () => {
+    const running: RunningCore = await runCore(config, opts);
+    // One line per listener: scripts and tests read these.
+    const lines = [`broker ${running.brokerUrl}`, `admin ${running.admin.url}`];
+    if (running.radius) lines.push(`radius udp://${running.radius.host}:${running.radius.port}`);
+    return { lines, stop: () => running.stop() };
+  }, io);
 }

@@ -20,15 +20,13 @@
 //   process:   { callTimeoutMs?, startTimeoutMs?, graceMs?, healthIntervalMs?, healthFailures?, cgroupRoot?, warm? }
 //   sharedGraceMs, metrics: { port }, log: { level: debug|info|warn|error } (else SIMEDGE_LOG_LEVEL)
 import { isEdgeId, SimedgeError } from '@simedge/device-sdk/wire';
-import { isKeyPair, readKeyFile } from '@simedge/device-sdk/tools';
+import { bad, isObj, obj, only, pemFile, port, positive, readConfigFile, str, isKeyPair, readKeyFile, type ConfigObj } from '@simedge/device-sdk/tools';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { resolve } from 'node:path';
 import type { MqttTls } from '@simedge/device-sdk/node';
 import type { KubernetesConfig, OciConfig } from './runtime/configure.js';
 
-const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -64,33 +62,11 @@ export interface ProcessSettings {
   cgroupRoot?: string | false; warm?: boolean;
 }
 
-type Obj = Record<string, unknown>;
+type Obj = ConfigObj;
 
-const bad = (field: string, why: string): never => {
-  throw new SimedgeError('CONFIG_INVALID', `${field}: ${why}`);
-};
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function obj(v: unknown, field: string): Obj {
-  return isObj(v) ? v : bad(field, 'an object expected');
-}
-function str(v: unknown, field: string): string {
-  return typeof v === 'string' && v.length > 0 ? v : bad(field, 'a non-empty string expected');
-}
-function port(v: unknown, field: string): number {
-  return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? (v as number) : bad(field, 'a port number 0..65535 expected');
-}
-function positive(v: unknown, field: string): number {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : bad(field, 'a positive number expected');
-}
 function ms(v: unknown, field: string): number {
   return Number.isInteger(v) && (v as number) >= 0 ? (v as number) : bad(field, 'a whole number of milliseconds >= 0 expected');
 }
-function only(o: Obj, field: string, keys: string[]): void {
-  const extra = Object.keys(o).find((k) => !keys.includes(k));
-  if (extra !== undefined) bad(`${field}.${extra}`, 'unknown field');
-}
-
 const UNITS: Record<string, number> = { '': 1, B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
 /** A byte count: a whole number, or a string such as "512 MiB" (binary units, as disks are sold to admins in). */
 function bytes(v: unknown, field: string): number {
@@ -113,22 +89,6 @@ function readable(v: unknown, field: string, base: string, kind: 'file' | 'direc
   return path;
 }
 
-/** A PEM file named by the config: readable, at most 64 KiB, with a PEM block of `kind` in it. */
-function pemFile(v: unknown, field: string, base: string, kind: RegExp): string {
-  const path = resolve(base, str(v, field));
-  let text: string;
-  try {
-    const buf = readFileSync(path);
-    if (buf.length > 64 * 1024) return bad(field, `${path} is larger than 64 KiB`);
-    text = buf.toString('utf8');
-  } catch (e) {
-    if (e instanceof SimedgeError) throw e;
-    return bad(field, `cannot read ${path}`);
-  }
-  return kind.test(text) ? text : bad(field, `${path} holds no PEM ${kind === CERT_PEM ? 'certificate' : 'private key'}`);
-}
-const CERT_PEM = /-----BEGIN CERTIFICATE-----/;
-const KEY_PEM = /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/;
 
 /**
  * The edge's certificate must speak for this edge. The simedge PKI writes the identity as a SAN
@@ -203,7 +163,7 @@ export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv =
   if (c.tls !== undefined) {
     const t = obj(c.tls, 'tls');
     only(t, 'tls', ['caFile', 'certFile', 'keyFile']);
-    tls = { ca: pemFile(t.caFile, 'tls.caFile', base, CERT_PEM), cert: pemFile(t.certFile, 'tls.certFile', base, CERT_PEM), key: pemFile(t.keyFile, 'tls.keyFile', base, KEY_PEM) };
+    tls = { ca: pemFile(t.caFile, 'tls.caFile', base, 'cert'), cert: pemFile(t.certFile, 'tls.certFile', base, 'cert'), key: pemFile(t.keyFile, 'tls.keyFile', base, 'key') };
     checkEdgeCert(tls.cert, id, resolve(base, t.certFile as string));
     if (!url.startsWith('mqtts://')) bad('tls', 'needs an mqtts:// broker.url (TLS is not spoken over a plain connection)');
   }
@@ -338,20 +298,6 @@ export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv =
 
 /** Read and check a config file (.json, else YAML, which is a superset of JSON). */
 export function loadEdgeConfig(path: string, env: NodeJS.ProcessEnv = process.env): EdgeConfig {
-  let text: string;
-  try {
-    const buf = readFileSync(path);
-    if (buf.length > MAX_CONFIG_BYTES) bad(path, 'larger than 1 MiB');
-    text = buf.toString('utf8');
-  } catch (e) {
-    if (e instanceof SimedgeError) throw e;
-    throw new SimedgeError('INPUT_UNREADABLE', path);
-  }
-  let raw: unknown;
-  try {
-    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
-  } catch (e) {
-    return bad(path, `not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  return checkConfig(raw, dirname(resolve(path)), env);
+  const { raw, base } = readConfigFile(path);
+  return checkConfig(raw, base, env);
 }

@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { isSimedgeError, SimedgeError, type TraceEvent } from '@simedge/device-sdk/wire';
+import { serveDaemon, type ServeIo } from '@simedge/device-sdk/tools';
 import { EdgeAgent, type EdgeOptions } from './agent.js';
 import { LEVELS, type EdgeConfig, type Level } from './daemon-config.js';
 
@@ -172,51 +173,15 @@ export async function runEdge(config: EdgeConfig, opts: RunOptions = {}): Promis
   return running;
 }
 
-export interface ServeIo {
-  out(text: string): void;
-  err(text: string): void;
-  /** Stops the daemon (tests); without it SIGINT/SIGTERM do. */
-  signal?: AbortSignal;
-}
+export type { ServeIo };
 
 /** Run until SIGINT/SIGTERM (or `io.signal`), then stop gracefully. Resolves with the exit code. */
-export async function serveEdge(config: EdgeConfig, io: ServeIo, opts: RunOptions = {}): Promise<number> {
-  // Listen for the stop signal before anything starts: "ready" may be read, and answered with
-  // SIGTERM, before the next line runs, and a signal during start-up must still stop cleanly.
-  let release = (): void => {};
-  const stopped = new Promise<void>((resolve) => {
-    if (io.signal) {
-      if (io.signal.aborted) resolve();
-      else io.signal.addEventListener('abort', () => resolve(), { once: true });
-      return;
-    }
-    const stop = (): void => {
-      release();
-      resolve();
-    };
-    release = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  let running: RunningEdge;
-  try {
-    running = await runEdge(config, opts);
-  } catch (e) {
-    release();
-    if (!isSimedgeError(e)) throw e;
-    io.err(`simedge edge: ${e.message}\n`);
-    return 1;
-  }
-  // One line per connection and listener on stdout: scripts and tests read these.
-  io.out(`broker ${running.brokerUrl}\n`);
-  io.out(`state ${running.stateDir}\n`);
-  if (running.metricsUrl !== undefined) io.out(`metrics ${running.metricsUrl}\n`);
-  io.out('ready\n');
-  await stopped;
-  await running.stop();
-  io.err('simedge edge: stopped\n');
-  return 0;
+export function serveEdge(config: EdgeConfig, io: ServeIo, opts: RunOptions = {}): Promise<number> {
+  return serveDaemon('edge', async () => {
+    const running: RunningEdge = await runEdge(config, opts);
+    // One line per connection and listener: scripts and tests read these.
+    const lines = [`broker ${running.brokerUrl}`, `state ${running.stateDir}`];
+    if (running.metricsUrl !== undefined) lines.push(`metrics ${running.metricsUrl}`);
+    return { lines, stop: () => running.stop() };
+  }, io);
 }

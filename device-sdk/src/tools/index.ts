@@ -9,3 +9,5 @@ export { toJsonable } from './render.js';
 export { main, commandTree, PLUGINS } from './cli.js';
 export type { Command, Group, Entry, Io, OptionSpec, OptionValues } from './command.js';
 export { UsageError } from './command.js';
+export { bad, isObj, obj, str, port, positive, only, pemFile, readConfigFile, type ConfigObj } from './config-file.js';
+export { serveDaemon, type ServeIo, type Started } from './serve.js';
