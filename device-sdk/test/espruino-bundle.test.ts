@@ -21,6 +21,19 @@ afterEach(() => {
   world = undefined;
 });
 
+/** A transport of the firmware's own, in the Espruino subset: publishes go to the host's
+ *  corePublish (hex), down messages come back through deliver(hex). */
+function firmwareTransport(announce: boolean): string {
+  return `
+var down;
+function hexOf(b) { var s = ''; for (var i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16); return s; }
+function deliver(h) { var b = new Uint8Array(h.length / 2); for (var i = 0; i < b.length; i++) b[i] = parseInt(h.substr(2 * i, 2), 16); down(b); }
+var transport = {
+  publish: function (topic, bytes) { corePublish(hexOf(bytes)); return Promise.resolve(); },
+  subscribe: function (topic, fn) { ${announce ? "host('subscribed', topic); " : ''}down = fn; return Promise.resolve(); }
+};`;
+}
+
 /** Firmware code as a user would write it on Espruino (ES5-ish, callbacks report to the host). */
 function firmware(opts: string): string {
   return `
@@ -85,14 +98,7 @@ describe('Espruino bundle in QuickJS (no Node globals)', () => {
     vm.setProp(vm.global, 'corePublish', pub);
     pub.dispose();
     w.run(bundle.code);
-    w.run(`
-var down;
-function hexOf(b) { var s = ''; for (var i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16); return s; }
-function deliver(h) { var b = new Uint8Array(h.length / 2); for (var i = 0; i < b.length; i++) b[i] = parseInt(h.substr(2 * i, 2), 16); down(b); }
-var transport = {
-  publish: function (topic, bytes) { corePublish(hexOf(bytes)); return Promise.resolve(); },
-  subscribe: function (topic, fn) { host('subscribed', topic); down = fn; return Promise.resolve(); }
-};` + firmware(`dialect: 'generic', transport: transport,`));
+    w.run(firmwareTransport(true) + firmware(`dialect: 'generic', transport: transport,`));
 
     expect(JSON.parse(await w.waitEvent('ready', 8000))).toMatchObject({ r: READY, imsi: IMSI });
     expect(JSON.parse(await w.waitEvent('stopped', 8000))).toEqual([{ t: 'term', pid: 'p-1', why: 'bye' }]);
@@ -134,14 +140,7 @@ var transport = {
     vm.setProp(vm.global, 'corePublish', pub);
     pub.dispose();
     w.run(bundle.code);
-    w.run(`
-var down;
-function hexOf(b) { var s = ''; for (var i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16); return s; }
-function deliver(h) { var b = new Uint8Array(h.length / 2); for (var i = 0; i < b.length; i++) b[i] = parseInt(h.substr(2 * i, 2), 16); down(b); }
-var transport = {
-  publish: function (topic, bytes) { corePublish(hexOf(bytes)); return Promise.resolve(); },
-  subscribe: function (topic, fn) { down = fn; return Promise.resolve(); }
-};` + firmware(`dialect: 'generic', transport: transport,`));
+    w.run(firmwareTransport(false) + firmware(`dialect: 'generic', transport: transport,`));
 
     expect(JSON.parse(await w.waitEvent('ready', 8000))).toMatchObject({ r: READY, imsi: IMSI });
     await w.waitEvent('stopped', 8000);
