@@ -6,10 +6,16 @@
 // node and host reuse the image, and any change (a node upgrade, an fn-host edit) builds a new one.
 // The result is pinned by digest (DESIGN.md "images pinned by digest"): runtimes get `ref`, never
 // a mutable tag.
+// Builds of one input hash are serialised across processes on this host by a lock file in the
+// temp directory: two agents (or test files) starting at once would otherwise both build, and the
+// second build would move the tag off the first image, whose pinned reference could then stop
+// resolving. A lock left by a dead process is taken over.
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
@@ -120,21 +126,84 @@ export interface FnImageOptions {
   nodeBinary?: string;
 }
 
+function aliveProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but is not ours to signal.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** How long a build may hold the lock before waiters give up (a build takes seconds). */
+const LOCK_WAIT_MS = 5 * 60_000;
+const LOCK_POLL_MS = 100;
+
+/**
+ * Run `fn` holding the host-wide build lock of `key` (a file created exclusively, holding the
+ * owner's pid). Waiters poll it: it is a file on disk, there is nothing to await. A lock whose
+ * owner is gone is removed and taken. `onWait` hears every poll that found the lock held.
+ */
+export async function withBuildLock<T>(key: string, fn: () => Promise<T>, opts: { dir?: string; onWait?: (owner: number) => void } = {}): Promise<T> {
+  const dir = opts.dir ?? tmpdir();
+  const path = join(dir, `simedge-fn-build-${key}.lock`);
+  const giveUpAt = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const h = await open(path, 'wx');
+      await h.writeFile(String(process.pid));
+      await h.close();
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+    // An empty file is a lock being written right now; only a named, dead owner is stale.
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !aliveProcess(owner)) {
+      await unlink(path).catch(() => undefined);
+      continue;
+    }
+    opts.onWait?.(owner);
+    if (Date.now() >= giveUpAt) throw new SimedgeError('DEPLOY_FAILED', `fn image build lock ${path} held by pid ${Number.isNaN(owner) ? '?' : owner} for over ${LOCK_WAIT_MS / 1000} s`);
+    await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
+  }
+  try {
+    return await fn();
+  } finally {
+    await unlink(path).catch(() => undefined);
+  }
+}
+
+/** Builds in flight in this process, by tag: concurrent callers share one. */
+const building = new Map<string, Promise<FnImage>>();
+
 /** Find or build the `fn` image for the current inputs and return its pinned reference. */
 export async function ensureFnImage(docker: Docker, opts: FnImageOptions = {}): Promise<FnImage> {
   const list = await inputs(opts.nodeBinary ?? process.execPath);
   const hash = await inputHash(list);
   const tag = `${FN_IMAGE_REPO}:${hash.slice(0, 32)}`;
-  let info = await findImage(docker, tag);
-  const built = info === undefined;
-  if (!info) {
+  const found = await findImage(docker, tag);
+  if (found) return { ref: pinned(found), id: found.Id, tag, built: false };
+  const pending = building.get(tag);
+  if (pending) return { ...(await pending), built: false };
+  const job = withBuildLock(hash.slice(0, 32), async (): Promise<FnImage> => {
+    // Another process may have built it while this one waited for the lock.
+    const meanwhile = await findImage(docker, tag);
+    if (meanwhile) return { ref: pinned(meanwhile), id: meanwhile.Id, tag, built: false };
     // The build API reads the build file by the name `Dockerfile` on both engines.
     const entries: TarEntry[] = [{ name: 'Dockerfile', source: Buffer.from(BUILD_FILE), size: Buffer.byteLength(BUILD_FILE), mode: 0o644 }];
     for (const i of list) entries.push({ name: `rootfs${i.dest}`, source: i.source, size: (await stat(i.source)).size, mode: i.mode });
     await runBuild(docker, tarStream(entries), tag, hash);
-    info = await findImage(docker, tag);
+    const info = await findImage(docker, tag);
     if (!info) throw new SimedgeError('DEPLOY_FAILED', `fn image ${tag} missing right after its build`);
+    return { ref: pinned(info), id: info.Id, tag, built: true };
+  });
+  building.set(tag, job);
+  try {
+    return await job;
+  } finally {
+    building.delete(tag);
   }
-  return { ref: pinned(info), id: info.Id, tag, built };
 }
 
