@@ -52,8 +52,7 @@ function startPlain(env: Record<string, string>, execArgv: string[] = []): Start
 }
 
 /** Start fn-host the way the process runtime does (fork + IPC code message). */
-function startIpc(execArgv: string[]): Started & { t0: number } {
-  const t0 = performance.now();
+function startIpc(execArgv: string[]): Started {
   const proc = fork(FN_HOST, ['127.0.0.1', '500'], { execArgv: ['--max-old-space-size=16', ...execArgv], env: {}, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
   procs.push(proc);
   let err = '';
@@ -66,7 +65,7 @@ function startIpc(execArgv: string[]): Started & { t0: number } {
     proc.once('close', (code) => resolve({ exit: code, stderr: err }));
   });
   proc.send({ t: 'code', src: CODE });
-  return { proc, ready, t0 };
+  return { proc, ready };
 }
 
 async function portOf(s: Started): Promise<number> {
@@ -105,19 +104,18 @@ describe('fn host: inputs for containers', () => {
 });
 
 describe('fn host: Node permission model as the second wall (Node 20 --experimental-permission)', () => {
-  it('starts and serves under the permission model about as fast as without it', async () => {
+  // Start-up time is measured, not asserted (a loaded CI machine must not fail this): `npm run bench`
+  // row "deploy latency, process runtime, cold start" (the runtime's hosts always run walled)
+  // against a bare node spawn.
+  it('starts and serves under the permission model, as without it', async () => {
     const plain = startIpc([]);
     const plainPort = await portOf(plain);
-    const plainMs = performance.now() - plain.t0;
     const walled = startIpc(PERMISSION);
     const r = await walled.ready;
-    const walledMs = performance.now() - walled.t0;
     expect(r).toMatchObject({ perm: true });
     expect(await plain.ready).toMatchObject({ perm: false });
     expect(await post(`http://127.0.0.1:${await portOf(walled)}/`, '{"n": 2}')).toEqual({ status: 200, body: { twice: 4 } });
     expect(await post(`http://127.0.0.1:${plainPort}/`, '{"n": 3}')).toEqual({ status: 200, body: { twice: 6 } });
-    // Generous bound (CI machines vary); measured here: both about 80-130 ms.
-    expect(walledMs).toBeLessThan(plainMs + 1000);
   });
 
   it('the wall holds for the host process itself: a file it was not granted cannot be read', async () => {

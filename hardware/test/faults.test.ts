@@ -77,7 +77,9 @@ describe('timings', () => {
     const t0 = Date.now();
     host.send('AT+CFUN?\rAT+CIMI\r');
     expect(await host.next()).toBe('+CFUN: 0');
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(115);
+    // Node arms timers against the loop's cached time, which can trail Date.now() by however long
+    // the current loop turn has run: slack for that, not for the latency under test.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(100);
     expect(await host.next()).toBe('OK');
     expect(await host.next()).toBe(SIM.imsi);
     expect(await host.next()).toBe('OK');
@@ -86,9 +88,11 @@ describe('timings', () => {
   it('registration happens registerMs after the radio is switched on', async () => {
     const { host, network } = make({ timings: { registerMs: [150, 150] } });
     const attached = once(network, 'attach');
-    expect(await host.cmd('AT+CFUN=1')).toEqual({ lines: [], final: 'OK' });
+    // The clock starts before the command: the emulator arms the registration timer while handling
+    // it, before its OK reaches us. Slack for timers armed against the loop's cached time.
     const t0 = Date.now();
+    expect(await host.cmd('AT+CFUN=1')).toEqual({ lines: [], final: 'OK' });
     await attached;
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(130);
   });
 });

@@ -38,20 +38,39 @@ function exporter(network: NetworkSim, port: number, over: { secret?: string; ti
   return Object.assign(x, { errors });
 }
 
+/**
+ * A count that can be awaited: the exporter is idle once one answer is back, while a retransmission
+ * sent just before may still be on its way (a slow machine outwaits the 50 ms timeout).
+ */
+function counter(): { readonly n: number; bump(): void; reach(k: number): Promise<void> } {
+  let n = 0;
+  const waiting: { k: number; resolve: () => void }[] = [];
+  return {
+    get n() { return n; },
+    bump() {
+      n++;
+      for (const w of waiting.splice(0)) if (n >= w.k) w.resolve(); else waiting.push(w);
+    },
+    reach: (k) => (n >= k ? Promise.resolve() : new Promise((resolve) => { waiting.push({ k, resolve }); })),
+  };
+}
+
 /** A UDP relay in front of `target` that drops the client datagrams whose index `drop` selects. */
-async function lossyRelay(target: number, drop: (i: number) => boolean): Promise<{ port: number; seen: Uint8Array[] }> {
+async function lossyRelay(target: number, drop: (i: number) => boolean): Promise<{ port: number; seen: Uint8Array[]; arrived: ReturnType<typeof counter> }> {
   const s: Socket = createSocket('udp4');
   const up: Socket = createSocket('udp4');
   const seen: Uint8Array[] = [];
+  const arrived = counter();
   let client: { address: string; port: number } | undefined;
   s.on('message', (m, from) => {
     client = from;
     if (!drop(seen.push(new Uint8Array(m)) - 1)) up.send(m, target, '127.0.0.1');
+    arrived.bump();
   });
   up.on('message', (m) => { if (client) s.send(m, client.port, client.address); });
   await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
   open.push({ close: () => new Promise<void>((r) => s.close(() => up.close(() => r()))) });
-  return { port: s.address().port, seen };
+  return { port: s.address().port, seen, arrived };
 }
 
 describe('exportAccounting -> startRadiusAccounting', () => {
@@ -83,6 +102,8 @@ describe('exportAccounting -> startRadiusAccounting', () => {
     await x.idle();
     expect(x.stats).toMatchObject({ sent: 1, answered: 1, failed: 0 });
     expect(x.stats.retransmitted).toBeGreaterThanOrEqual(1); // more only if a slow machine outwaits 50 ms
+    // Every copy the exporter sent reaches the relay (loopback); none beyond those.
+    await relay.arrived.reach(1 + x.stats.retransmitted);
     expect(relay.seen.length).toBe(1 + x.stats.retransmitted);
     for (const d of relay.seen) expect(d).toEqual(relay.seen[0]);
     expect(events).toHaveLength(1);
@@ -91,12 +112,15 @@ describe('exportAccounting -> startRadiusAccounting', () => {
   it('a lost response: the retransmission is answered from the core reply cache, no second event', async () => {
     const { server, events } = await core();
     // Drop nothing going in; the relay drops the first response by answering nobody the first time.
-    let responses = 0;
+    const responses = counter();
     const s = createSocket('udp4');
     const up = createSocket('udp4');
     let client: { address: string; port: number } | undefined;
     s.on('message', (m, from) => { client = from; up.send(m, server.port, '127.0.0.1'); });
-    up.on('message', (m) => { if (responses++ > 0 && client) s.send(m, client.port, client.address); });
+    up.on('message', (m) => {
+      responses.bump();
+      if (responses.n > 1 && client) s.send(m, client.port, client.address);
+    });
     await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
     open.push({ close: () => new Promise<void>((r) => s.close(() => up.close(() => r()))) });
     const network = new NetworkSim({ cells: CELLS });
@@ -105,6 +129,9 @@ describe('exportAccounting -> startRadiusAccounting', () => {
     await x.idle();
     expect(x.stats).toMatchObject({ answered: 1, failed: 0 });
     expect(x.stats.retransmitted).toBeGreaterThanOrEqual(1);
+    // The core answers every copy (duplicates from its reply cache): once all those answers are
+    // back at the relay, every copy still in flight when the exporter went idle has been counted.
+    await responses.reach(1 + x.stats.retransmitted);
     expect(server.stats.duplicates).toBe(x.stats.retransmitted);
     expect(events).toHaveLength(1);
   });
