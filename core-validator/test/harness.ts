@@ -140,6 +140,9 @@ export async function startWorld(opts: Partial<CoreOptions> = {}): Promise<World
   const core = new CoreValidator({
     brokerUrl: broker.url, coreKey: { kid: coreKey.kid, seed: coreKey.seed }, now: () => clock.ms, log: silentLogger,
     trace: (e) => { traces.push(e); for (const w of traceWaiters.splice(0)) w(); },
+    // No order re-sends unless a test asks for them (`retry`): the default first re-send after
+    // 0.5-1 s of real time would add copies to the counts of a test on a slow machine.
+    retry: { baseMs: 60_000, maxMs: 60_000 },
     ...opts,
   });
   await core.store.addTrustKey({ kid: mfr.kid, publicKey: mfr.publicKey, mfr: 'acme' });

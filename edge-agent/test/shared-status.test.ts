@@ -30,7 +30,9 @@ function httpGet(url: string): Promise<{ status: number; body: string }> {
 
 describe('shared instances (share: "class")', () => {
   it('one instance per class, joined without a start, refcounted by device, stopped after the grace period', async () => {
-    const { edge, core, agent } = await h.setup({ sharedGraceMs: 300 });
+    // The grace period starts before `removed` is published and we look right after it arrives:
+    // long enough that a stalled loop on a loaded machine cannot outlast it; the stop is awaited.
+    const { edge, core, agent } = await h.setup({ sharedGraceMs: 2000 });
     const a = deployOrder(edge, [shared(COUNTER)]);
     const b = deployOrder(edge, [shared(COUNTER)]);
     await core.send(a);

@@ -2,7 +2,7 @@
 // emulated SIM7600 on a real pseudo-terminal (socat), with the real embedded broker, core
 // validator and edge agents in this process: it reaches ready, sends meter readings to its edge
 // function, and on SIGINT switches off with a term, exit code 0 and nothing left running.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -46,7 +46,9 @@ describe('examples/rpi-meter (child process, sim7600 emulator on a PTY, real cor
     expect(await proc.line('reading', 10_000)).toMatchObject({ n: 1, kwh: 1234.5, result: { n: 1, kwh: 1234.5, delta: null } });
 
     // The meter moves on; a later reading carries the consumption the edge function computed from its state.
-    writeFileSync(join(dir, 'kwh'), '1235.75\n');
+    // Replaced atomically: the meter reads every 100 ms and must not catch the file half-written.
+    writeFileSync(join(dir, 'kwh.next'), '1235.75\n');
+    renameSync(join(dir, 'kwh.next'), join(dir, 'kwh'));
     const later = await proc.line('reading', 10_000, (l) => l.kwh === 1235.75);
     expect(later.result).toMatchObject({ kwh: 1235.75, delta: 1.25 });
 
