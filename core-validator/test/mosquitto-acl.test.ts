@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectMqtt, endMqtt, type MqttClient } from '@simedge/device-sdk/node';
 import { topics } from '@simedge/device-sdk/wire';
 import { writeMosquittoDir } from '../src/acl/index.js';
-import { freePort, runMosquitto, type RunningMosquitto } from './mosquitto-run.js';
+import { onFreePort, runMosquitto, type RunningMosquitto } from './mosquitto-run.js';
 import { CORE, EDGE, GUARD_MS, IMSI_A, IMSI_B, Inbox, makePki, subscribeGranted, type Creds, type TestPki } from './tls-fixtures.js';
 
 let pki: TestPki;
@@ -17,13 +17,14 @@ const clients: MqttClient[] = [];
 
 beforeAll(async () => {
   pki = makePki();
-  const port = await freePort();
   const confDir = join(pki.dir, 'mosquitto');
-  // Tests run as root in CI: Mosquitto would drop to user `mosquitto`, which cannot read the
-  // 0600 broker key, so stay root here (a deployment gives the key to the broker's account).
-  const r = writeMosquittoDir(pki.dir, confDir, { port, runAs: process.getuid?.() === 0 ? 'root' : undefined });
-  broker = await runMosquitto(r.conf, GUARD_MS, { verbose: true });
-  url = `mqtts://127.0.0.1:${port}`;
+  await onFreePort(async (port) => {
+    // Tests run as root in CI: Mosquitto would drop to user `mosquitto`, which cannot read the
+    // 0600 broker key, so stay root here (a deployment gives the key to the broker's account).
+    const r = writeMosquittoDir(pki.dir, confDir, { port, runAs: process.getuid?.() === 0 ? 'root' : undefined });
+    broker = await runMosquitto(r.conf, GUARD_MS, { verbose: true });
+    url = `mqtts://127.0.0.1:${port}`;
+  });
 });
 
 afterEach(async () => {

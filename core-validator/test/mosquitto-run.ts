@@ -20,6 +20,21 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Start a server on a port from freePort(), again on a new port (up to `attempts` in all) when the
+ * start fails because another process took that port in between (the error mentions it).
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    const port = await freePort();
+    try {
+      return await start(port);
+    } catch (e) {
+      if (i >= attempts || !/address already in use|EADDRINUSE/i.test(e instanceof Error ? e.message : String(e))) throw e;
+    }
+  }
+}
+
 export interface RunningMosquitto {
   proc: ChildProcess;
   /** Everything it logged so far (capped at 64 KiB). */

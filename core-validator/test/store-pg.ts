@@ -6,12 +6,12 @@
 // (a postgres:// URL of a server the tests may create databases on) that server is used instead.
 // Missing binaries fail the tests with what to install: CI installs postgresql.
 import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePort } from './mosquitto-run.js';
+import { onFreePort } from './mosquitto-run.js';
 
 const run = promisify(execFile);
 
@@ -120,10 +120,23 @@ export async function startPg(): Promise<PgServer> {
   process.once('exit', stopSync); // a crashed test run still takes its cluster down
   try {
     await run(...as(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']));
-    const port = await freePort();
-    // Durability is not under test: no fsync, so a database is created in milliseconds.
-    const opts = `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-    await run(...as(join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']));
+    const port = await onFreePort(async (port) => {
+      // Durability is not under test: no fsync, so a database is created in milliseconds.
+      const opts = `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+      try {
+        await run(...as(join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']));
+      } catch (e) {
+        // The reason (e.g. another process took the port) is in the server's log, not pg_ctl's output.
+        let log = '';
+        try {
+          log = readFileSync(join(dir, 'log'), 'utf8').slice(-4096);
+        } catch {
+          // No log written.
+        }
+        throw new Error(`${e instanceof Error ? e.message : String(e)}\nlog:\n${log}`);
+      }
+      return port;
+    });
     const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
     const startMs = performance.now() - t0;
     const ns = namespaces(adminUrl);

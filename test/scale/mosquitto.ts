@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, runMosquitto } from '../../core-validator/test/mosquitto-run.js';
+import { freePort, onFreePort, runMosquitto } from '../../core-validator/test/mosquitto-run.js';
 
 export { freePort };
 
@@ -16,25 +16,26 @@ export interface Mosquitto {
 
 export async function startMosquitto(guardMs: number): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'simedge-mosq-'));
-  const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [
-    `listener ${port} 127.0.0.1`,
-    'allow_anonymous true',
-    'persistence false',
-    // Per-client queue while a core is busy: the default (1000) could drop a burst [QoS 1 is kept].
-    'max_queued_messages 100000',
-    'max_inflight_messages 0',
-    'log_dest stderr',
-    'log_type error',
-    'log_type warning',
-    'log_type notice',
-    'log_type information', // the "running" line
-    ...(process.getuid?.() === 0 ? ['user root'] : []),
-    '',
-  ].join('\n'));
-  // 1,000 device sockets need more than the common soft limit of 1024 open files.
-  const m = await runMosquitto(conf, guardMs, { fileLimit: 8192 });
+  const { m, port } = await onFreePort(async (port) => {
+    writeFileSync(conf, [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence false',
+      // Per-client queue while a core is busy: the default (1000) could drop a burst [QoS 1 is kept].
+      'max_queued_messages 100000',
+      'max_inflight_messages 0',
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      'log_type notice',
+      'log_type information', // the "running" line
+      ...(process.getuid?.() === 0 ? ['user root'] : []),
+      '',
+    ].join('\n'));
+    // 1,000 device sockets need more than the common soft limit of 1024 open files.
+    return { m: await runMosquitto(conf, guardMs, { fileLimit: 8192 }), port };
+  });
   return {
     url: `mqtt://127.0.0.1:${port}`,
     async stop() {
