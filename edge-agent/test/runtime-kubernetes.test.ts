@@ -5,12 +5,14 @@
 // NOT exercised here: ClusterBackend (CoreV1Api create/read/list/delete against a real API
 // server). No cluster runs on this machine, a fake API server would only test our assumptions,
 // and @kubernetes/client-node 2.0.1 does not load on Node 20 (undici 8 needs Node >= 22.19).
+import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFnImage, type FnImage } from '../src/runtime/image/build.js';
 import { fnLimits } from '../src/runtime/image/fn-container.js';
 import { fnManifests, labelAnnotations, labelsFromAnnotations } from '../src/runtime/kube-manifest.js';
 import { PodmanKubeBackend } from '../src/runtime/kube-play.js';
 import { KubernetesRuntime } from '../src/runtime/kubernetes.js';
+import { post } from './helpers.js';
 import { contractSpec, runtimeContract, testEdge } from './runtime-contract.js';
 import { podman, startPodmanService } from './runtime-podman.js';
 
@@ -38,6 +40,36 @@ function kube(edge: string): KubernetesRuntime {
 }
 
 runtimeContract('kubernetes (podman kube play)', () => ({ make: kube, timeoutMs: 20_000 }));
+
+describe('kubernetes runtime: host ports', () => {
+  it('a host port taken before the pod binds it: the failed pod goes and a fresh port is used', async () => {
+    // Another process holds the first port the allocator hands out (the race freePort() leaves open).
+    const holder: Server = createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()));
+    const taken = (holder.address() as { port: number }).port;
+    const edge = testEdge();
+    const given: number[] = [];
+    const r = new KubernetesRuntime({
+      backend: new PodmanKubeBackend(), image: image!.ref, edge, startTimeoutMs: 15_000,
+      hostPort: async () => {
+        const p = given.length === 0 ? { port: taken, ip: '127.0.0.1' } : await PodmanKubeBackend.hostPort();
+        given.push(p.port);
+        return p;
+      },
+    });
+    try {
+      const inst = await r.start(contractSpec(edge, 'function handle(i) { return i.n * 2; }'));
+      expect(given).toHaveLength(2);
+      expect(inst.endpoint).toBe(`http://127.0.0.1:${given[1]}/`);
+      expect(await post(inst.endpoint, '{"n": 21}')).toEqual({ status: 200, body: 42 });
+      // One pod of this edge: the one that failed on the taken port was removed.
+      expect((await r.list()).map((x) => x.id)).toEqual([inst.id]);
+    } finally {
+      await r.close();
+      await new Promise<void>((res) => holder.close(() => res()));
+    }
+  }, 30_000);
+});
 
 describe('kubernetes manifests', () => {
   it('resources.limits from res reach the container cgroup (podman kube play)', async () => {

@@ -48,9 +48,17 @@ export interface KubernetesRuntimeOptions {
   callTimeoutMs?: number;
   /** Default 30000 ms (scheduling and pulls take longer than a local container). */
   startTimeoutMs?: number;
-  /** Publish the fn port on this node address/port (single-node; PodmanKubeBackend sets it itself). */
+  /**
+   * Publish the fn port on this node address/port (single-node; PodmanKubeBackend sets it itself).
+   * Called once per start, and again (up to HOST_PORT_ATTEMPTS in all) when the port it gave was
+   * taken by another process before the pod could bind it.
+   */
   hostPort?: () => Promise<{ port: number; ip: string }>;
 }
+
+/** Starts tried with a fresh host port when the previous one was taken in between. */
+const HOST_PORT_ATTEMPTS = 3;
+const PORT_TAKEN = /address already in use|EADDRINUSE/i;
 
 const PINNED = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
 
@@ -74,11 +82,23 @@ export class KubernetesRuntime implements Runtime {
 
   async start(spec: RunSpec): Promise<Instance> {
     const name = dnsName(['simedge', spec.pid, spec.service], `${++this.seq}${randomBytes(3).toString('hex')}`);
-    const m = fnManifests(spec, { name, namespace: this.o.namespace, image: this.o.image, callTimeoutMs: this.o.callTimeoutMs, ...(this.o.hostPort ? { hostPort: await this.o.hostPort() } : {}) });
+    const manifests = async () => fnManifests(spec, { name, namespace: this.o.namespace, image: this.o.image, callTimeoutMs: this.o.callTimeoutMs, ...(this.o.hostPort ? { hostPort: await this.o.hostPort() } : {}) });
     const t: Tracked = { name, stopping: false };
     this.live.set(name, t);
     try {
-      const endpoint = await this.o.backend.apply(m.pod, m.service);
+      let endpoint: string;
+      for (let attempt = 1; ; attempt++) {
+        const m = await manifests();
+        try {
+          endpoint = await this.o.backend.apply(m.pod, m.service);
+          break;
+        } catch (e) {
+          // A host port from the allocator is free only until someone binds it: another process
+          // may have taken it before the pod did. The failed pod goes, a fresh port is tried.
+          if (!this.o.hostPort || attempt >= HOST_PORT_ATTEMPTS || !PORT_TAKEN.test(e instanceof Error ? e.message : String(e))) throw e;
+          await this.o.backend.delete(name);
+        }
+      }
       const exited = this.o.backend.exited(name);
       await this.o.backend.ready(name, endpoint, this.o.startTimeoutMs, exited.then((i) => Promise.reject(exitError(i))));
       const inst: Instance = { id: name, pid: spec.pid, service: spec.service, endpoint, res: { ...spec.res } };
