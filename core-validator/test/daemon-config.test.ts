@@ -4,22 +4,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isSimedgeError } from '@simedge/device-sdk/wire';
 import { checkConfig, DEFAULT_ADMIN_PORT, loadCoreConfig } from '../src/daemon-config.js';
 import { createLogger, jsonLogger, levelFromEnv } from '../src/log.js';
+import { detailOf } from '../../test/support/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'simedge-cfg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const TOKEN = 'tok-0123456789abcdef';
 
 function configError(raw: unknown, env: NodeJS.ProcessEnv = {}): string {
-  try {
-    checkConfig(raw, dir, env);
-  } catch (e) {
-    if (isSimedgeError(e) && e.code === 'CONFIG_INVALID') return e.detail ?? '';
-    throw e;
-  }
-  throw new Error('expected CONFIG_INVALID');
+  return detailOf('CONFIG_INVALID', () => checkConfig(raw, dir, env));
 }
 
 describe('core config', () => {

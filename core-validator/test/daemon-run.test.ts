@@ -2,7 +2,6 @@
 // real bin/simedge.mjs and tsx), driven by the `simedge core` admin commands over real HTTP:
 // it prints where it listens, serves the admin API and stops with exit code 0 on SIGTERM; started
 // again (in-process, serveCore) from the same config it finds its SQLite file as it left it.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,39 +11,24 @@ import { main, writeKeyPair } from '@simedge/device-sdk/tools';
 import { loadCoreConfig } from '../src/daemon-config.js';
 import { serveCore } from '../src/daemon.js';
 import { silentLogger } from '../src/log.js';
+import { spawnReady, type ReadyChild } from '../../test/support/processes.js';
 
 const BIN = fileURLToPath(new URL('../../bin/simedge.mjs', import.meta.url));
 const TOKEN = 'daemon-token-0123456789abcdef';
 const dir = mkdtempSync(join(tmpdir(), 'simedge-daemon-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Daemon { child: ChildProcessWithoutNullStreams; admin: string; broker: string; stderr: () => string; exit: Promise<number | null> }
+interface Daemon extends ReadyChild { admin: string; broker: string }
 let running: Daemon | undefined;
 afterEach(() => {
-  if (running && running.child.exitCode === null) running.child.kill('SIGKILL');
+  if (running && running.proc.exitCode === null) running.proc.kill('SIGKILL');
   running = undefined;
 });
 
 /** Start the daemon and wait (bounded) for its "ready" line. */
 async function startDaemon(config: string): Promise<Daemon> {
-  const child = spawn(process.execPath, [BIN, 'core', 'run', '--config', config], { cwd: dir, env: { ...process.env, SIMEDGE_LOG_LEVEL: 'warn' } });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const lines = await new Promise<string[]>((resolve, reject) => {
-    const guard = setTimeout(() => reject(new Error(`daemon not ready in 20 s; stderr: ${err}`)), 20_000);
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (/^ready$/m.test(out)) {
-        clearTimeout(guard);
-        resolve(out.split('\n'));
-      }
-    });
-    void exit.then((code) => { clearTimeout(guard); reject(new Error(`daemon exited ${code}; stderr: ${err}`)); });
-  });
-  const field = (k: string): string => (lines.find((l) => l.startsWith(`${k} `)) ?? '').slice(k.length + 1);
-  running = { child, admin: field('admin'), broker: field('broker'), stderr: () => err, exit };
+  const d = await spawnReady(process.execPath, [BIN, 'core', 'run', '--config', config], { cwd: dir, env: { ...process.env, SIMEDGE_LOG_LEVEL: 'warn' }, guardMs: 20_000, name: 'core daemon' });
+  running = Object.assign(d, { admin: d.field('admin'), broker: d.field('broker') });
   return running;
 }
 
@@ -103,7 +87,7 @@ describe('simedge core run', () => {
     expect(await cli(['charging', '--csv', ...auth])).toMatchObject({ code: 0, out: 'imsi,pid,service,edge,start,stop,seconds\r\n' });
     expect(JSON.parse((await cli(['sims', 'show', '240011234000001', ...auth])).out)).toMatchObject({ iccid: '89460112340000010', plan: { maxProvisions: 2 } });
 
-    d.child.kill('SIGTERM');
+    d.proc.kill('SIGTERM');
     expect(await d.exit).toBe(0);
     expect(d.stderr()).toMatch(/simedge core: stopped/);
 

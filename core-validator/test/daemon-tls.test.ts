@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectMqtt, endMqtt, type MqttClient } from '@simedge/device-sdk/node';
 import { main, writeKeyPair } from '@simedge/device-sdk/tools';
-import { decodeDown, encodeMsg, isSimedgeError, topics } from '@simedge/device-sdk/wire';
+import { decodeDown, encodeMsg, topics } from '@simedge/device-sdk/wire';
 import { loadCoreConfig } from '../src/daemon-config.js';
 import { runCore, type RunningCore } from '../src/daemon.js';
 import { silentLogger } from '../src/log.js';
 import { closed } from './tls-fixtures.js';
+import { detailOf } from '../../test/support/errors.js';
 
 const TOKEN = 'tls-daemon-token-0123456789';
 const IMSI = '244051234567890';
@@ -84,13 +85,7 @@ describe('tls config checks', () => {
   function configError(yaml: string): string {
     const f = join(dir, `bad-${Math.random().toString(36).slice(2)}.yaml`);
     writeFileSync(f, `coreKeyFile: core.key.json\nadmin: { token: ${TOKEN} }\n${yaml}\n`);
-    try {
-      loadCoreConfig(f);
-    } catch (e) {
-      if (isSimedgeError(e) && e.code === 'CONFIG_INVALID') return e.detail ?? '';
-      throw e;
-    }
-    throw new Error('expected CONFIG_INVALID');
+    return detailOf('CONFIG_INVALID', () => loadCoreConfig(f));
   }
 
   it('names the field of a missing file, a file without PEM, a plain broker URL, an embedded TLS broker without the core credentials', () => {

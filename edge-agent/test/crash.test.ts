@@ -5,19 +5,18 @@
 // `removed` exactly once. Real aedes broker, real processes, real SQLite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { build } from 'esbuild';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EdgeReady } from '@simedge/device-sdk/wire';
 import { parseMark } from '../src/runtime/process.js';
+import { bundleNodeEntry } from '../../test/support/processes.js';
 import { agentHarness } from './agent-harness.js';
 import { deployOrder, fnService, post, removeOrder, uid, type FakeCore } from './helpers.js';
 
 const ENTRY = fileURLToPath(new URL('./fixtures/agent-main.ts', import.meta.url));
 const FN_HOST = fileURLToPath(new URL('../src/runtime/fn-host.mjs', import.meta.url));
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const ECHO = 'function handle(input, state) { state.n = (state.n || 0) + 1; return { n: state.n, input }; }';
 const GUARD_MS = 8000;
 
@@ -25,22 +24,9 @@ const h = agentHarness();
 let entry: string;
 let buildDir: string;
 beforeAll(async () => {
-  // Bundle the entry once (esbuild, ~100 ms) instead of loading it through tsx in every agent
-  // process (~2 s each). npm packages stay external and resolve from the repo's node_modules, so
-  // the bundle lives under node_modules/.cache; fn-host.mjs is copied next to it because the
-  // process runtime finds it relative to its own module.
-  mkdirSync(join(REPO, 'node_modules', '.cache'), { recursive: true });
-  buildDir = mkdtempSync(join(REPO, 'node_modules', '.cache', 'simedge-crash-'));
-  entry = join(buildDir, 'agent-main.mjs');
-  await build({
-    entryPoints: [ENTRY], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: entry, logLevel: 'silent',
-    plugins: [{
-      name: 'npm-external',
-      setup(b) {
-        b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@simedge/') ? undefined : { path: a.path, external: true }));
-      },
-    }],
-  });
+  // Bundled once instead of loading through tsx in every agent process (test/support); fn-host.mjs
+  // is copied next to it because the process runtime finds it relative to its own module.
+  ({ file: entry, dir: buildDir } = await bundleNodeEntry(ENTRY, 'simedge-crash-', 'agent-main.mjs'));
   copyFileSync(FN_HOST, join(buildDir, 'fn-host.mjs'));
 });
 afterAll(async () => {

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeKeyPair } from '@simedge/device-sdk/tools';
-import { isSimedgeError } from '@simedge/device-sdk/wire';
 import { checkConfig, loadEdgeConfig } from '../src/daemon-config.js';
 import { edgeOptions, jsonLog, silentLog } from '../src/daemon.js';
+import { detailOf } from '../../test/support/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'simedge-edge-cfg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,13 +18,7 @@ const HEX = Buffer.from(core.publicKey).toString('hex');
 const BASE = { id: 'edge-a', broker: { url: 'mqtt://127.0.0.1:1883' }, coreKeys: [{ publicKeyFile: 'core.pub.json' }] };
 
 function configError(raw: unknown, env: NodeJS.ProcessEnv = {}): string {
-  try {
-    checkConfig(raw, dir, env);
-  } catch (e) {
-    if (isSimedgeError(e) && e.code === 'CONFIG_INVALID') return e.detail ?? '';
-    throw e;
-  }
-  throw new Error('expected CONFIG_INVALID');
+  return detailOf('CONFIG_INVALID', () => checkConfig(raw, dir, env));
 }
 
 describe('edge config', () => {

@@ -6,7 +6,6 @@
 // offline. Started again from the same config it finds its state: the instance is back and a
 // redelivered order is answered from the journal. A second daemon on the same state folder is
 // refused while the first runs.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +17,7 @@ import { main, writeKeyPair, type WrittenKeyPair } from '@simedge/device-sdk/too
 import { loadEdgeConfig } from '../src/daemon-config.js';
 import { serveEdge, silentLog } from '../src/daemon.js';
 import { deployOrder, FakeCore, fnService, post, uid } from './helpers.js';
+import { spawnReady, type ReadyChild } from '../../test/support/processes.js';
 
 const BIN = fileURLToPath(new URL('../../bin/simedge.mjs', import.meta.url));
 const READY_GUARD_MS = 20_000;
@@ -38,35 +38,19 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Daemon { child: ChildProcessWithoutNullStreams; lines: string[]; stderr: () => string; exit: Promise<number | null> }
-const children: ChildProcessWithoutNullStreams[] = [];
+const children: ReadyChild[] = [];
 afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const c of children.splice(0)) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
 });
 
 /** Start the daemon and wait (bounded) for its "ready" line. */
-async function startDaemon(config: string): Promise<Daemon> {
-  const child = spawn(process.execPath, [BIN, 'edge', 'run', '--config', config], { cwd: dir, env: { ...process.env, SIMEDGE_LOG_LEVEL: 'warn' } });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const lines = await new Promise<string[]>((resolve, reject) => {
-    const guard = setTimeout(() => reject(new Error(`daemon not ready in ${READY_GUARD_MS} ms; stderr: ${err}`)), READY_GUARD_MS);
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (/^ready$/m.test(out)) {
-        clearTimeout(guard);
-        resolve(out.split('\n'));
-      }
-    });
-    void exit.then((code) => { clearTimeout(guard); reject(new Error(`daemon exited ${code}; stderr: ${err}`)); });
-  });
-  return { child, lines, stderr: () => err, exit };
+async function startDaemon(config: string): Promise<ReadyChild> {
+  const d = await spawnReady(process.execPath, [BIN, 'edge', 'run', '--config', config], { cwd: dir, env: { ...process.env, SIMEDGE_LOG_LEVEL: 'warn' }, guardMs: READY_GUARD_MS, name: 'edge daemon' });
+  children.push(d);
+  return d;
 }
 
-const field = (d: Daemon, k: string): string => (d.lines.find((l) => l.startsWith(`${k} `)) ?? '').slice(k.length + 1);
+const field = (d: ReadyChild, k: string): string => d.field(k);
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -122,7 +106,7 @@ describe('simedge edge run', () => {
     expect(await serveEdge(loadEdgeConfig(config), { out: () => {}, err: (t) => { refused += t; } }, { log: silentLog })).toBe(1);
     expect(refused).toMatch(/CONFIG_INVALID.*stateDir: .* is in use by another running edge agent \(pid \d+\)/);
 
-    d.child.kill('SIGTERM');
+    d.proc.kill('SIGTERM');
     expect(await d.exit).toBe(0);
     expect(d.stderr()).toMatch(/simedge edge: stopped/);
     const offline = await core.status((s) => !s.online);
@@ -139,7 +123,7 @@ describe('simedge edge run', () => {
     expect(core.eventsOf(order.oid).slice(before).map((e) => e.t)).toEqual(['rcvd', 'ready']);
     const again = [...core.eventsOf(order.oid)].reverse().find((e) => e.t === 'ready');
     expect(await post(again?.t === 'ready' ? (again.svc[0]?.ep ?? '') : '', '{"n":2}')).toEqual({ status: 200, body: { twice: 4 } });
-    d2.child.kill('SIGTERM');
+    d2.proc.kill('SIGTERM');
     expect(await d2.exit).toBe(0);
   }, 30_000);
 

@@ -11,10 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBroker } from '@simedge/core-validator/broker';
 import { connectMqtt, endMqtt, type MqttClient } from '@simedge/device-sdk/node';
 import { main, writeKeyPair, type WrittenKeyPair } from '@simedge/device-sdk/tools';
-import { decodeEdgeEvent, decodeStatus, encodeMsg, isSimedgeError, sign1, topics, type EdgeEvent, type EdgeStatus } from '@simedge/device-sdk/wire';
+import { decodeEdgeEvent, decodeStatus, encodeMsg, sign1, topics, type EdgeEvent, type EdgeStatus } from '@simedge/device-sdk/wire';
 import { loadEdgeConfig } from '../src/daemon-config.js';
 import { runEdge, silentLog, type RunningEdge } from '../src/daemon.js';
 import { deployOrder, fnService } from './helpers.js';
+import { detailOf } from '../../test/support/errors.js';
 
 const EDGE = 'edge-a';
 const GUARD_MS = 8000;
@@ -34,13 +35,7 @@ const read = (f: string) => readFileSync(join(dir, 'pki', f), 'utf8');
 function configError(yaml: string): string {
   const f = join(dir, `bad-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(f, `id: ${EDGE}\ncoreKeys: [ { publicKeyFile: core.pub.json } ]\n${yaml}\n`);
-  try {
-    loadEdgeConfig(f, {});
-  } catch (e) {
-    if (isSimedgeError(e) && e.code === 'CONFIG_INVALID') return e.detail ?? '';
-    throw e;
-  }
-  throw new Error('expected CONFIG_INVALID');
+  return detailOf('CONFIG_INVALID', () => loadEdgeConfig(f, {}));
 }
 
 beforeAll(async () => {

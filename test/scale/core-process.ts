@@ -2,32 +2,19 @@
 // with esbuild (npm packages stay external and resolve from the repo's node_modules, so the bundle
 // lives under node_modules/.cache), then one child process per core, each with its own config
 // file. A process is ready when the daemon prints `ready`; its admin URL comes from its `admin` line.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleNodeEntry, REPO, spawnReady } from '../support/processes.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./core-main.ts', import.meta.url));
 
 export interface CoreBundle { entry: string; dir: string; buildMs: number }
 
 export async function bundleCore(): Promise<CoreBundle> {
-  const t0 = performance.now();
-  mkdirSync(join(REPO, 'node_modules', '.cache'), { recursive: true });
-  const dir = mkdtempSync(join(REPO, 'node_modules', '.cache', 'simedge-scale-'));
-  const entry = join(dir, 'core-main.mjs');
-  await build({
-    entryPoints: [ENTRY], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: entry, logLevel: 'silent',
-    plugins: [{
-      name: 'npm-external',
-      setup(b) {
-        b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@simedge/') ? undefined : { path: a.path, external: true }));
-      },
-    }],
-  });
-  return { entry, dir, buildMs: performance.now() - t0 };
+  const b = await bundleNodeEntry(ENTRY, 'simedge-scale-', 'core-main.mjs');
+  return { entry: b.file, dir: b.dir, buildMs: b.buildMs };
 }
 
 export interface CoreProcess {
@@ -44,30 +31,12 @@ export interface CoreProcess {
 export async function startCore(bundle: CoreBundle, name: string, config: object, guardMs: number): Promise<CoreProcess> {
   const path = join(bundle.dir, `${name}.json`);
   writeFileSync(path, JSON.stringify(config));
-  const t0 = performance.now();
-  const proc = spawn(process.execPath, [bundle.entry, path], { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO });
-  let out = '';
-  let err = '';
-  proc.stderr?.on('data', (b: Buffer) => { err += b.toString('utf8'); });
-  const admin = await new Promise<string>((resolve, reject) => {
-    const guard = setTimeout(() => reject(new Error(`${name} not ready within ${guardMs} ms; stderr:\n${err}`)), guardMs);
-    proc.stdout?.on('data', (b: Buffer) => {
-      out += b.toString('utf8');
-      const url = /^admin (\S+)$/m.exec(out)?.[1];
-      if (url && /^ready$/m.test(out)) {
-        clearTimeout(guard);
-        resolve(url);
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(guard);
-      reject(new Error(`${name} exited with ${code} before it was ready; stderr:\n${err}`));
-    });
-  });
-  const startMs = performance.now() - t0;
+  const d = await spawnReady(process.execPath, [bundle.entry, path], { cwd: REPO, guardMs, name });
+  const { proc, startMs } = d;
+  const admin = d.field('admin');
   return {
     name, admin, startMs, proc,
-    stderr: () => err,
+    stderr: d.stderr,
     async kill(signal) {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise((resolve) => proc.once('exit', resolve));
