@@ -86,4 +86,12 @@ describe('fn image build lock', () => {
     expect(await withBuildLock('k', async () => 'built', { dir, onWait: (o) => waits.push(o) })).toBe('built');
     expect(waits).toEqual([]);
   });
+
+  it("a lock naming this process's own pid that it does not hold (a dead process's reused pid) is taken at once", async () => {
+    const dir = lockDir();
+    writeFileSync(join(dir, 'simedge-fn-build-k.lock'), String(process.pid));
+    const waits: number[] = [];
+    expect(await withBuildLock('k', async () => 'built', { dir, onWait: (o) => waits.push(o) })).toBe('built');
+    expect(waits).toEqual([]);
+  });
 });

@@ -136,6 +136,9 @@ function aliveProcess(pid: number): boolean {
   }
 }
 
+/** Lock files this process holds now. */
+const held = new Set<string>();
+
 /** How long a build may hold the lock before waiters give up (a build takes seconds). */
 const LOCK_WAIT_MS = 5 * 60_000;
 const LOCK_POLL_MS = 100;
@@ -154,13 +157,16 @@ export async function withBuildLock<T>(key: string, fn: () => Promise<T>, opts: 
       const h = await open(path, 'wx');
       await h.writeFile(String(process.pid));
       await h.close();
+      held.add(path);
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
-    // An empty file is a lock being written right now; only a named, dead owner is stale.
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !aliveProcess(owner)) {
+    // An empty file is a lock being written right now; only a named, dead owner is stale (or our
+    // own pid on a lock this process does not hold: a dead process's, whose pid we were given).
+    const stale = owner === process.pid ? !held.has(path) : !aliveProcess(owner);
+    if (Number.isInteger(owner) && owner > 0 && stale) {
       await unlink(path).catch(() => undefined);
       continue;
     }
@@ -171,12 +177,10 @@ export async function withBuildLock<T>(key: string, fn: () => Promise<T>, opts: 
   try {
     return await fn();
   } finally {
+    held.delete(path);
     await unlink(path).catch(() => undefined);
   }
 }
-
-/** Builds in flight in this process, by tag: concurrent callers share one. */
-const building = new Map<string, Promise<FnImage>>();
 
 /** Find or build the `fn` image for the current inputs and return its pinned reference. */
 export async function ensureFnImage(docker: Docker, opts: FnImageOptions = {}): Promise<FnImage> {
@@ -185,9 +189,8 @@ export async function ensureFnImage(docker: Docker, opts: FnImageOptions = {}): 
   const tag = `${FN_IMAGE_REPO}:${hash.slice(0, 32)}`;
   const found = await findImage(docker, tag);
   if (found) return { ref: pinned(found), id: found.Id, tag, built: false };
-  const pending = building.get(tag);
-  if (pending) return { ...(await pending), built: false };
-  const job = withBuildLock(hash.slice(0, 32), async (): Promise<FnImage> => {
+  // A second caller, in this process or another, waits on the lock and then finds the image.
+  return withBuildLock(hash.slice(0, 32), async (): Promise<FnImage> => {
     // Another process may have built it while this one waited for the lock.
     const meanwhile = await findImage(docker, tag);
     if (meanwhile) return { ref: pinned(meanwhile), id: meanwhile.Id, tag, built: false };
@@ -199,11 +202,5 @@ export async function ensureFnImage(docker: Docker, opts: FnImageOptions = {}): 
     if (!info) throw new SimedgeError('DEPLOY_FAILED', `fn image ${tag} missing right after its build`);
     return { ref: pinned(info), id: info.Id, tag, built: true };
   });
-  building.set(tag, job);
-  try {
-    return await job;
-  } finally {
-    building.delete(tag);
-  }
 }
 
