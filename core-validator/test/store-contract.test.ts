@@ -171,6 +171,28 @@ describe.each(BACKENDS)('CoreStore contract: $name', ({ url }) => {
     expect(await s.provision('p-1')).toBeDefined();
   }));
 
+  it('tx: a call made outside an open transaction neither joins it nor goes down with it', () => withStore(async (s) => {
+    // SQLite has one connection: a statement run on it while another caller's transaction is
+    // open would land in that transaction (the store's direct path must wait, kysely.ts).
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => { entered = r; });
+    const failing = s.tx(async (tx) => {
+      await tx.createProvision(prov());
+      entered();
+      await gate;
+      throw new Error('boom');
+    });
+    await inside;
+    const outside = s.putReply(IMSI, 'prov', 'r9', new Uint8Array([9]), 1);
+    release();
+    await expect(failing).rejects.toThrow('boom');
+    await outside;
+    expect(await s.provision('p-1')).toBeUndefined();
+    expect(await s.reply(IMSI, 'prov', 'r9')).toEqual({ reply: new Uint8Array([9]) });
+  }));
+
   it('persists: a second store on the same database sees the data and does not re-run migrations', () => withStore(async (s, u) => {
     await s.addSubscriber({ imsi: IMSI, iccid: '894601' });
     if (u === 'sqlite::memory:') return; // a memory database is private to its store

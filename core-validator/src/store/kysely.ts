@@ -11,7 +11,7 @@ import { checkPlan } from '../policy.js';
 import { simPublicKey } from '../simproof.js';
 import { bytes, copy, provisionRow, toCharging, toOrder, toProvision, toSubscriber, toTrustKey, type DB, type ProvisionsTable } from './db.js';
 import { migrateToLatest, type DialectKind } from './migrations.js';
-import { PreparedQueries } from './prepared.js';
+import { PreparedQueries, type DirectSql } from './prepared.js';
 import type {
   AttachRecord, ChargingRecord, CoreStore, OrderRecord, OutboxRecord, ProvisionPatch, ProvisionRecord, ProvisionState, RequestClaim, Subscriber, SubscriberStatus, TrustKey,
 } from './types.js';
@@ -28,11 +28,15 @@ const SUBSCRIBER_STATUS: readonly SubscriberStatus[] = ['active', 'suspended'];
 abstract class Queries implements CoreStore {
   protected constructor(readonly kind: DialectKind, protected readonly prepared: PreparedQueries) {}
   protected abstract conn(): Kysely<DB> | Promise<Kysely<DB>>;
+  /** The SQLite handle's direct runner when this caller may use it right now, else undefined. */
+  protected abstract directSql(): DirectSql | undefined;
   abstract tx<T>(fn: (tx: CoreStore) => Promise<T>): Promise<T>;
   abstract close(): Promise<void>;
 
   protected async q<A extends unknown[], R>(name: string, build: (db: Kysely<DB>, ...args: A) => Compilable<R>, ...args: A): Promise<R[]> {
-    return this.prepared.run(await this.conn(), name, build, args);
+    const db = await this.conn();
+    // Checked and used in the same tick: prepared.run calls it before any await.
+    return this.prepared.run(db, name, build, args, this.directSql());
   }
 
   /** Insertion order where timestamps tie: SQLite's rowid, PostgreSQL's `ord` bigserial. */
@@ -320,8 +324,13 @@ export class KyselyStore extends Queries {
   private readonly root: Kysely<DB>;
   private ready: Promise<void> | undefined;
   private closed: Promise<void> | undefined;
+  /** Transactions begun through tx() and not yet settled. */
+  private openTx = 0;
 
-  constructor(dialect: Dialect, kind: DialectKind) {
+  /** `direct`: the embedded SQLite's runner (open.ts). It is used inside tx() (the transaction
+   *  holds the one connection) and at the root only while no transaction is open, since a
+   *  statement run on the handle then would land in that transaction. */
+  constructor(dialect: Dialect, kind: DialectKind, private readonly direct?: DirectSql) {
     super(kind, new PreparedQueries());
     this.root = new Kysely<DB>({ dialect });
     const ready = migrateToLatest(this.root as unknown as Kysely<unknown>, kind);
@@ -341,9 +350,18 @@ export class KyselyStore extends Queries {
     return ready ? ready.then(() => this.root) : this.root;
   }
 
+  protected directSql(): DirectSql | undefined {
+    return this.openTx === 0 ? this.direct : undefined;
+  }
+
   async tx<T>(fn: (tx: CoreStore) => Promise<T>): Promise<T> {
     const db = await this.conn();
-    return db.transaction().execute((trx) => fn(new TxStore(trx, this.kind, this.prepared)));
+    this.openTx++;
+    try {
+      return await db.transaction().execute((trx) => fn(new TxStore(trx, this.kind, this.prepared, this.direct)));
+    } finally {
+      this.openTx--;
+    }
   }
 
   close(): Promise<void> {
@@ -357,11 +375,14 @@ export class KyselyStore extends Queries {
 
 /** The store inside one transaction; a nested tx() joins it. */
 class TxStore extends Queries {
-  constructor(private readonly trx: Transaction<DB>, kind: DialectKind, prepared: PreparedQueries) {
+  constructor(private readonly trx: Transaction<DB>, kind: DialectKind, prepared: PreparedQueries, private readonly direct?: DirectSql) {
     super(kind, prepared);
   }
   protected conn(): Kysely<DB> {
     return this.trx;
+  }
+  protected directSql(): DirectSql | undefined {
+    return this.direct;
   }
   tx<T>(fn: (tx: CoreStore) => Promise<T>): Promise<T> {
     return fn(this);

@@ -4,10 +4,16 @@
 import { PostgresDialect, SqliteDialect, type Dialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import pg from 'pg';
 import { KyselyStore } from './kysely.js';
+import type { DirectSql } from './prepared.js';
 import { adoptLegacy, type DialectKind } from './migrations.js';
 import { openDatabase, type Statement } from './sqlite-driver.js';
 
-export interface StoreTarget { kind: DialectKind; dialect: Dialect }
+export interface StoreTarget {
+  kind: DialectKind;
+  dialect: Dialect;
+  /** SQLite only: run compiled SQL on the same handle, skipping kysely's executor (prepared.ts). */
+  direct?: DirectSql;
+}
 
 /** Prepared statements kept per SQL text: kysely prepares on every query, and SQLite's parse is
  *  a large share of a point query. Bounded, since updateProvision builds its SET list per patch. */
@@ -19,20 +25,28 @@ export function sqliteTarget(path = ':memory:'): StoreTarget {
   raw.pragma('foreign_keys = ON');
   adoptLegacy(raw);
   const cache = new Map<string, Statement>();
+  const statement = (sql: string): Statement => {
+    let s = cache.get(sql);
+    if (!s) {
+      if (cache.size >= STATEMENT_CACHE) cache.clear();
+      s = raw.prepare(sql);
+      cache.set(sql, s);
+    }
+    return s;
+  };
   const database: SqliteDatabase = {
     close: () => { if (raw.open) raw.close(); },
-    prepare(sql: string): SqliteStatement {
-      let s = cache.get(sql);
-      if (!s) {
-        if (cache.size >= STATEMENT_CACHE) cache.clear();
-        s = raw.prepare(sql);
-        cache.set(sql, s);
-      }
-      // better-sqlite3 takes the parameter array as one argument, as kysely passes it.
-      return s as unknown as SqliteStatement;
-    },
+    // better-sqlite3 takes the parameter array as one argument, as kysely passes it.
+    prepare: (sql: string) => statement(sql) as unknown as SqliteStatement,
   };
-  return { kind: 'sqlite', dialect: new SqliteDialect({ database }) };
+  // What kysely's SqliteDriver does per query: rows for a reader, none for the rest.
+  const direct: DirectSql = (sql, parameters) => {
+    const s = statement(sql);
+    if (s.reader) return s.all(parameters);
+    s.run(parameters);
+    return [];
+  };
+  return { kind: 'sqlite', dialect: new SqliteDialect({ database }), direct };
 }
 
 const INT8_OID = 20;
@@ -62,5 +76,5 @@ export function storeTarget(database: string): StoreTarget {
 /** Open (and migrate on first use) the store named by `database`. */
 export function openStore(database: string): KyselyStore {
   const t = storeTarget(database);
-  return new KyselyStore(t.dialect, t.kind);
+  return new KyselyStore(t.dialect, t.kind, t.direct);
 }

@@ -9,13 +9,27 @@ import type { DB } from './db.js';
 
 interface Prepared { query: CompiledQuery; slots: number[] }
 
+/** Runs compiled SQL on the embedded SQLite handle itself, synchronously: the statement kysely's
+ *  SqliteDriver would run, minus its connection hand-over (a mutex and a few promise hops, which
+ *  cost more than a point query). Only for a caller that holds the connection (see kysely.ts). */
+export type DirectSql = (sql: string, parameters: readonly unknown[]) => unknown[];
+
 const sentinel = (i: number) => `\u0000simedge-arg-${i}\u0000`;
 
 export class PreparedQueries {
   private readonly cache = new Map<string, Prepared>();
 
-  /** Run query `name` (one fixed shape per name) with `args`; returns its rows. */
-  async run<A extends unknown[], R>(db: Kysely<DB>, name: string, build: (db: Kysely<DB>, ...args: A) => Compilable<R>, args: A): Promise<R[]> {
+  /** Run query `name` (one fixed shape per name) with `args`; returns its rows. With `direct`,
+   *  the compiled SQL runs on the SQLite handle instead of through kysely's executor. */
+  async run<A extends unknown[], R>(db: Kysely<DB>, name: string, build: (db: Kysely<DB>, ...args: A) => Compilable<R>, args: A, direct?: DirectSql): Promise<R[]> {
+    const p = this.prepare(db, name, build, args);
+    const parameters = p.slots.map((i) => args[i]);
+    if (direct) return direct(p.query.sql, parameters) as R[];
+    const result = await db.executeQuery<R>({ ...p.query, parameters });
+    return result.rows;
+  }
+
+  private prepare<A extends unknown[], R>(db: Kysely<DB>, name: string, build: (db: Kysely<DB>, ...args: A) => Compilable<R>, args: A): Prepared {
     let p = this.cache.get(name);
     if (!p) {
       const marks = args.map((_, i) => sentinel(i));
@@ -28,7 +42,6 @@ export class PreparedQueries {
       p = { query, slots };
       this.cache.set(name, p);
     }
-    const result = await db.executeQuery<R>({ ...p.query, parameters: p.slots.map((i) => args[i]) });
-    return result.rows;
+    return p;
   }
 }

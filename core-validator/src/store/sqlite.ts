@@ -6,6 +6,7 @@ import { sqliteTarget } from './open.js';
 
 export class SqliteStore extends KyselyStore {
   constructor(path = ':memory:') {
-    super(sqliteTarget(path).dialect, 'sqlite');
+    const t = sqliteTarget(path);
+    super(t.dialect, 'sqlite', t.direct);
   }
 }
