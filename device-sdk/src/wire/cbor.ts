@@ -6,19 +6,14 @@
 // we sign must encode to the same bytes on every runtime. The encoder uses only Uint8Array and
 // DataView so the device core can use it on Espruino and XS too.
 //
-// Decoding of hostile input on Node goes through cbor-x (native-accelerated) wrapped in
-// `decodeCbor`: a linear pre-scan (cbor-scan.ts) first enforces size, depth and item limits and
-// our subset (no unknown tags, bignums, undefined, simple values, indefinite lengths, duplicate
-// keys or invalid UTF-8), then cbor-x materialises and `convert` turns maps with text keys into
-// plain objects without ever touching `__proto__`.
-import { Decoder, Tag, setSizeLimits } from 'cbor-x';
+// Decoding of hostile input is `decodeCbor`: one pass (cbor-decode.ts) that enforces size,
+// depth and item limits and our subset (no unknown tags, bignums, undefined, simple values,
+// indefinite lengths, duplicate keys or invalid UTF-8) while it builds the value; maps with text
+// keys become plain objects without ever touching `__proto__`.
 import { SimedgeError } from './codes.js';
-import { scanCbor } from './cbor-scan.js';
+import { CborTag, decodeItem, type DecodeLimits } from './cbor-decode.js';
 
-/** A CBOR tag wrapping a value, e.g. COSE_Sign1 is tag 18. */
-export class CborTag {
-  constructor(readonly tag: number, readonly value: unknown) {}
-}
+export { CborTag, type DecodeLimits };
 
 // ---------------------------------------------------------------- encoder
 
@@ -195,65 +190,9 @@ export function encodeCbor(v: unknown): Uint8Array {
   return w.buf.slice(0, w.len);
 }
 
-// ---------------------------------------------------------------- decoder (Node)
-
-export interface DecodeLimits {
-  /** Largest input accepted, in bytes. */
-  maxBytes: number;
-  /** Deepest nesting of arrays and maps. */
-  maxDepth: number;
-  /** Most data items (all levels together). */
-  maxItems: number;
-  /** Tags allowed to appear (anything else is refused). */
-  tags: readonly number[];
-}
+// ---------------------------------------------------------------- decoder
 
 export const DEFAULT_LIMITS: DecodeLimits = { maxBytes: 16 * 1024, maxDepth: 16, maxItems: 2048, tags: [] };
-
-// cbor-x keeps these limits globally; they only bound allocation, ours are enforced below.
-setSizeLimits({ maxArraySize: 65536, maxMapSize: 65536, maxObjectSize: 65536 });
-// 64-bit integers come back as BigInt (cbor-x's `int64AsNumber` would round silently); the scan
-// already refused anything beyond ±(2^53-1), so `convert` turns them into exact numbers.
-const decoder = new Decoder({ mapsAsObjects: false, useRecords: false });
-
-interface WalkState { items: number; limits: DecodeLimits }
-
-function convert(v: unknown, depth: number, st: WalkState): unknown {
-  if (++st.items > st.limits.maxItems) throw new SimedgeError('CBOR_LIMIT', `more than ${st.limits.maxItems} items`);
-  if (depth > st.limits.maxDepth) throw new SimedgeError('CBOR_LIMIT', `nesting deeper than ${st.limits.maxDepth}`);
-  if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') {
-    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) throw new SimedgeError('CBOR_INVALID', 'integer outside ±(2^53-1)');
-    return Number(v);
-  }
-  if (v === undefined) throw new SimedgeError('CBOR_INVALID', 'undefined is not used');
-  if (v instanceof Uint8Array) return new Uint8Array(v);
-  if (Array.isArray(v)) return v.map((x) => convert(x, depth + 1, st));
-  if (v instanceof Map) {
-    const allText = [...v.keys()].every((k) => typeof k === 'string');
-    if (allText) {
-      const o: Record<string, unknown> = {};
-      for (const [k, x] of v) {
-        if (k === '__proto__') throw new SimedgeError('CBOR_INVALID', 'map key __proto__');
-        o[k as string] = convert(x, depth + 1, st);
-      }
-      return o;
-    }
-    const m = new Map<unknown, unknown>();
-    for (const [k, x] of v) {
-      const key = typeof k === 'bigint' ? convert(k, depth + 1, st) : k;
-      if (typeof key !== 'string' && !Number.isSafeInteger(key)) throw new SimedgeError('CBOR_INVALID', 'map keys must be integers or text');
-      m.set(key, convert(x, depth + 1, st));
-    }
-    return m;
-  }
-  if (v instanceof Tag) {
-    if (!st.limits.tags.includes(v.tag)) throw new SimedgeError('CBOR_INVALID', `tag ${v.tag} not allowed`);
-    return new CborTag(v.tag, convert(v.value, depth + 1, st));
-  }
-  throw new SimedgeError('CBOR_INVALID', `unsupported item (${Object.prototype.toString.call(v)})`);
-}
 
 /**
  * Decode one CBOR item from hostile input. Throws SimedgeError with code CBOR_TOO_LARGE,
@@ -264,16 +203,5 @@ export function decodeCbor(bytes: Uint8Array, limits: Partial<DecodeLimits> = {}
   if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeCbor: bytes must be a Uint8Array');
   if (bytes.length > lim.maxBytes) throw new SimedgeError('CBOR_TOO_LARGE', `${bytes.length} > ${lim.maxBytes} bytes`);
   if (bytes.length === 0) throw new SimedgeError('CBOR_INCOMPLETE', 'empty input');
-  scanCbor(bytes, lim);
-  let raw: unknown;
-  try {
-    // A fresh view: cbor-x caches a `dataView` property on the array it is given, which would
-    // otherwise leak onto the caller's bytes.
-    raw = decoder.decode(bytes.subarray(0));
-  } catch (e) {
-    const err = e as { incomplete?: boolean; message?: string };
-    if (err && err.incomplete) throw new SimedgeError('CBOR_INCOMPLETE', err.message);
-    throw new SimedgeError('CBOR_INVALID', err && err.message ? err.message : String(e));
-  }
-  return convert(raw, 0, { items: 0, limits: lim });
+  return decodeItem(bytes, lim);
 }

@@ -1,6 +1,6 @@
 // The provisioning client's codec on a microcontroller: the tiny CBOR of ./cbor.ts plus field
 // checks of the down messages with the same bounds as wire/messages.ts decodeDown (which needs
-// cbor-x and is Node-only). Returns only the known fields, like decodeDown. Hostile input gives a
+// TextDecoder and is for the Node side). Returns only the known fields, like decodeDown. Hostile input gives a
 // SimedgeError (CBOR_*, MSG_INVALID, MSG_UNKNOWN_TYPE); the client turns that into a trace, never
 // a throw out of the transport callback (STYLE #9).
 import { SimedgeError } from '../../wire/codes.js';
