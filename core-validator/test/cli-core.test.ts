@@ -55,5 +55,9 @@ describe('simedge core admin commands', () => {
 
     const key = JSON.parse((await cli('keys', 'show', w.mfr.kid)).out) as Record<string, unknown>;
     expect(key).toMatchObject({ kid: w.mfr.kid, mfr: 'acme', revoked: false, publicKeyHex: Buffer.from(w.mfr.publicKey).toString('hex') });
+    const keys = await cli('keys', 'list');
+    expect(keys.code).toBe(0);
+    expect(keys.out).toMatch(new RegExp(`^${w.mfr.kid} {2}acme {2}valid {2}classes `));
+    expect(JSON.parse((await cli('keys', 'list', '--json')).out)).toMatchObject({ kid: w.mfr.kid, revoked: false });
   });
 });

@@ -48,6 +48,8 @@ describe.each(BACKENDS)('CoreStore contract: $name', ({ url }) => {
     expect(await s.trustKey('k1')).toEqual({ kid: 'k1', publicKey: pub, mfr: 'acme', revoked: true });
     await expect(s.addTrustKey({ kid: 'k2', publicKey: new Uint8Array(31), mfr: 'acme' })).rejects.toThrow(TypeError);
     expect(await s.trustKey('k2')).toBeUndefined();
+    await s.addTrustKey({ kid: 'k0', publicKey: pub, mfr: 'beta' });
+    expect((await s.trustKeys()).map((k) => [k.kid, k.mfr, k.revoked])).toEqual([['k0', 'beta', false], ['k1', 'acme', true]]);
   }));
 
   it('placement tables: cell map upsert, costs cheapest first then by edge; a bad cost is refused', () => withStore(async (s) => {

@@ -11,7 +11,6 @@ const STATUS: Partial<Record<Code, number>> = {
   ADMIN_METHOD: 405,
   ADMIN_TOO_LARGE: 413,
   ADMIN_CSV_INVALID: 422,
-  ADMIN_UNSUPPORTED: 501,
   ADMIN_INTERNAL: 500,
 };
 

@@ -64,13 +64,6 @@ function timeParam(q: URLSearchParams, name: string): number | undefined {
   return Number.isNaN(t) ? badRequest(`${name}: ms since the epoch or an ISO 8601 time expected`) : t;
 }
 
-/** The trust store cannot list keys yet: use the store's `trustKeys()` when it has one. The one place that looks. */
-async function listTrustKeys(store: CoreStore): Promise<TrustKey[]> {
-  const lister = (store as Partial<{ trustKeys(): TrustKey[] | Promise<TrustKey[]> }>).trustKeys;
-  if (typeof lister !== 'function') throw new SimedgeError('ADMIN_UNSUPPORTED', 'this store has no trustKeys() listing; use GET /v1/keys/:kid');
-  return lister.call(store);
-}
-
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/healthz', open: true, run: async () => json({ ok: true }) },
   { method: 'GET', path: '/metrics', run: async (c) => ({ kind: 'text', contentType: 'text/plain; version=0.0.4; charset=utf-8', body: await c.core.metrics() }) },
@@ -122,7 +115,7 @@ export const ROUTES: readonly Route[] = [
       return json(keyView(k), old ? 200 : 201);
     },
   },
-  { method: 'GET', path: '/v1/keys', run: async (c) => json({ keys: (await listTrustKeys(c.core.store)).map(keyView) }) },
+  { method: 'GET', path: '/v1/keys', run: async (c) => json({ keys: (await c.core.store.trustKeys()).map(keyView) }) },
   {
     method: 'GET', path: '/v1/keys/:kid',
     run: async (c) => json(keyView((await c.core.store.trustKey(c.params.kid ?? '')) ?? notFound(`key ${c.params.kid}`))),

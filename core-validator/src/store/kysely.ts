@@ -79,6 +79,10 @@ abstract class Queries implements CoreStore {
     const [r] = await this.q('trustKey', (db, k: string) => db.selectFrom('trust_keys').selectAll().where('kid', '=', k), kid);
     return r ? toTrustKey(r) : undefined;
   }
+  async trustKeys(): Promise<TrustKey[]> {
+    const rows = await this.q('trustKeys', (db) => db.selectFrom('trust_keys').selectAll().orderBy('kid'));
+    return rows.map(toTrustKey);
+  }
 
   async setCellEdge(cell: string, edge: string): Promise<void> {
     await this.q('setCellEdge', (db, c: string, e: string) => db.insertInto('cell_edges').values({ cell: c, edge: e })

@@ -128,6 +128,8 @@ export interface CoreStore {
   subscriber(imsi: string): Promise<Subscriber | undefined>;
   addTrustKey(k: TrustKey): Promise<void>;
   trustKey(kid: string): Promise<TrustKey | undefined>;
+  /** The whole trust store, revoked keys included, by kid. */
+  trustKeys(): Promise<TrustKey[]>;
   setSubscriberStatus(imsi: string, status: SubscriberStatus): Promise<void>;
   /** Cell or TAI -> edge placement table. */
   setCellEdge(cell: string, edge: string): Promise<void>;

@@ -51,7 +51,6 @@ export const CODES = {
   ADMIN_BAD_REQUEST: 'admin request body or parameters are invalid (the detail says which)',
   ADMIN_TOO_LARGE: 'admin request body exceeds the size limit',
   ADMIN_CSV_INVALID: 'SIM import CSV has invalid rows; nothing was imported (row numbers in the detail)',
-  ADMIN_UNSUPPORTED: 'the store backend cannot answer this admin query',
   ADMIN_UNREACHABLE: 'the admin API cannot be reached or answered something that is not JSON',
   ADMIN_INTERNAL: 'the core failed while answering the admin request (see its log)',
   CONFIG_INVALID: 'configuration is invalid (the detail names the field)',
