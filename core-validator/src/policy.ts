@@ -27,7 +27,18 @@ function positive(v: number | undefined, name: string): void {
   if (v !== undefined && (!Number.isFinite(v) || v <= 0)) throw new RangeError(`policy.${name} must be a positive number`);
 }
 
+const PLAN_KEYS: readonly string[] = ['maxProvisions', 'maxServices'];
+const POLICY_KEYS: readonly string[] = ['requireSimProof', 'catalog', 'defaultPlan', 'leaseSec', 'roamGraceSec'];
+
+/** An operator's typo must not pass as "no limit" or "no proof required": unknown fields are refused. */
+function onlyKeys(o: unknown, name: string, keys: readonly string[]): void {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new TypeError(`${name} must be an object`);
+  const unknown = Object.keys(o).filter((k) => !keys.includes(k));
+  if (unknown.length) throw new TypeError(`${name}: unknown field ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${keys.join(', ')})`);
+}
+
 export function checkPlan(p: Plan, name = 'plan'): Plan {
+  onlyKeys(p, name, PLAN_KEYS);
   for (const k of ['maxProvisions', 'maxServices'] as const) {
     const v = p[k];
     if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new RangeError(`${name}.${k} must be a whole number >= 0`);
@@ -36,6 +47,8 @@ export function checkPlan(p: Plan, name = 'plan'): Plan {
 }
 
 export function makePolicy(o: PolicyOptions = {}): Policy {
+  onlyKeys(o, 'policy', POLICY_KEYS);
+  if (o.requireSimProof !== undefined && typeof o.requireSimProof !== 'boolean') throw new TypeError('policy.requireSimProof must be true or false');
   positive(o.leaseSec, 'leaseSec');
   positive(o.roamGraceSec, 'roamGraceSec');
   const p: Policy = {
@@ -45,6 +58,7 @@ export function makePolicy(o: PolicyOptions = {}): Policy {
   };
   if (o.leaseSec !== undefined) p.leaseSec = o.leaseSec;
   if (o.catalog !== undefined) {
+    if (typeof o.catalog !== 'object' || o.catalog === null || Array.isArray(o.catalog)) throw new TypeError('policy.catalog must map service names to version lists');
     const cat: Record<string, string[]> = {};
     for (const [n, versions] of Object.entries(o.catalog)) {
       if (!Array.isArray(versions)) throw new TypeError(`policy.catalog.${n} must list versions`);

@@ -65,6 +65,9 @@ describe('core config', () => {
     [{ coreKeyFile: 'k', admin: { token: TOKEN }, policy: { leaseSec: -1 } }, /^policy:/],
     [{ coreKeyFile: 'k', admin: { token: TOKEN }, plans: { x: { maxProvisions: -1 } } }, /plans.x/],
     [{ coreKeyFile: 'k', admin: { token: TOKEN }, plans: { y: 5 } }, /plans.y/],
+    [{ coreKeyFile: 'k', admin: { token: TOKEN }, policy: { requireSimProf: true } }, /^policy: .*unknown field "requireSimProf"/],
+    [{ coreKeyFile: 'k', admin: { token: TOKEN }, policy: { requireSimProof: 'yes' } }, /^policy: .*true or false/],
+    [{ coreKeyFile: 'k', admin: { token: TOKEN }, plans: { p: { maxProvision: 2 } } }, /plans.p.*unknown field "maxProvision"/],
     [{ coreKeyFile: 'k', admin: { token: TOKEN }, log: { level: 'loud' } }, /log.level/],
     [{ coreKeyFile: 'k', admin: { token: TOKEN }, broker: { url: 'mqtt://h:1883' }, attestation: 'network' }, /embedded broker/],
   ])('refuses %j', (raw, why) => {

@@ -3,6 +3,8 @@
 // [GSMA IoT.05 via DESIGN "Trust"] on its own (DER and raw r‖s; SPKI and uncompressed keys).
 import { describe, expect, it } from 'vitest';
 import { makePolicy, satisfies, simPublicKey, verifySimProof } from '../src/index.js';
+import { checkPlan, type PolicyOptions } from '../src/policy.js';
+import type { Plan } from '../src/store/types.js';
 import { IMSI } from './harness.js';
 import { newSim, simSign } from './pipeline-tools.js';
 
@@ -32,6 +34,15 @@ describe('makePolicy()', () => {
     expect(() => makePolicy({ leaseSec: 0 })).toThrow(RangeError);
     expect(() => makePolicy({ roamGraceSec: -1 })).toThrow(RangeError);
     expect(() => makePolicy({ defaultPlan: { maxProvisions: 1.5 } })).toThrow(RangeError);
+  });
+  it('refuses unknown fields and a requireSimProof that is not a boolean: a typo must not switch a check off', () => {
+    // Not type-correct on purpose: these come from operators' config files.
+    expect(() => makePolicy({ requireSimProf: true } as PolicyOptions)).toThrow(/unknown field "requireSimProf"/);
+    expect(() => makePolicy({ requireSimProof: 'yes' } as unknown as PolicyOptions)).toThrow(/requireSimProof must be true or false/);
+    expect(() => makePolicy({ defaultPlan: { maxProvision: 1 } } as PolicyOptions)).toThrow(/unknown field "maxProvision"/);
+    expect(() => makePolicy({ catalog: ['cse'] } as unknown as PolicyOptions)).toThrow(TypeError);
+    expect(() => checkPlan({ maxServices: 2, extra: 1 } as Plan)).toThrow(/plan: unknown field "extra"/);
+    expect(makePolicy({ requireSimProof: true, defaultPlan: { maxServices: 2 } })).toMatchObject({ requireSimProof: true, defaultPlan: { maxServices: 2 } });
   });
 });
 
