@@ -16,6 +16,7 @@ import { chargingCsv } from './charging.js';
 import { onAttach, onExpiry } from './expiry.js';
 import { makePolicy, type PolicyOptions } from './policy.js';
 import { onRetry } from './retry.js';
+import { DEFAULT_RETENTION_SEC, Retention } from './retention.js';
 import { heartbeat, LeaseKeeper } from './cluster.js';
 import { jsonLogger, type Logger } from './log.js';
 import { CoreMetrics } from './metrics.js';
@@ -50,6 +51,8 @@ export interface CoreOptions {
   nonceTtlSec?: number;
   /** Order expiry (default 60 s). */
   orderTtlSec?: number;
+  /** How long answered requests and finished provisions' orders are kept (default 7 days; retention.ts). */
+  retentionSec?: number;
   /** Structured log sink; default JSON lines on stderr at level warn and above. */
   log?: Logger;
   /** Proof requirement, service catalog, default plan, lease and roaming grace (policy.ts). */
@@ -89,6 +92,8 @@ export class CoreValidator {
   /** The shared-subscription group, when several cores split the work. */
   private readonly group: string | undefined;
   private readonly leases: LeaseKeeper | undefined;
+  /** Deletes answered requests and finished provisions' orders by age (retention.ts). */
+  private readonly retention: Retention;
   /** MQTT client id and owner id in the store. */
   readonly id = `core-${randomBytes(6).toString('hex')}`;
 
@@ -141,6 +146,7 @@ export class CoreValidator {
       queue: (what, task) => this.background(what, task),
     };
     if (this.group !== undefined) this.leases = new LeaseKeeper(this.ctx, leaseMs, (task) => this.background('lease', task));
+    this.retention = new Retention({ store: this.store, now, log, retentionMs: positive(opts.retentionSec ?? DEFAULT_RETENTION_SEC, 'retentionSec') * 1000 });
   }
 
   /** Device requests and edge events go to one core of the group; statuses to every core: they
@@ -183,6 +189,7 @@ export class CoreValidator {
         ...this.opts.radius, log: this.ctx.log, now: this.ctx.now, onAttach: (ev) => this.attach(ev), onDetach: (ev) => this.detach(ev),
       });
     }
+    await this.retention.start();
     this.ctx.log('info', 'core validator started', { broker: this.opts.brokerUrl });
   }
 
@@ -192,6 +199,7 @@ export class CoreValidator {
   }
 
   async stop(): Promise<void> {
+    await this.retention.stop();
     await this.radiusServer?.close();
     this.radiusServer = undefined;
     const client = this.client;

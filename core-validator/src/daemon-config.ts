@@ -15,7 +15,7 @@
 //   placement: { cells: { <cell|tai>: <edge> }, costs: [ { loc, edge, cost } ] }
 //   policy:    PolicyOptions (policy.ts);  plans: { <name>: Plan } for the CSV import's plan column
 //   log:       { level: debug|info|warn|error }  (else SIMEDGE_LOG_LEVEL, else info)
-//   opTimeoutMs, nonceTtlSec, orderTtlSec, attestation ('off' | 'network', needs the embedded broker)
+//   opTimeoutMs, nonceTtlSec, orderTtlSec, retentionSec, attestation ('off' | 'network', needs the embedded broker)
 //   shared:    true | <group>: scale-out behind MQTT 5 shared subscriptions (needs broker.url and postgres://);  leaseMs
 import { isEdgeId, SimedgeError } from '@simedge/device-sdk/wire';
 import { bad, obj, only, pemFile, port, positive, readConfigFile, str, type ConfigObj } from '@simedge/device-sdk/tools';
@@ -45,6 +45,7 @@ export interface CoreConfig {
   opTimeoutMs?: number;
   nonceTtlSec?: number;
   orderTtlSec?: number;
+  retentionSec?: number;
   attestation?: 'off' | 'network';
   /** Scale-out group (CoreOptions.shared). */
   shared?: boolean | string;
@@ -70,7 +71,7 @@ function secret(o: Obj, field: string, base: string, key: string): string | unde
 /** Check a parsed config object; `base` is the directory relative paths start from. */
 export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv = process.env): CoreConfig {
   const c = obj(raw, 'config');
-  only(c, 'config', ['broker', 'tls', 'database', 'coreKeyFile', 'radius', 'admin', 'placement', 'policy', 'plans', 'log', 'opTimeoutMs', 'nonceTtlSec', 'orderTtlSec', 'attestation', 'shared', 'leaseMs']);
+  only(c, 'config', ['broker', 'tls', 'database', 'coreKeyFile', 'radius', 'admin', 'placement', 'policy', 'plans', 'log', 'opTimeoutMs', 'nonceTtlSec', 'orderTtlSec', 'retentionSec', 'attestation', 'shared', 'leaseMs']);
 
   let broker: CoreConfig['broker'] = { embedded: {} };
   if (c.broker !== undefined) {
@@ -190,6 +191,7 @@ export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv =
     ...(c.opTimeoutMs !== undefined && { opTimeoutMs: positive(c.opTimeoutMs, 'opTimeoutMs') }),
     ...(c.nonceTtlSec !== undefined && { nonceTtlSec: positive(c.nonceTtlSec, 'nonceTtlSec') }),
     ...(c.orderTtlSec !== undefined && { orderTtlSec: positive(c.orderTtlSec, 'orderTtlSec') }),
+    ...(c.retentionSec !== undefined && { retentionSec: positive(c.retentionSec, 'retentionSec') }),
     ...(c.attestation !== undefined && { attestation: c.attestation as 'off' | 'network' }),
     ...(c.shared !== undefined && { shared: c.shared as boolean | string }),
     ...(c.leaseMs !== undefined && { leaseMs: positive(c.leaseMs, 'leaseMs') }),

@@ -63,6 +63,7 @@ export async function runCore(config: CoreConfig, opts: RunOptions = {}): Promis
       ...(config.opTimeoutMs !== undefined && { opTimeoutMs: config.opTimeoutMs }),
       ...(config.nonceTtlSec !== undefined && { nonceTtlSec: config.nonceTtlSec }),
       ...(config.orderTtlSec !== undefined && { orderTtlSec: config.orderTtlSec }),
+      ...(config.retentionSec !== undefined && { retentionSec: config.retentionSec }),
       ...(config.shared !== undefined && { shared: config.shared }),
       ...(config.leaseMs !== undefined && { leaseMs: config.leaseMs }),
       ...(config.attestation === 'network' && broker && { attestation: 'network' as const, brokerPeers: recordPeers(broker.aedes) }),

@@ -154,6 +154,27 @@ describe.each(BACKENDS)('CoreStore contract: $name', ({ url }) => {
     expect((await s.charging({ to: 5000 })).map((r) => r.pid)).toEqual(['p-1', 'p-1']);
   }));
 
+  it('sweep: answered requests and the orders of finished provisions go by age; claims, live orders and provisions stay', () => withStore(async (s) => {
+    await s.putReply(IMSI, 'hello', 'old', new Uint8Array([1]), 1_000);
+    await s.putReply(IMSI, 'hello', 'new', new Uint8Array([2]), 9_000);
+    expect(await s.claimRequest(IMSI, 'prov', 'claimed', 'core-a', 1_000)).toEqual({ kind: 'new' });
+    await s.createProvision(prov({ pid: 'p-live', oid: 'o-live', state: 'COMPLETED' }));
+    await s.createProvision(prov({ pid: 'p-going', oid: 'o-going', state: 'REMOVING' }));
+    await s.createProvision(prov({ pid: 'p-done', oid: 'o-done', state: 'REMOVED' }));
+    for (const [oid, pid, at] of [['o-live', 'p-live', 1_000], ['o-going', 'p-going', 1_000], ['o-done', 'p-done', 1_000], ['o-old-deploy', 'p-going', 1_000], ['o-recent', 'p-done', 9_000]] as const) {
+      await s.createOrder({ oid, pid, kind: 'deploy', edge: 'edge-a', at });
+    }
+    expect(await s.sweep(5_000)).toEqual({ requests: 1, orders: 2 });
+    expect(await s.reply(IMSI, 'hello', 'old')).toBeUndefined();
+    expect(await s.reply(IMSI, 'hello', 'new')).toEqual({ reply: new Uint8Array([2]) });
+    expect(await s.claimRequest(IMSI, 'prov', 'claimed', 'core-a', 9_000)).toEqual({ kind: 'new' }); // still ours
+    expect(await s.order('o-done')).toBeUndefined();
+    expect(await s.order('o-old-deploy')).toBeUndefined();
+    for (const oid of ['o-live', 'o-going', 'o-recent']) expect(await s.order(oid), oid).toBeDefined();
+    expect(await s.provision('p-done')).toBeDefined();
+    expect(await s.sweep(5_000)).toEqual({ requests: 0, orders: 0 });
+  }));
+
   it('tx: all or nothing; calls on the transaction see its own writes', () => withStore(async (s) => {
     await expect(s.tx(async (tx) => {
       await tx.createProvision(prov());

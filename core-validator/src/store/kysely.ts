@@ -12,6 +12,7 @@ import { simPublicKey } from '../simproof.js';
 import { bytes, copy, provisionRow, toCharging, toOrder, toProvision, toSubscriber, toTrustKey, type DB, type ProvisionsTable } from './db.js';
 import { migrateToLatest, type DialectKind } from './migrations.js';
 import { PreparedQueries, type DirectSql } from './prepared.js';
+import { ACTIVE_STATES } from './types.js';
 import type {
   AttachRecord, ChargingRecord, CoreStore, OrderRecord, OutboxRecord, ProvisionPatch, ProvisionRecord, ProvisionState, RequestClaim, Subscriber, SubscriberStatus, TrustKey,
 } from './types.js';
@@ -21,6 +22,8 @@ const PATCH_COLUMNS: { [K in keyof ProvisionPatch]-?: keyof ProvisionsTable } = 
   roamBy: 'roam_by', leaseUntil: 'lease_until', owner: 'owner',
 };
 const SUBSCRIBER_STATUS: readonly SubscriberStatus[] = ['active', 'suspended'];
+/** States whose provision may still need its current order (a re-send, a late edge event). */
+const UNFINISHED_STATES: ProvisionState[] = [...ACTIVE_STATES, 'REMOVING'];
 
 /** The queries, over the root connection or over one transaction. Fixed-shape queries go
  *  through `prepared` (compiled once per store, prepared.ts); the few whose shape depends on a
@@ -282,6 +285,16 @@ abstract class Queries implements CoreStore {
   }
   async orderSent(oid: string): Promise<void> {
     await this.q('orderSent', (db, o: string) => db.updateTable('orders').set({ sends: sql<number>`sends + 1` }).where('oid', '=', o), oid);
+  }
+
+  async sweep(before: number): Promise<{ requests: number; orders: number }> {
+    const db = await this.conn();
+    const req = await db.deleteFrom('requests').where('at', '<', before).where('owner', 'is', null).executeTakeFirst();
+    const ord = await db.deleteFrom('orders').where('at', '<', before)
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('provisions').select('pid')
+        .whereRef('provisions.oid', '=', 'orders.oid').where('provisions.state', 'in', UNFINISHED_STATES))))
+      .executeTakeFirst();
+    return { requests: Number(req.numDeletedRows), orders: Number(ord.numDeletedRows) };
   }
 
   async openCharging(recs: ChargingRecord[]): Promise<void> {

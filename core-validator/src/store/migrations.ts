@@ -10,7 +10,7 @@ import type { Database } from './sqlite-driver.js';
 export type DialectKind = 'sqlite' | 'postgres';
 
 /** Names in order; the legacy user_version n equals "the first n are applied". */
-export const MIGRATION_NAMES = ['001_initial', '002_sim_plans_charging', '003_scale_out', '004_outbox'] as const;
+export const MIGRATION_NAMES = ['001_initial', '002_sim_plans_charging', '003_scale_out', '004_outbox', '005_retention'] as const;
 
 export function migrations(kind: DialectKind): Record<string, Migration> {
   const pg = kind === 'postgres';
@@ -88,6 +88,12 @@ export function migrations(kind: DialectKind): Record<string, Migration> {
         .addColumn('owner', 'text').addColumn('at', int, (c) => c.notNull());
       if (pg) outbox = outbox.addColumn('ord', sql`bigserial`);
       await outbox.execute();
+    } },
+    // Retention (CoreStore.sweep): answered requests and finished provisions' orders are deleted
+    // by age, so the sweep reads an index instead of the whole table.
+    '005_retention': { async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('requests_at').on('requests').column('at').execute();
+      await db.schema.createIndex('orders_at').on('orders').column('at').execute();
     } },
   };
 }

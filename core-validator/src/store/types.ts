@@ -192,6 +192,12 @@ export interface CoreStore {
   /** Count one more publication of the order. */
   orderSent(oid: string): Promise<void>;
 
+  // retention
+  /** Delete what only served redeliveries and edge re-sends, older than `before` (ms): answered
+   *  request records (claims still being handled stay), and orders no unfinished provision
+   *  (STARTING, PROCESSING, COMPLETED, REMOVING) points at. Provisions and charging records stay. */
+  sweep(before: number): Promise<{ requests: number; orders: number }>;
+
   // charging records
   /** Open one record per service; a second call for the same (pid, service) changes nothing. */
   openCharging(recs: ChargingRecord[]): Promise<void>;
