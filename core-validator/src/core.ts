@@ -23,7 +23,7 @@ import { CoreMetrics } from './metrics.js';
 import { startRadiusAccounting, type RadiusAccounting } from './radius/server.js';
 import { openStore } from './store/open.js';
 import { SqliteStore } from './store/sqlite.js';
-import type { CoreStore } from './store/types.js';
+import type { AttachRecord, CoreStore } from './store/types.js';
 import { Serial } from './serial.js';
 
 export interface CoreOptions {
@@ -238,16 +238,18 @@ export class CoreValidator {
     return this.serial.run(() => (peers ? withPeerOf(peers, topic, payload, () => dispatch(this.ctx, topic, payload)) : dispatch(this.ctx, topic, payload)));
   }
 
-  /** Network intake [step 201]: the IMSI is attached with this IP, PLMN and cell. Queued at once,
-   *  so messages arriving after the call see the attach record. Resolves when recorded; never
-   *  rejects (event emitters call it without awaiting): a store failure is logged. */
+  /** Network intake [step 201]: the IMSI is attached with this IP, PLMN, cell and (when the
+   *  network reports it) TAI, both placement keys. Queued at once, so messages arriving after the
+   *  call see the attach record. Resolves when recorded; never rejects (event emitters call it
+   *  without awaiting): a store failure is logged. */
   attach(ev: AttachEvent): Promise<void> {
     if (!isImsi(ev.imsi)) throw new TypeError(`attach: not an IMSI: ${String(ev.imsi)}`);
-    const rec = { imsi: ev.imsi, ip: ev.ip, plmn: ev.plmn, cell: ev.cell, at: Math.floor(ev.at) };
+    const rec: AttachRecord = { imsi: ev.imsi, ip: ev.ip, plmn: ev.plmn, cell: ev.cell, at: Math.floor(ev.at) };
+    if (ev.tai !== undefined) rec.tai = ev.tai;
     return this.intake('attach', async () => {
       await this.store.upsertAttach(rec);
       await onAttach(this.ctx, rec); // roaming grace
-      this.ctx.log('info', 'attach', { imsi: ev.imsi, ip: ev.ip, plmn: ev.plmn, cell: ev.cell });
+      this.ctx.log('info', 'attach', { imsi: ev.imsi, ip: ev.ip, plmn: ev.plmn, cell: ev.cell, tai: ev.tai });
     });
   }
 

@@ -6,7 +6,7 @@ import { isSimedgeError } from '@simedge/device-sdk/wire';
 import { describe, expect, it } from 'vitest';
 import {
   decodePacket, decodePlmn, decodeUli, encodeAccountingRequest, encodeAccountingResponse, encodePlmn, encodeUliTaiEcgi,
-  parseAccounting, tgppAttribute, verifyAccountingRequest, verifyAccountingResponse,
+  parseAccounting, taiName, tgppAttribute, verifyAccountingRequest, verifyAccountingResponse,
 } from '../src/radius/index.js';
 
 const u32 = (n: number) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, n); return b; };
@@ -27,9 +27,21 @@ describe('3GPP values', () => {
     fc.assert(fc.property(
       fc.stringMatching(/^[0-9]{5,6}$/), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0x0fffffff }),
       (plmn, tac, eci) => {
-        expect(decodeUli(encodeUliTaiEcgi(plmn, tac, eci))).toEqual({ plmn, eci, tac: tac.toString(16).toUpperCase().padStart(4, '0') });
+        expect(decodeUli(encodeUliTaiEcgi(plmn, tac, eci))).toEqual({ plmn, eci, tac: tac.toString(16).toUpperCase().padStart(4, '0'), taiPlmn: plmn });
       },
     ));
+  });
+
+  it("the TAI is named by its own PLMN and the TAC, '<MCC><MNC>-<TAC hex>' [TS23.003 §19.4.2.3]", () => {
+    // Network sharing: the TAI's PLMN (244/05) differs from the ECGI's (240/01).
+    const uli = encodeUliTaiEcgi('24001', 0x0a01, 0x01a2d101);
+    uli.set(encodePlmn('24405'), 1);
+    expect(decodeUli(uli)).toEqual({ plmn: '24001', eci: 0x01a2d101, tac: '0A01', taiPlmn: '24405' });
+    expect(taiName('24405', '0a01')).toBe('24405-0A01');
+    const rec = parseAccounting(decodePacket(encodeAccountingRequest(1, [
+      { type: 40, value: u32(1) }, { type: 44, value: txt('s') }, tgppAttribute(22, uli),
+    ], 'k')));
+    expect(rec).toMatchObject({ cell: '01A2D101', tai: '24405-0A01', plmn: '24001' });
   });
 
   it('a ULI type the core cannot place by (CGI, 0) yields no cell; a short TAI+ECGI is malformed', () => {
@@ -68,7 +80,7 @@ describe('hostile datagrams', () => {
       try { decodeAll(SAMPLE.subarray(0, n)); } catch (e) { err = e; }
       expect(isSimedgeError(err) && err.code === 'RADIUS_MALFORMED').toBe(true);
     }
-    expect(decodeAll(SAMPLE)).toMatchObject({ status: 'start', session: 'sess', imsi: '240011234000001', cell: '01A2D101' });
+    expect(decodeAll(SAMPLE)).toMatchObject({ status: 'start', session: 'sess', imsi: '240011234000001', cell: '01A2D101', tai: '24001-0A01' });
   });
 
   it('any mutation decodes or fails with a RADIUS_* code, never anything else', () => {

@@ -22,8 +22,8 @@ afterEach(async () => {
   udp = undefined;
 });
 
-async function start(events = new Events()) {
-  server = await startRadiusAccounting({ secret: SECRET, onAttach: events.onAttach, onDetach: events.onDetach });
+async function start(events = new Events(), now?: () => number) {
+  server = await startRadiusAccounting({ secret: SECRET, onAttach: events.onAttach, onDetach: events.onDetach, ...(now && { now }) });
   return { server, events };
 }
 
@@ -70,6 +70,53 @@ describe('RADIUS accounting with radclient [RFC2866]', () => {
     await radclient(server.port, SECRET, acctLines({ status: 'Interim-Update', session: 'old', imsi: IMSI, uli: uliOctets('24001', 1, CELL_1) }));
     expect(events.all.map((e) => e.kind)).toEqual(['attach', 'attach']);
     expect(server.stats.stale).toBe(2);
+  });
+
+  it('a Stop of a session this server never saw (a core restart, or a Start sent to another core) -> detach at the packet\'s event time', async () => {
+    const clock = { ms: 1_800_000_000_000 };
+    const { server, events } = await start(new Events(), () => clock.ms);
+    // [RFC2866 §5.2] the NAS has been trying for 3 s: the session ended 3 s before it arrived.
+    const r = await radclient(server.port, SECRET, [...acctLines({ status: 'Stop', session: 'before-restart', imsi: IMSI }), 'Acct-Delay-Time = 3']);
+    expect(r.code).toBe(0);
+    expect(await events.count(1)).toEqual([{ kind: 'detach', ev: { imsi: IMSI, at: clock.ms - 3000 } }]);
+    // The NAS missed the answer and sends the Stop again (new identifier, longer delay): reported once.
+    await radclient(server.port, SECRET, [...acctLines({ status: 'Stop', session: 'before-restart', imsi: IMSI }), 'Acct-Delay-Time = 6']);
+    // A late Interim-Update of the stopped session is stale, not a new attach.
+    await radclient(server.port, SECRET, acctLines({ status: 'Interim-Update', session: 'before-restart', imsi: IMSI, ip: '127.100.0.7', plmn: '24001', uli: uliOctets('24001', 1, CELL_1) }));
+    expect(events.all).toHaveLength(1);
+    expect(server.stats).toMatchObject({ answered: 3, stale: 1, dropped: {} });
+  });
+
+  it('a Stop of a never-seen session that ended before the session known here began is stale', async () => {
+    const clock = { ms: 1_800_000_000_000 };
+    const { server, events } = await start(new Events(), () => clock.ms);
+    await radclient(server.port, SECRET, start1('known'));
+    clock.ms += 1000;
+    const r = await radclient(server.port, SECRET, [...acctLines({ status: 'Stop', session: 'unseen-older', imsi: IMSI }), 'Acct-Delay-Time = 2']);
+    expect(r.code).toBe(0);
+    // Ended after the known session began: perhaps a newer session started on another core, so
+    // the detach is reported and the core judges it against the store's attach record.
+    await radclient(server.port, SECRET, acctLines({ status: 'Stop', session: 'unseen-newer', imsi: IMSI }));
+    expect((await events.count(2)).map((e) => e.kind)).toEqual(['attach', 'detach']);
+    expect(events.all[1]!.ev.at).toBe(clock.ms);
+    expect(server.stats.stale).toBe(1);
+    // The session known here is still open: its own Stop is reported as well.
+    await radclient(server.port, SECRET, acctLines({ status: 'Stop', session: 'known', imsi: IMSI }));
+    expect((await events.count(3))[2]).toMatchObject({ kind: 'detach' });
+  });
+
+  it('the TAI of a TAI+ECGI location is reported as <MCC><MNC>-<TAC>; an ECGI-only location drops it', async () => {
+    const { server, events } = await start();
+    await radclient(server.port, SECRET, start1());
+    // No User-Location-Info: cell and TAI are kept from the session.
+    await radclient(server.port, SECRET, acctLines({ status: 'Interim-Update', session: 's-1', ip: '127.100.0.8' }));
+    // [TS29.061 §16.4.7.2] type 129 (ECGI only): 240/01 in BCD, then the ECI.
+    await radclient(server.port, SECRET, acctLines({ status: 'Interim-Update', session: 's-1', uli: '0x8142f01001a2d102' }));
+    const ev = await events.count(3);
+    expect(ev[0]!.ev).toMatchObject({ cell: '01A2D101', tai: '24001-0A01' });
+    expect(ev[1]!.ev).toMatchObject({ ip: '127.100.0.8', cell: '01A2D101', tai: '24001-0A01' });
+    expect(ev[2]!.ev).toMatchObject({ cell: '01A2D102' });
+    expect(ev[2]!.ev).not.toHaveProperty('tai');
   });
 
   it('a wrong shared secret gets no reply and no event [RFC2866 §3]', async () => {

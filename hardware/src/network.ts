@@ -115,7 +115,8 @@ export class NetworkSim extends EventEmitter {
     const roaming = opts?.homePlmn !== undefined ? opts.homePlmn !== cell.plmn : !imsi.startsWith(cell.plmn);
     const ip = this.pool.addressOf(imsi);
     this.active.set(imsi, { imsi, ip, cell: cell.id });
-    const e: AttachEvent = { imsi, ip, plmn: cell.plmn, cell: cell.id, at: this.now() };
+    // The TAI as the core names it from RADIUS User-Location-Info: PLMN, dash, TAC in hex.
+    const e: AttachEvent = { imsi, ip, plmn: cell.plmn, cell: cell.id, tai: `${cell.plmn}-${cell.tac}`, at: this.now() };
     this.trace?.({ at: e.at, step: 201, actor: 'network', imsi, ev: 'attach', detail: `ip=${ip} plmn=${cell.plmn} cell=${cell.id}${roaming ? ' roaming' : ''}` });
     this.emit('attach', e);
     if (this.gates.length > 0) {

@@ -1,9 +1,10 @@
 // What an Accounting-Request says [RFC2866 §5] [TS29.061 §16.4.7]: the status type, the session,
-// and (for Start / Interim-Update) who is where: IMSI, framed IP, serving PLMN and E-UTRAN cell.
+// and (for Start / Interim-Update) who is where: IMSI, framed IP, serving PLMN, E-UTRAN cell and
+// tracking area.
 // Pure: bytes in, a record out, or a SimedgeError with a stable RADIUS_* code.
 import { SimedgeError, isImsi } from '@simedge/device-sdk/wire';
 import type { Attribute, Packet } from './packet.js';
-import { TGPP_IMSI, TGPP_SGSN_MCC_MNC, TGPP_USER_LOCATION_INFO, cellName, decodeUli, tgppAttributes } from './tgpp.js';
+import { TGPP_IMSI, TGPP_SGSN_MCC_MNC, TGPP_USER_LOCATION_INFO, cellName, decodeUli, taiName, tgppAttributes } from './tgpp.js';
 
 /** [RFC2865 §5.8] [RFC2866 §5.1, §5.2, §5.5] */
 export const FRAMED_IP_ADDRESS = 8;
@@ -24,6 +25,8 @@ export interface AccountingRecord {
   ip?: string;
   plmn?: string;
   cell?: string;
+  /** TAI name (`taiName`), when User-Location-Info is of type 130 (TAI + ECGI). */
+  tai?: string;
   /** Acct-Delay-Time: seconds the NAS has been trying to send this record [RFC2866 §5.2]. */
   delaySec: number;
 }
@@ -66,6 +69,7 @@ export function parseAccounting(p: Packet): AccountingRecord {
   const uli = first(vsa, TGPP_USER_LOCATION_INFO);
   const loc = uli === undefined ? undefined : decodeUli(uli);
   if (loc) rec.cell = cellName(loc.eci);
+  if (loc?.tac !== undefined && loc.taiPlmn !== undefined) rec.tai = taiName(loc.taiPlmn, loc.tac);
   // The serving PLMN: 3GPP-SGSN-MCC-MNC [TS29.061 §16.4.7.2 item 18], else the ECGI's.
   const sgsn = first(vsa, TGPP_SGSN_MCC_MNC);
   if (sgsn !== undefined) {

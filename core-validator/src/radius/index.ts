@@ -5,4 +5,4 @@ export {
   ACCOUNTING_REQUEST, ACCOUNTING_RESPONSE, decodePacket, encodeAccountingRequest, encodeAccountingResponse,
   verifyAccountingRequest, verifyAccountingResponse, type Attribute, type Packet,
 } from './packet.js';
-export { cellName, decodePlmn, decodeUli, encodePlmn, encodeUliTaiEcgi, tgppAttribute, type Uli } from './tgpp.js';
+export { cellName, decodePlmn, decodeUli, encodePlmn, encodeUliTaiEcgi, taiName, tgppAttribute, type Uli } from './tgpp.js';

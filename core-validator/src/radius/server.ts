@@ -40,11 +40,14 @@ export interface RadiusAccounting {
   close(): Promise<void>;
 }
 
-interface SessionState { imsi: string; ip: string; plmn: string; cell: string; nas: string }
+/** `at`: event time of the session's last Start / Interim-Update, as given to onAttach. */
+interface SessionState { imsi: string; ip: string; plmn: string; cell: string; tai: string | undefined; nas: string; at: number }
 
 /** How long a reply is kept for retransmissions [RFC2865 §3: "within a short span of time"]. */
 const DUP_TTL_MS = 30_000;
 const DUP_MAX = 4096;
+/** Ended sessions remembered, oldest forgotten first (about 100 bytes each). */
+const ENDED_MAX = 65_536;
 
 export async function startRadiusAccounting(opts: RadiusAccountingOptions): Promise<RadiusAccounting> {
   if (typeof opts.secret !== 'string' || opts.secret.length === 0) throw new TypeError('radius: secret must be a non-empty string');
@@ -53,8 +56,14 @@ export async function startRadiusAccounting(opts: RadiusAccountingOptions): Prom
   const now = opts.now ?? Date.now;
   const stats: RadiusStats = { received: 0, answered: 0, duplicates: 0, stale: 0, dropped: {} };
   const replies = new Map<string, { at: number; bytes: Uint8Array }>();
+  // Only what this process has seen. The store's attach record (shared by every core, kept across
+  // restarts) is the authority on the IMSI's latest attach; these maps only let a record be judged
+  // precisely when this process saw the sessions involved.
   const sessions = new Map<string, SessionState>();
   const current = new Map<string, string>(); // imsi -> its current Acct-Session-Id
+  // Sessions this process saw end: 'stopped' (a repeated Stop is answered, nothing more) or
+  // 'superseded' (a newer Start of the IMSI came: a late record of it is stale).
+  const ended = new Map<string, { imsi: string; why: 'stopped' | 'superseded' }>();
 
   const sock = createSocket('udp4');
   const drop = (code: Code, from: RemoteInfo, detail?: string) => {
@@ -62,13 +71,52 @@ export async function startRadiusAccounting(opts: RadiusAccountingOptions): Prom
     log('warn', 'radius packet dropped', { code, from: `${from.address}:${from.port}`, detail });
   };
 
+  const end = (sid: string, imsi: string, why: 'stopped' | 'superseded'): void => {
+    sessions.delete(sid);
+    ended.delete(sid); // re-inserted last: the map stays oldest first
+    ended.set(sid, { imsi, why });
+    if (ended.size > ENDED_MAX) ended.delete(ended.keys().next().value!);
+  };
+
+  const stale = (imsi: string, rec: AccountingRecord, cur: string | undefined): void => {
+    stats.stale++;
+    log('info', 'stale accounting record ignored', { imsi, session: rec.session, current: cur, status: rec.status });
+  };
+
+  /** [RFC2866 §5.1] Stop: the session is over, so is the IMSI's attach, unless a newer one exists. */
+  const stop = (rec: AccountingRecord, imsi: string, at: number): void => {
+    const cur = current.get(imsi);
+    if (cur === rec.session) {
+      end(rec.session, imsi, 'stopped');
+      current.delete(imsi);
+      opts.onDetach({ imsi, at });
+      return;
+    }
+    const was = ended.get(rec.session);
+    if (was?.why === 'stopped') return; // a repeated Stop (the NAS missed our answer): reported already
+    // A late Stop of an older session (the device has since attached elsewhere) changes nothing.
+    if (was?.why === 'superseded') return stale(imsi, rec, cur);
+    // A session this process never saw start: it began before a restart of this core, or its Start
+    // went to another core of the cluster. Ending before the last record known here of the IMSI's
+    // current session, it is older (the store's attach record is at least that recent too).
+    const known = cur === undefined ? undefined : sessions.get(cur);
+    if (known && at < known.at) return stale(imsi, rec, cur);
+    // Otherwise report the detach with the packet's event time: core.detach() compares it with the
+    // store's attach record and ignores a Stop older than the IMSI's latest attach. The session
+    // known here, if any, stays: its own Stop is judged the same way.
+    end(rec.session, imsi, 'stopped');
+    log('info', 'stop of a session not seen by this process: detach reported', { imsi, session: rec.session, at });
+    opts.onDetach({ imsi, at });
+  };
+
   const apply = (rec: AccountingRecord, nas: string): void => {
     const at = now() - rec.delaySec * 1000;
     if (rec.status === 'on' || rec.status === 'off') {
       // [RFC2866 §5.1] the NAS (re)started or is going down: every session it reported is over.
+      // Only sessions this process saw can be ended here (README "RADIUS accounting").
       for (const [sid, s] of sessions) {
         if (s.nas !== nas) continue;
-        sessions.delete(sid);
+        end(sid, s.imsi, 'stopped');
         if (current.get(s.imsi) === sid) {
           current.delete(s.imsi);
           opts.onDetach({ imsi: s.imsi, at });
@@ -77,32 +125,25 @@ export async function startRadiusAccounting(opts: RadiusAccountingOptions): Prom
       return;
     }
     const known = sessions.get(rec.session);
-    const imsi = rec.imsi ?? known?.imsi;
+    const imsi = rec.imsi ?? known?.imsi ?? ended.get(rec.session)?.imsi;
     if (imsi === undefined) throw new SimedgeError('RADIUS_MISSING_ATTRIBUTE', '3GPP-IMSI');
+    if (rec.status === 'stop') return stop(rec, imsi, at);
     const cur = current.get(imsi);
-    // A late record of an older session (the device has since attached elsewhere) changes nothing.
-    if (rec.status !== 'start' && cur !== undefined && cur !== rec.session) {
-      stats.stale++;
-      log('info', 'stale accounting record ignored', { imsi, session: rec.session, current: cur, status: rec.status });
-      return;
-    }
-    if (rec.status === 'stop') {
-      sessions.delete(rec.session);
-      if (cur === undefined) return; // nothing open: a repeated or unmatched Stop
-      current.delete(imsi);
-      opts.onDetach({ imsi, at });
-      return;
-    }
+    // A late Interim-Update of an older session (the device has since attached elsewhere), or of
+    // one that has stopped, changes nothing.
+    if (rec.status === 'interim' && ((cur !== undefined && cur !== rec.session) || ended.has(rec.session))) return stale(imsi, rec, cur);
     const ip = rec.ip ?? known?.ip;
     const plmn = rec.plmn ?? known?.plmn;
-    const cell = rec.cell ?? known?.cell;
+    // Cell and TAI come together from one User-Location-Info: a new ECGI-only one drops the TAI.
+    const loc = rec.cell !== undefined ? { cell: rec.cell, tai: rec.tai } : known && { cell: known.cell, tai: known.tai };
     if (ip === undefined) throw new SimedgeError('RADIUS_MISSING_ATTRIBUTE', 'Framed-IP-Address');
     if (plmn === undefined) throw new SimedgeError('RADIUS_MISSING_ATTRIBUTE', '3GPP-SGSN-MCC-MNC');
-    if (cell === undefined) throw new SimedgeError('RADIUS_MISSING_ATTRIBUTE', '3GPP-User-Location-Info (ECGI)');
+    if (loc === undefined) throw new SimedgeError('RADIUS_MISSING_ATTRIBUTE', '3GPP-User-Location-Info (ECGI)');
     // Start, or Interim-Update (location update, or a refresh after a core restart): attach is an upsert.
-    opts.onAttach({ imsi, ip, plmn, cell, at });
-    if (cur !== undefined && cur !== rec.session) sessions.delete(cur);
-    sessions.set(rec.session, { imsi, ip, plmn, cell, nas });
+    opts.onAttach({ imsi, ip, plmn, cell: loc.cell, ...(loc.tai !== undefined && { tai: loc.tai }), at });
+    if (cur !== undefined && cur !== rec.session) end(cur, imsi, 'superseded');
+    ended.delete(rec.session);
+    sessions.set(rec.session, { imsi, ip, plmn, cell: loc.cell, tai: loc.tai, nas, at });
     current.set(imsi, rec.session);
   };
 

@@ -19,8 +19,10 @@ export const GEO_TAI_ECGI = 130;
 export interface Uli {
   /** MCC+MNC of the ECGI */
   plmn: string;
-  /** 16-bit TAC as 4 hex digits, when the TAI is present (type 130) */
+  /** 16-bit TAC as 4 upper-case hex digits, when the TAI is present (type 130) */
   tac?: string;
+  /** MCC+MNC of the TAI, when present (type 130); with network sharing it may differ from the ECGI's */
+  taiPlmn?: string;
   /** 28-bit E-UTRAN cell identity [TS36.413 §9.2.1.38] */
   eci: number;
 }
@@ -73,10 +75,12 @@ export function decodeUli(v: Uint8Array): Uli | undefined {
   const type = v[0];
   let ecgi: Uint8Array;
   let tac: string | undefined;
+  let taiPlmn: string | undefined;
   if (type === GEO_ECGI && v.length === 8) {
     ecgi = v.subarray(1, 8);
   } else if (type === GEO_TAI_ECGI && v.length === 13) {
     // TAI = PLMN (3) + TAC (2) [TS29.274 §8.21.4]; ECGI = PLMN (3) + 4 spare bits + ECI (28) [§8.21.5]
+    taiPlmn = decodePlmn(v.subarray(1, 4));
     tac = ((v[4]! << 8) | v[5]!).toString(16).toUpperCase().padStart(4, '0');
     ecgi = v.subarray(6, 13);
   } else if (type === GEO_ECGI || type === GEO_TAI_ECGI) {
@@ -85,7 +89,7 @@ export function decodeUli(v: Uint8Array): Uli | undefined {
     return undefined; // CGI/SAI/RAI/5GS types: no E-UTRAN cell to place the device by
   }
   const eci = new DataView(ecgi.buffer, ecgi.byteOffset + 3, 4).getUint32(0) & 0x0fffffff;
-  return { plmn: decodePlmn(ecgi.subarray(0, 3)), eci, ...(tac !== undefined && { tac }) };
+  return { plmn: decodePlmn(ecgi.subarray(0, 3)), eci, ...(tac !== undefined && taiPlmn !== undefined && { tac, taiPlmn }) };
 }
 
 /** [TS29.061 §16.4.7.2] type 130: TAI + ECGI. */
@@ -110,4 +114,15 @@ export function encodeUliTaiEcgi(plmn: string, tac: number, eci: number): Uint8A
  */
 export function cellName(eci: number): string {
   return eci.toString(16).toUpperCase().padStart(8, '0');
+}
+
+/**
+ * The core's name for a tracking area [TS23.003 §19.4.2.3: TAI = MCC + MNC + TAC]: the PLMN's
+ * digits, '-', the TAC as 4 upper-case hex digits ('24001-0A01'). The TAC is written like the cell
+ * name (upper-case hex, fixed width); the PLMN is kept because a TAC is only unique within its
+ * PLMN, so a visited network's TAC 0A01 is not the home network's. The network simulator's
+ * CellInfo { plmn, tac } gives the same name as `${plmn}-${tac}`.
+ */
+export function taiName(plmn: string, tac: string): string {
+  return `${plmn}-${tac.toUpperCase()}`;
 }

@@ -44,8 +44,13 @@ export interface EdgeStatus {
   cap: { cpu: number; mem: number }; used: { cpu: number; mem: number }; inst: number;
 }
 
-/** Attach/detach events from the network (simulator now, RADIUS accounting later) to the core. */
-export interface AttachEvent { imsi: string; ip: string; plmn: string; cell: string; at: number }
+/** Attach/detach events from the network (the simulator, or RADIUS accounting) to the core. */
+export interface AttachEvent {
+  imsi: string; ip: string; plmn: string; cell: string; at: number;
+  /** Tracking area when the network reports one, named `<MCC><MNC>-<TAC as 4 upper-case hex>`
+   *  ('24001-0A01'); a placement key after the cell (core-validator README, RADIUS accounting). */
+  tai?: string;
+}
 export interface DetachEvent { imsi: string; at: number }
 
 const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
