@@ -1,10 +1,12 @@
 // Operation lifecycle of a provision [DESIGN "The flow", steps 205-210]:
 //   STARTING (deploy order sent) -> PROCESSING (edge rcvd) -> COMPLETED (edge ready)
-//                                \-> FAILED (edge fail)  \-> FAILED_TEMP (deadline passed)
+//                                \-> FAILED (edge fail)  \-> FAILED_TEMP (deadline passed; clean-up remove)
 //   any active state -> REMOVING (remove order sent) -> REMOVED (edge removed, device gets term)
+//                                                    \-> FAILED_TEMP (deadline passed, device gets term TIMEOUT)
 // Each transition that waits on an edge arms the provision's deadline; every terminal one clears it.
-// While STARTING, the deploy order is re-sent with backoff (retry.ts); a lease or a roaming grace
-// period may end an active provision (expiry.ts).
+// While STARTING the deploy order, and while REMOVING the remove order, is re-sent with backoff
+// (retry.ts); a lease or a roaming grace period may end an active provision (expiry.ts).
+// Every teardown ends in a `term` to the device [DESIGN step 210], confirmed by the edge or not.
 // Every transition is a compare-and-set on the state (store.transition): when several cores share
 // the database, the one that loses a race (an edge event against a deadline, a bye against a
 // detach) changes nothing and sends nothing. The winner becomes the provision's owner and arms its
@@ -15,8 +17,10 @@ import { armExpiry } from './expiry.js';
 import { flush, recover, stage } from './outbox.js';
 import { newId } from './ids.js';
 import { publishOrder, sendRemove, signDeploy } from './orders.js';
-import { armRetry } from './retry.js';
-import { ACTIVE_STATES, type CoreStore, type EndReason, type PlacementRecord, type ProvisionRecord, type ProvisionState } from './store/types.js';
+import { armRetry, cleaningUp } from './retry.js';
+import {
+  ACTIVE_STATES, type CoreStore, type EndReason, type PlacementRecord, type ProvisionPatch, type ProvisionRecord, type ProvisionState,
+} from './store/types.js';
 import { syncTimers } from './timers.js';
 
 export interface DeployRequest { imsi: string; rid: string; edge: string; template: Template; placement: PlacementRecord }
@@ -84,7 +88,7 @@ export async function remove(ctx: Ctx, p: ProvisionRecord, why: EndReason, endRi
   });
   if (!next) return false;
   sendRemove(ctx, { oid, pid: p.pid, edge: p.edge, imsi: p.imsi });
-  ctx.retries.clear(p.pid); // a new order: its re-sends (shared cores) start from the first step
+  ctx.retries.clear(p.pid); // a new order: its re-sends start from the first step
   syncTimers(ctx, next);
   ctx.trace(209, 'remove-order', p.imsi, p.edge);
   ctx.log('info', 'remove order sent', { imsi: p.imsi, pid: p.pid, oid, edge: p.edge, why });
@@ -99,16 +103,26 @@ export async function teardown(ctx: Ctx, imsi: string, why: EndReason, endRid?: 
   return n;
 }
 
-/** End a deploy in FAILED / FAILED_TEMP and tell the device with `rej` on its prov rid. False
- *  (nothing sent) when the deploy had already ended (a `ready` won the race). */
-export async function failDeploy(ctx: Ctx, p: ProvisionRecord, state: 'FAILED' | 'FAILED_TEMP', code: string, msg?: string): Promise<boolean> {
+/** A remove order recorded with a failed deploy, so the edge does not keep what it may still set up. */
+export interface CleanupRemove { oid: string; deadline: number }
+
+/** End a deploy in FAILED / FAILED_TEMP and tell the device with `rej` on its prov rid. With
+ *  `cleanup`, its remove order becomes the provision's current order (with its own deadline) in the
+ *  same transaction; the caller sends it. False (nothing sent) when the deploy had already ended (a
+ *  `ready` won the race). */
+export async function failDeploy(
+  ctx: Ctx, p: ProvisionRecord, state: 'FAILED' | 'FAILED_TEMP', code: string, msg?: string, cleanup?: CleanupRemove,
+): Promise<boolean> {
   const now = ctx.now();
   // Edge codes pass through when they are ours; anything else is reported as DEPLOY_FAILED.
   const c: Code = isCode(code) ? code : 'DEPLOY_FAILED';
   const down = { t: 'rej' as const, rid: p.rid, code: c, msg: (msg ?? CODES[c]).slice(0, 256) || CODES[c] };
+  const patch: ProvisionPatch = { state, code: c, deadline: cleanup?.deadline, owner: ctx.coreId, updated: now };
+  if (cleanup) patch.oid = cleanup.oid;
   const done = await ctx.store.tx(async (tx) => {
-    const moved = await tx.transition(p.pid, DEPLOYING, { state, code: c, deadline: undefined, owner: ctx.coreId, updated: now });
+    const moved = await tx.transition(p.pid, DEPLOYING, patch);
     if (!moved) return undefined;
+    if (cleanup) await tx.createOrder({ oid: cleanup.oid, pid: p.pid, kind: 'remove', edge: p.edge, at: now });
     // A redelivered prov with the same rid now gets the failure, not the stale `acc`; the device
     // hears of it even if this core dies before it is sent (outbox.ts).
     const note = await stage(ctx, tx, p.imsi, down);
@@ -126,36 +140,51 @@ export async function failDeploy(ctx: Ctx, p: ProvisionRecord, state: 'FAILED' |
 /** A deploy order is out and not yet answered with ready or fail. */
 export const DEPLOYING: readonly ProvisionState[] = ['STARTING', 'PROCESSING'];
 
+/** The `why` of the `term` for a removal the edge did not confirm: the stable code TIMEOUT
+ *  ("operation did not complete before its deadline"), where a confirmed one says bye, detach… */
+export const REMOVE_TIMEOUT: Code = 'TIMEOUT';
+
 /** The deadline of a provision passed [DESIGN: nothing is ever silently stuck]. Only its owner acts. */
 export async function onDeadline(ctx: Ctx, pid: string): Promise<void> {
   const p = await ctx.store.provision(pid);
   if (!p || !owns(ctx, p)) return;
   if (p.state === 'STARTING' || p.state === 'PROCESSING') {
-    if (!await failDeploy(ctx, p, 'FAILED_TEMP', 'TIMEOUT')) return;
-    // The edge may still act on the deploy later; a best-effort remove keeps it from leaking
-    // resources. Not tracked: the provision is already terminal.
+    // The edge may still act on the deploy later, so a remove order goes with the failure and is
+    // re-sent until the edge answers `removed` or another opTimeoutMs has passed (retry.ts); the
+    // provision stays FAILED_TEMP, the device already has its `rej`.
     const oid = newId('o');
-    await ctx.store.createOrder({ oid, pid, kind: 'remove', edge: p.edge, at: ctx.now() });
+    if (!await failDeploy(ctx, p, 'FAILED_TEMP', 'TIMEOUT', undefined, { oid, deadline: ctx.now() + ctx.cfg.opTimeoutMs })) return;
     sendRemove(ctx, { oid, pid, edge: p.edge, imsi: p.imsi });
+    armRetry(ctx, pid, 0);
     ctx.trace(209, 'remove-order', p.imsi, p.edge);
   } else if (p.state === 'REMOVING') {
-    // The edge stopped answering: billing stops where we gave up waiting.
-    const next = await ctx.store.tx(async (tx) => {
-      const moved = await tx.transition(pid, ['REMOVING'], { state: 'FAILED_TEMP', code: 'TIMEOUT', deadline: undefined, updated: ctx.now() });
-      if (moved) await tx.closeCharging(pid, ctx.now());
-      return moved;
+    // The edge never confirmed the removal (re-sent until now): give up. Billing stops here, and
+    // the device still gets its `term`, saying the removal was not confirmed (code TIMEOUT). The
+    // provision keeps its endWhy; a late `removed` still moves it to REMOVED (handlers/removed.ts).
+    const now = ctx.now();
+    const done = await ctx.store.tx(async (tx) => {
+      const moved = await tx.transition(pid, ['REMOVING'], { state: 'FAILED_TEMP', code: 'TIMEOUT', deadline: undefined, owner: ctx.coreId, updated: now });
+      if (!moved) return undefined;
+      await tx.closeCharging(pid, now);
+      return { moved, note: await stage(ctx, tx, p.imsi, { t: 'term', pid, why: REMOVE_TIMEOUT }) };
     });
-    if (!next) return;
-    syncTimers(ctx, next);
+    if (!done) return;
+    syncTimers(ctx, done.moved);
     ctx.trace(210, 'remove-timeout', p.imsi, p.edge);
-    ctx.log('warn', 'remove order not answered before the deadline', { imsi: p.imsi, pid, edge: p.edge });
+    ctx.log('warn', 'remove order not answered before the deadline', { imsi: p.imsi, pid, oid: p.oid, edge: p.edge, why: p.endWhy });
+    flush(ctx, done.note);
+    ctx.trace(210, 'term', p.imsi, REMOVE_TIMEOUT);
   }
 }
 
 /** On start without `shared`: give operations left by a previous run (file store) their timers back. */
 export async function resume(ctx: Ctx): Promise<void> {
   const all = await ctx.store.provisions();
-  for (const p of all) syncTimers(ctx, p);
+  for (const p of all) {
+    syncTimers(ctx, p);
+    // A timed-out deploy's clean-up remove goes on being re-sent until its own deadline.
+    if (cleaningUp(p) && ctx.now() < (p.deadline ?? 0)) armRetry(ctx, p.pid, 0);
+  }
   await recover(ctx);
   await dropSuperseded(ctx, all, all);
 }

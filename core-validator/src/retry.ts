@@ -1,18 +1,30 @@
-// Deploy-order retries [issue 4 item 4]: while a provision is STARTING (the edge has not said
-// `rcvd`), its deploy order is re-sent with jittered exponential backoff until the operation
-// deadline ends it. The very same signed bytes go out each time (same oid, same window), so the
-// edge's replay protection turns a duplicate into a repeated answer, never a second deployment.
-// Shared cores (README "Scale-out") keep re-sending while PROCESSING and REMOVING too: an edge
+// Order re-sends [issue 4 item 4; DESIGN "Retries use jittered exponential backoff"]: an order the
+// edge has not answered yet is re-sent with jittered exponential backoff until the answer comes or
+// the operation deadline ends it:
+//   - a deploy order while STARTING (until `rcvd`): the very same signed bytes (same oid, same
+//     window), so the edge's replay protection turns a copy into a repeated answer;
+//   - a remove order while REMOVING (until `removed`), alone or shared: the edge connects with a
+//     clean session, so a copy sent while it was away is lost. Re-signed with a fresh window but the
+//     same oid: the edge applies an oid once and answers a copy with `removed` again;
+//   - the clean-up remove order sent when a deploy timed out (the provision is FAILED_TEMP, its
+//     `deadline` is the clean-up's), until `removed` or that deadline (lifecycle.ts).
+// Shared cores (README "Scale-out") also keep re-sending the deploy order while PROCESSING: an edge
 // event goes to one core of the group, and dies with it if that core crashes before handling it;
 // the re-sent order makes the edge repeat its answer, to a live core.
 import { backoffDelay } from './backoff.js';
 import { owns, type Ctx } from './context.js';
 import { publishOrder, sendRemove } from './orders.js';
-import type { ProvisionState } from './store/types.js';
+import type { OrderRecord, ProvisionRecord, ProvisionState } from './store/types.js';
 
-/** Whether a provision in `state` has its order re-sent on this core's settings. */
+/** Whether a provision in `state` has its order re-sent on this core's settings (timers.ts). The
+ *  clean-up remove of a timed-out deploy is armed by lifecycle.ts, as FAILED_TEMP has no timers. */
 export function retrying(ctx: Ctx, state: ProvisionState): boolean {
-  return state === 'STARTING' || (ctx.cluster && (state === 'PROCESSING' || state === 'REMOVING'));
+  return state === 'STARTING' || state === 'REMOVING' || (ctx.cluster && state === 'PROCESSING');
+}
+
+/** A deploy timed out and its clean-up remove order is still unanswered (its deadline is set). */
+export function cleaningUp(p: ProvisionRecord): boolean {
+  return p.state === 'FAILED_TEMP' && p.endWhy === undefined && p.deadline !== undefined;
 }
 
 /** Schedule retry number `attempt` (0 = first) of the provision's current order. */
@@ -21,21 +33,26 @@ export function armRetry(ctx: Ctx, pid: string, attempt: number): void {
   ctx.retries.arm(pid, ctx.now() + backoffDelay(attempt, r, r.random));
 }
 
+/** Whether order `o`, the current one of `p`, is still unanswered and within its deadline. */
+function due(ctx: Ctx, p: ProvisionRecord, o: OrderRecord): boolean {
+  if (o.kind === 'deploy') return o.bytes !== undefined && p.state !== 'REMOVING' && retrying(ctx, p.state);
+  if (p.state === 'REMOVING') return true; // onDeadline ends it
+  if (!cleaningUp(p)) return false;
+  if (ctx.now() < (p.deadline ?? 0)) return true;
+  ctx.log('warn', 'clean-up remove order not answered before its deadline', { imsi: p.imsi, pid: p.pid, oid: o.oid, edge: o.edge, sends: o.sends });
+  return false;
+}
+
 /** A retry timer fired: re-send if the edge still has not answered, and schedule the next.
  *  Only the provision's owner re-sends (another core moved it meanwhile: its timers run there). */
 export async function onRetry(ctx: Ctx, pid: string): Promise<void> {
   const p = await ctx.store.provision(pid);
-  if (!p || !retrying(ctx, p.state) || !owns(ctx, p)) return;
+  if (!p || !owns(ctx, p)) return;
   const o = await ctx.store.order(p.oid);
-  if (!o) return;
-  if (o.kind === 'remove') {
-    if (p.state !== 'REMOVING') return;
-    // Remove orders are not stored signed; the same oid makes a copy an answer at the edge.
-    sendRemove(ctx, { oid: o.oid, pid, edge: o.edge, imsi: p.imsi });
-  } else {
-    if (!o.bytes || p.state === 'REMOVING') return;
-    publishOrder(ctx, o.edge, o.bytes);
-  }
+  if (!o || !due(ctx, p, o)) return;
+  if (o.kind === 'remove') sendRemove(ctx, { oid: o.oid, pid, edge: o.edge, imsi: p.imsi });
+  else if (o.bytes) publishOrder(ctx, o.edge, o.bytes);
+  else return;
   await ctx.store.orderSent(o.oid);
   const sends = (o.sends ?? 1) + 1;
   if (o.kind === 'remove') ctx.trace(209, 'remove-retry', p.imsi, `${o.edge} #${sends}`);
