@@ -11,7 +11,7 @@ export interface Violation {
 }
 
 /** Globals Espruino lacks (reference/espruino.md) and the fallbacks bundlers emit with them. */
-const BANNED_GLOBALS = ['Symbol', 'Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'BigInt', 'TextEncoder', 'TextDecoder', 'Proxy', 'Reflect'];
+const BANNED_GLOBALS = ['Symbol', 'Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'BigInt', 'TextEncoder', 'TextDecoder', 'Proxy', 'Reflect', 'RangeError', 'URIError', 'EvalError'];
 /** Static members Espruino lacks, as `Object.member`. */
 const BANNED_MEMBERS = ['Array.from', 'Number.isFinite', 'Math.imul', 'Promise.race', 'Promise.allSettled', 'Promise.any', 'Object.getOwnPropertySymbols'];
 /** Method names that are missing on every Espruino object that matters (Promise.prototype.finally). */
@@ -61,18 +61,58 @@ function containsFunction(n: AnyNode): AnyNode[] {
   return found;
 }
 
-/** Regexp source features Espruino's engine lacks: named groups and \b (outside a class). */
+/** Regexp source features Espruino's engine (src/jswrap_regexp.c) lacks. It matches one item
+ *  at a time: a character, `.`, an escape (\d \D \s \S \w \W \f \n \r \t \v \xHH) or a class
+ *  `[...]` (ranges, `^`), each optionally followed by `*` or `+`; `^`, `$`, plain capture groups
+ *  (markers only: nothing may quantify a group) and `|` at the top level. Anything else - `?`,
+ *  `{n,m}`, `(?...)`, quantified groups, `|` inside a group, \b, \B, \u, backreferences - is either
+ *  refused or silently matched as literal characters there. */
 function regexpRules(pattern: string): string[] {
   const out: string[] = [];
-  if (/\(\?<[A-Za-z_$]/.test(pattern) || /\\k</.test(pattern)) out.push('regexp named group');
-  let inClass = false;
+  const ESCAPES = 'dDsSwWfnrtvx';
+  let depth = 0;
+  let prev: 'start' | 'item' | 'group-end' | 'quantifier' | 'anchor' = 'start';
   for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i];
+    const ch = pattern[i] as string;
     if (ch === '\\') {
-      if (!inClass && (pattern[i + 1] === 'b' || pattern[i + 1] === 'B')) out.push('regexp \\b');
-      i++;
-    } else if (ch === '[') inClass = true;
-    else if (ch === ']') inClass = false;
+      const e = pattern[i + 1] ?? '';
+      if (e === 'b' || e === 'B') out.push('regexp \\b');
+      else if (/[0-9]/.test(e)) out.push('regexp backreference or \\digit');
+      else if (/[A-Za-z]/.test(e) && ESCAPES.indexOf(e) < 0) out.push(`regexp escape \\${e}`);
+      i += e === 'x' ? 3 : 1;
+      prev = 'item';
+    } else if (ch === '[') {
+      // A class: escapes inside are single characters; find its end.
+      let j = i + 1;
+      if (pattern[j] === '^') j++;
+      if (pattern[j] === ']') j++; // a literal ] first
+      while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : 1;
+      i = j;
+      prev = 'item';
+    } else if (ch === '(') {
+      if (pattern[i + 1] === '?') out.push(pattern[i + 2] === '<' && /[A-Za-z_$]/.test(pattern[i + 3] ?? '') ? 'regexp named group' : 'regexp (?...) group');
+      depth++;
+      prev = 'start';
+    } else if (ch === ')') {
+      depth--;
+      prev = 'group-end';
+    } else if (ch === '|') {
+      if (depth > 0) out.push('regexp | inside a group');
+      prev = 'start';
+    } else if (ch === '*' || ch === '+') {
+      if (prev === 'group-end') out.push('regexp quantified group');
+      prev = 'quantifier';
+    } else if (ch === '?') {
+      out.push('regexp ? quantifier');
+      prev = 'quantifier';
+    } else if (ch === '{') {
+      out.push('regexp {n,m} quantifier');
+      prev = 'quantifier';
+    } else if (ch === '^' || ch === '$') {
+      prev = 'anchor';
+    } else {
+      prev = 'item';
+    }
   }
   return out;
 }
@@ -121,6 +161,26 @@ export function checkEspruinoSubset(code: string): Violation[] {
         if (n.operator === '??=' || n.operator === '||=' || n.operator === '&&=') add('logical assignment ' + String(n.operator), n);
         break;
       case 'LabeledStatement': add('labelled statement', n); break;
+      case 'NewExpression':
+        if ((n.callee as AnyNode).type === 'Identifier' && (n.callee as AnyNode).name === 'RegExp') add('new RegExp (only literals are checked)', n);
+        break;
+      case 'CallExpression': {
+        // Promises: Espruino's `catch`, and `then` without a success handler, do not follow the
+        // spec on a promise that is already settled (a `catch` on a resolved one never settles
+        // before 2v22; `then(undefined, f)` is a TypeError there). Use then(ok, fail) with two functions.
+        const callee = n.callee as AnyNode;
+        if (callee.type === 'MemberExpression' && !callee.computed && (callee.property as AnyNode).type === 'Identifier') {
+          const name = (callee.property as AnyNode).name;
+          const args = n.arguments as AnyNode[];
+          if (name === 'catch') add('promise .catch() (use .then(ok, fail))', n);
+          const first = args[0];
+          if (name === 'then' && args.length >= 2 && first && ((first.type === 'Identifier' && first.name === 'undefined')
+            || (first.type === 'UnaryExpression' && first.operator === 'void') || (first.type === 'Literal' && first.value === null))) {
+            add('promise .then() without a success handler', n);
+          }
+        }
+        break;
+      }
       case 'TaggedTemplateExpression': add('tagged template', n); break;
       case 'Property': case 'MethodDefinition':
         if (n.computed) add('computed key', n);
@@ -166,6 +226,17 @@ export function checkEspruinoSubset(code: string): Violation[] {
     if (n.type === 'Program' || n.type === 'BlockStatement' || n.type === 'StaticBlock') hoisting(n.body as AnyNode[]);
     for (const c of children(n)) visit(c);
   };
+
+  // `continue` in a `switch` inside a loop: Espruino's switch drops the "in a loop" state, so it
+  // is a SyntaxError there (espruino/Espruino#2339).
+  const continues = (n: AnyNode, inSwitch: boolean): void => {
+    if (n.type === 'ContinueStatement' && inSwitch) add('continue inside switch', n);
+    let next = inSwitch;
+    if (n.type === 'SwitchStatement') next = true;
+    else if (['ForStatement', 'ForInStatement', 'ForOfStatement', 'WhileStatement', 'DoWhileStatement'].indexOf(n.type) >= 0 || FUNCTIONS.indexOf(n.type) >= 0) next = false;
+    for (const c of children(n)) continues(c, next);
+  };
+  continues(ast, false);
 
   // Banned globals: identifiers in expression position only (property names are fine).
   for (const r of references(ast, true, [])) if (BANNED_GLOBALS.indexOf(String(r.name)) >= 0) add('no ' + String(r.name) + ' on Espruino', r);

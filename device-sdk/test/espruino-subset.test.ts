@@ -48,6 +48,23 @@ const REFUSED: Array<[string, string]> = [
   ['var r = /\\bword\\b/;', 'regexp \\b'],
   ['for (let i = 0; i < 3; i++) fs.push(() => i);', 'closure over a let of a for header'],
   ['f(); function f() {}', 'function used before its declaration (no hoisting)'],
+  // Espruino's RegExp engine (src/jswrap_regexp.c): one item at a time, only * and + after it.
+  ['var r = /^[0-9]{1,3}$/;', 'regexp {n,m} quantifier'],
+  ['var r = /^ab?c$/;', 'regexp ? quantifier'],
+  ['var r = /^(a|b)c$/;', 'regexp | inside a group'],
+  ['var r = /^(ab)+$/;', 'regexp quantified group'],
+  ['var r = /^(?:ab)c$/;', 'regexp (?...) group'],
+  ['var r = /(a)\\1/;', 'regexp backreference or \\digit'],
+  ['var r = /\\u0041/;', 'regexp escape \\u'],
+  ['var r = new RegExp("a" + b);', 'new RegExp (only literals are checked)'],
+  // espruino/Espruino#2339: `continue` in a case is a SyntaxError there.
+  ['for (;;) { switch (x) { case 1: continue; } }', 'continue inside switch'],
+  ['while (a) { switch (x) { default: if (b) { continue; } } }', 'continue inside switch'],
+  ['var e = new RangeError("x");', 'no RangeError on Espruino'],
+  // Promises on an already settled promise (see the rule in scripts/espruino-subset.ts).
+  ['p.catch(f);', 'promise .catch() (use .then(ok, fail))'],
+  ['p.then(undefined, f);', 'promise .then() without a success handler'],
+  ['p.then(void 0, f);', 'promise .then() without a success handler'],
 ];
 
 describe('Espruino subset checker [reference/espruino.md]', () => {
@@ -75,6 +92,10 @@ describe('Espruino subset checker [reference/espruino.md]', () => {
       var e = Object.create(Error.prototype);
       function h() { return k(); } function k() { return 1; }
       h();
+      var q = /^\\+QMTSTAT: ([0-9]+),([0-9A-Fa-f]*)x+$|^OK$/;
+      switch (o.a) { case 1: for (;;) { if (n) continue; break; } break; default: break; }
+      for (;;) { if (n) continue; switch (o.a) { case 1: break; } }
+      p.then(function () {}, function () {});
     `;
     expect(checkEspruinoSubset(ok)).toEqual([]);
   });

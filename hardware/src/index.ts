@@ -6,7 +6,7 @@ export { type SimProfile, type PinState, homePlmn } from './sim.js';
 export { NetworkSim, type CellInfo, type Session, type NetworkSimOptions } from './network.js';
 export { ModemEmulator, type ModemEmulatorOptions } from './modem/emulator.js';
 export { DIALECTS, type DialectName } from './modem/dialects/index.js';
-export { REALISTIC_TIMINGS, type Latency, type ModemFaults, type ModemTimings } from './modem/faults.js';
+export { mulberry32, REALISTIC_TIMINGS, type Latency, type ModemFaults, type ModemTimings } from './modem/faults.js';
 export { IOT_SAFE_AID, type SignatureFormat } from './uicc/iot-safe.js';
 export { startModemPty, type ModemPty, type ModemPtyOptions } from './pty.js';
 export { exportAccounting, type AccountingExport, type AccountingExportOptions, type AccountingExportStats } from './network-radius.js';

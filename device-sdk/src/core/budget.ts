@@ -21,6 +21,7 @@ import { SimedgeError } from '../wire/codes.js';
 import { DETAIL, FULL } from './flags.js';
 import type { Platform } from './platform.js';
 import type { ProvisionTransport } from './provision.js';
+import { rangeError } from './platform.js';
 
 export const DAY_MS = 86400000;
 
@@ -88,8 +89,8 @@ export const DataBudget = function DataBudget(platform: Platform, o: BudgetOptio
   // FULL: the Espruino firmware API passes bytesPerDay (and a saved state) only.
   const r = FULL && o.reserveBytes !== undefined ? o.reserveBytes : 0;
   const ip = FULL && o.ipOverheadBytes !== undefined ? o.ipOverheadBytes : 40;
-  if (FULL && !(r >= 0 && r < o.bytesPerDay)) throw new RangeError('budget: reserveBytes must be 0..bytesPerDay-1');
-  if (FULL && !(ip >= 0 && ip <= 1500)) throw new RangeError('budget: ipOverheadBytes must be 0..1500');
+  if (FULL && !(r >= 0 && r < o.bytesPerDay)) throw rangeError('budget: reserveBytes must be 0..bytesPerDay-1');
+  if (FULL && !(ip >= 0 && ip <= 1500)) throw rangeError('budget: ipOverheadBytes must be 0..1500');
   const limit = o.bytesPerDay;
   const today = (): number => Math.floor(platform.now() / DAY_MS);
   let day = today();

@@ -2,6 +2,7 @@
 // the URC form and the read form of +CEREG differ only by a leading <n>, so the caller says which
 // one it holds (the AT engine knows whether `AT+CEREG?` was in flight).
 import { FULL } from './flags.js';
+import { allChars, digits, isHexDigit } from '../wire/chars.js';
 
 /** EPS registration state. [TS27.007 §10.1.22] */
 export interface Registration {
@@ -37,8 +38,8 @@ export function fieldsOf(line: string, prefix: string): string[] | undefined {
   return out;
 }
 
-const INT = /^[0-9]{1,3}$/;
-const HEX = /^[0-9A-Fa-f]{0,8}$/;
+const int3 = (s: string): boolean => digits(s, 1, 3);
+const hex8 = (s: string): boolean => allChars(s, 0, 8, isHexDigit);
 
 /**
  * `+CEREG: <stat>[,"<tac>","<ci>",<AcT>…]` (URC) or `+CEREG: <n>,<stat>[,…]` (read form).
@@ -48,16 +49,16 @@ export function parseCereg(line: string, readForm: boolean): Registration | unde
   const f = fieldsOf(line, '+CEREG:');
   if (!f) return undefined;
   if (readForm) {
-    if (!INT.test(f[0] as string)) return undefined;
+    if (!int3(f[0] as string)) return undefined;
     f.shift();
   }
   const stat = f[0];
-  if (stat === undefined || !INT.test(stat)) return undefined;
+  if (stat === undefined || !int3(stat)) return undefined;
   const tac = f[1] === undefined ? '' : f[1];
   const ci = f[2] === undefined ? '' : f[2];
-  if (!HEX.test(tac) || !HEX.test(ci)) return undefined;
+  if (!hex8(tac) || !hex8(ci)) return undefined;
   // Nothing in the Espruino firmware API reads the access technology (FULL: core/flags.ts).
-  const act = FULL && f[3] !== undefined && INT.test(f[3]) ? parseInt(f[3], 10) : undefined;
+  const act = FULL && f[3] !== undefined && int3(f[3]) ? parseInt(f[3], 10) : undefined;
   const n = parseInt(stat, 10);
   return { stat: n, tac: tac, ci: ci, act: act, roaming: n === STAT_ROAMING };
 }
@@ -66,7 +67,7 @@ export function parseCereg(line: string, readForm: boolean): Registration | unde
 export function parseCops(line: string): string | undefined {
   const f = fieldsOf(line, '+COPS:');
   if (!f || f[1] !== '2' || f[2] === undefined) return undefined;
-  return /^[0-9]{5,6}$/.test(f[2]) ? f[2] : undefined;
+  return digits(f[2], 5, 6) ? f[2] : undefined;
 }
 
 /** An ICCID line (`+CCID: …`, `+ICCID: …`, `+QCCID: …` or bare), without the F padding. */
@@ -75,7 +76,7 @@ export function parseIccid(line: string): string | undefined {
   let s = (colon >= 0 && line.charAt(0) === '+' ? line.substring(colon + 1) : line).trim();
   if (s.length >= 2 && s.charAt(0) === '"' && s.charAt(s.length - 1) === '"') s = s.substring(1, s.length - 1);
   s = s.replace(/[Ff]+$/, '');
-  return /^[0-9]{10,22}$/.test(s) ? s : undefined;
+  return digits(s, 10, 22) ? s : undefined;
 }
 
 /** EF_ICCID (nibble-swapped BCD, F padding) as read by `AT+CRSM=176,12258,0,0,10`. [TS102.221 §13.2] */

@@ -12,6 +12,8 @@ import { claFor, exchange, swHex, type Rapdu } from './iotsafe/csim.js';
 import { signatureToRaw } from './iotsafe/der.js';
 import { findTlv, tlv } from './iotsafe/tlv.js';
 import { byteString, concatBytes } from './transport/bytes.js';
+import { digits } from '../wire/chars.js';
+import { rangeError } from './platform.js';
 
 /** GSMA IoT SAFE applet AID. */
 export const IOTSAFE_AID = new Uint8Array([0xa0, 0x00, 0x00, 0x05, 0x59, 0x00, 0x10]);
@@ -44,7 +46,7 @@ function check(r: Rapdu, what: string): Rapdu {
 }
 
 function apdu(head: number[], data: Uint8Array): Uint8Array {
-  if (data.length > 255) throw new RangeError('APDU data longer than 255 bytes');
+  if (data.length > 255) throw rangeError('APDU data longer than 255 bytes');
   const out = new Uint8Array(head.length + 1 + data.length);
   out.set(head, 0);
   out[head.length] = data.length;
@@ -117,7 +119,7 @@ export function iotSafeSign(at: AtEngine, message: Uint8Array, sha256: (b: Uint8
 
 /** The bytes the SIM signs for a provisioning proof: nonce ‖ SHA-256(template) ‖ IMSI (ASCII). */
 export function proofMessage(nonce: Uint8Array, templateCose: Uint8Array, imsi: string, sha256: (b: Uint8Array) => Uint8Array): Uint8Array {
-  if (!/^[0-9]{6,15}$/.test(imsi)) throw new TypeError('proofMessage: IMSI must be 6..15 digits');
+  if (!digits(imsi, 6, 15)) throw new TypeError('proofMessage: IMSI must be 6..15 digits');
   return concatBytes([nonce, sha256(templateCose), byteString(imsi)]);
 }
 

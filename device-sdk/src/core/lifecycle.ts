@@ -7,7 +7,8 @@ import { SimedgeError } from '../wire/codes.js';
 import type { AtEngine } from './at/engine.js';
 import { fieldsOf, iccidFromEf, parseIccid, STAT_ROAMING } from './cereg.js';
 import { DETAIL, FULL } from './flags.js';
-import { has } from './platform.js';
+import { has, rangeError } from './platform.js';
+import { digits } from '../wire/chars.js';
 
 /**
  * Modem families the SDK knows. `generic` is any 27.007 modem (no internal MQTT). The model
@@ -137,8 +138,8 @@ export function mncLengthFromEfAd(hex: string | undefined): number | undefined {
 
 /** Home PLMN (MCC + MNC digits) of an IMSI. [TS23.003 §2.2] */
 export function homePlmn(imsi: string, mncLength: number): string {
-  if (!/^[0-9]{6,15}$/.test(imsi)) throw new TypeError('homePlmn: IMSI must be 6..15 digits');
-  if (mncLength !== 2 && mncLength !== 3) throw new RangeError('homePlmn: MNC length is 2 or 3');
+  if (!digits(imsi, 6, 15)) throw new TypeError('homePlmn: IMSI must be 6..15 digits');
+  if (mncLength !== 2 && mncLength !== 3) throw rangeError('homePlmn: MNC length is 2 or 3');
   return imsi.substring(0, 3 + mncLength);
 }
 
@@ -149,7 +150,7 @@ export function homePlmn(imsi: string, mncLength: number): string {
  */
 export function isRoaming(stat: number, servingPlmn: string, imsi: string, home: string | undefined): boolean {
   if (stat === STAT_ROAMING) return true;
-  if (!/^[0-9]{5,6}$/.test(servingPlmn)) return false; // nothing to compare: trust the network's stat
+  if (!digits(servingPlmn, 5, 6)) return false; // nothing to compare: trust the network's stat
   if (home) return servingPlmn !== home;
   return imsi.substring(0, servingPlmn.length) !== servingPlmn;
 }

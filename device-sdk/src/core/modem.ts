@@ -7,6 +7,7 @@ import { fieldsOf, isRegistered, parseCereg, parseCops, STAT_DENIED, type Regist
 import { dialectInfo, isRoaming, readHomePlmn, readIccidFor, type Dialect } from './lifecycle.js';
 import { DETAIL, FULL } from './flags.js';
 import { noop, type Platform } from './platform.js';
+import { allChars, alnumOr, digits } from '../wire/chars.js';
 
 export interface AttachInfo {
   imsi: string;
@@ -86,7 +87,7 @@ function readImsi(at: AtEngine): Promise<string> {
   return at.send('AT+CIMI').then((lines) => {
     for (let i = 0; i < lines.length; i++) {
       const s = (lines[i] as string).trim();
-      if (/^[0-9]{6,15}$/.test(s)) return s;
+      if (digits(s, 6, 15)) return s;
     }
     throw new SimedgeError('SIM_NOT_READY', 'AT+CIMI gave no IMSI');
   });
@@ -120,7 +121,7 @@ export function waitRegistered(at: AtEngine, platform: Platform, timeoutMs: numb
       .then((lines) => {
         for (let i = 0; i < lines.length; i++) check(parseCereg(lines[i] as string, true));
       })
-      .catch((e: unknown) => finish(e instanceof Error ? e : new Error(String(e)), undefined));
+      .then(noop, (e: unknown) => finish(e instanceof Error ? e : new Error(String(e)), undefined));
   });
 }
 
@@ -138,8 +139,8 @@ export function readOperator(at: AtEngine): Promise<string> {
 /** The full attach sequence; resolves once registered and packet-attached. */
 export function attach(at: AtEngine, platform: Platform, opts?: AttachOptions): Promise<AttachInfo> {
   const o = opts || {};
-  if (o.pin !== undefined && !/^[0-9]{4,8}$/.test(o.pin)) throw new TypeError('attach: pin must be 4..8 digits');
-  if (o.apn !== undefined && !/^[A-Za-z0-9.-]{1,100}$/.test(o.apn)) throw new TypeError('attach: apn must be a plain APN name');
+  if (o.pin !== undefined && !digits(o.pin, 4, 8)) throw new TypeError('attach: pin must be 4..8 digits');
+  if (o.apn !== undefined && !allChars(o.apn, 1, 100, alnumOr('.-'))) throw new TypeError('attach: apn must be a plain APN name');
   const registerTimeoutMs = FULL && o.registerTimeoutMs !== undefined ? o.registerTimeoutMs : 60000; // FULL: the Espruino firmware API cannot pass it
   dialectInfo(o.dialect); // TypeError for an unknown dialect, before talking to the modem
   let home: string | undefined;

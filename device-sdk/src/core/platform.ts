@@ -1,6 +1,7 @@
 // The capabilities the portable core needs from its runtime, filled in by each adapter
 // (STYLE #2: passed in, never sniffed). Keep it minimal: every member has to be implemented on
 // Espruino, Moddable XS and Node.
+import { FULL } from './flags.js';
 export interface Platform {
   /** Milliseconds since the epoch (fractional allowed); used for trace timestamps and deadlines. */
   now(): number;
@@ -17,6 +18,16 @@ export interface Platform {
  * copy at every site, which the Espruino bundle would keep in RAM each time.
  */
 export const noop = (): undefined => undefined;
+/** The value itself: the success handler of a `then(same, onFail)`. Espruino's `catch`, and its
+ *  `then` without a success handler, misbehave on an already settled promise (`then(undefined,
+ *  f)` is a TypeError before 2v22), so the portable core always passes both handlers. */
+export const same = <T>(v: T): T => v;
+
+/** A RangeError where there is one. Espruino has no RangeError (only Error, TypeError,
+ *  SyntaxError, ReferenceError, InternalError), so the Espruino build throws a TypeError. */
+export function rangeError(msg: string): Error {
+  return FULL ? new RangeError(msg) : new TypeError(msg);
+}
 
 /** Lower-case hex of bytes (request ids, traces). */
 export function toHex(b: Uint8Array): string {

@@ -10,7 +10,7 @@ import { SimedgeError } from '../wire/codes.js';
 import type { Acc, Chal, DevReady, DownMsg, Reason, Rej, Term, UpMsg } from '../wire/messages.js';
 import { topics } from '../wire/topics.js';
 import type { Step, TraceEvent, TraceSink } from '../wire/trace.js';
-import { has, toHex, type Platform } from './platform.js';
+import { has, noop, toHex, type Platform } from './platform.js';
 import { DETAIL, FULL, TRACE } from './flags.js';
 
 export type ProvState = 'idle' | 'hello-sent' | 'prov-sent' | 'accepted' | 'ready' | 'bye-sent' | 'terminated' | 'rejected';
@@ -205,7 +205,7 @@ export const ProvisionClient = function ProvisionClient(opts: ProvisionOptions):
   };
 
   const send = (req: AnyWait, msg: UpMsg): void => {
-    publish(msg).catch((e: unknown) => fail(req, asTransport(e)));
+    publish(msg).then(noop, (e: unknown) => fail(req, asTransport(e)));
   };
 
   const onChal = (m: Chal): void => {
@@ -349,7 +349,7 @@ export const ProvisionClient = function ProvisionClient(opts: ProvisionOptions):
   const start = (): Promise<void> => {
     if (!started) {
       started = o.transport.subscribe(down, onMessage);
-      started.catch(() => {
+      started.then(noop, () => {
         started = undefined; // let a later call retry
       });
     }
@@ -375,7 +375,7 @@ export const ProvisionClient = function ProvisionClient(opts: ProvisionOptions):
       if (FULL && why !== 'on' && why !== 'reset' && why !== 'roam') throw new TypeError('provision: why must be on, reset or roam');
       if (FULL && (!(template instanceof Uint8Array) || template.length === 0)) throw new TypeError('provision: template must be COSE bytes');
       if (FULL && info.imsi !== o.imsi) throw new TypeError('provision: info.imsi differs from the client IMSI');
-      const subscribed = start().catch((e: unknown) => {
+      const subscribed = start().then(noop, (e: unknown) => {
         throw asTransport(e);
       });
       return subscribed.then(() => new Promise<DevReady>((resolve, reject) => {

@@ -26,6 +26,7 @@ import { budgetTransport, DataBudget, isDataBudget, type BudgetOptions } from '.
 import { isRejected, ProvisionClient, type DeviceInfo, type ProvisionOptions, type ProvState } from './provision.js';
 import { backoffDelay, type BackoffOptions } from './transport/backoff.js';
 import { FULL, TRACE } from './flags.js';
+import { same } from './platform.js';
 
 /** `rej` codes worth another attempt (see the header). */
 export const RETRYABLE_REJECTS = ['NO_EDGE', 'NO_CAPACITY', 'DEPLOY_FAILED', 'TIMEOUT', 'BAD_NONCE', 'NO_ATTACH'];
@@ -166,7 +167,7 @@ export const Provisioner = function Provisioner(opts: ProvisionerOptions): Provi
     const r = o.retry;
     const max = r && r.attempts !== undefined ? r.attempts : 4;
     const backoff: BackoffOptions = { baseMs: r && r.baseMs !== undefined ? r.baseMs : 2000, maxMs: r && r.maxMs !== undefined ? r.maxMs : 60000 };
-    const run = (n: number): Promise<T> => fn().then(undefined, (e: Error) => {
+    const run = (n: number): Promise<T> => fn().then(same, (e: Error) => {
       if (n >= max || g !== gen || !isRetryable(e)) throw e;
       const ms = backoffDelay(platform, n, backoff);
       if (TRACE) trace('retry', 'why=' + why + ' attempt=' + (n + 1) + ' in ' + ms + ' ms after ' + (e as SimedgeError).code + (isRejected(e) ? ' ' + e.rejCode : ''));

@@ -1,14 +1,14 @@
 // MQTT topics (DESIGN.md "Messages"). Payloads carry every id, so MQTT 3.1.1 suffices.
+import { allChars, alnumOr, digits } from './chars.js';
 export const TOPIC_ROOT = 'simedge/v1';
 
-const IMSI_RE = /^[0-9]{6,15}$/;
-const EDGE_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+const EDGE_CHAR = alnumOr('_.-');
 
 export function isImsi(s: unknown): s is string {
-  return typeof s === 'string' && IMSI_RE.test(s);
+  return digits(s, 6, 15);
 }
 export function isEdgeId(s: unknown): s is string {
-  return typeof s === 'string' && EDGE_RE.test(s);
+  return allChars(s, 1, 64, EDGE_CHAR);
 }
 
 function imsi(i: string): string {

@@ -33,7 +33,7 @@ export const REALISTIC_TIMINGS: ModemTimings = {
 };
 
 /** mulberry32: small, fast, good enough to pick faults reproducibly (not for cryptography). */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -15,7 +15,7 @@ import { deviceCodec } from '../../core/codec/device-codec.js';
 import type { Dialect } from '../../core/lifecycle.js';
 import { isRegistered, type Registration } from '../../core/cereg.js';
 import { attach, detach, readOperator, watchRegistration, type AttachInfo } from '../../core/modem.js';
-import { has, type Platform } from '../../core/platform.js';
+import { has, noop, type Platform } from '../../core/platform.js';
 import type { ProvisionTransport } from '../../core/provision.js';
 import { Provisioner, type RetryInfo } from '../../core/provisioner.js';
 import { MqttSession } from '../../core/transport/session.js';
@@ -27,6 +27,7 @@ import { DataBudget } from '../../core/budget.js';
 import { SimedgeError } from '../../wire/codes.js';
 import { FULL } from '../../core/flags.js';
 import { espruinoSerial, type EspruinoSerial } from './serial.js';
+import { allChars, alnumOr, digits } from '../../wire/chars.js';
 
 export type DriverFactory = (at: AtEngine, platform: Platform) => MqttDriver;
 
@@ -96,9 +97,13 @@ function report(o: SimEdgeOptions, e: unknown): void {
 }
 
 function hostPort(broker: string | undefined): { host: string; port: number } {
-  const m = /^([A-Za-z0-9.-]+)(:([0-9]{1,5}))?$/.exec(broker || '');
-  if (!m) throw new TypeError('SimEdge: broker must be "host" or "host:port"');
-  return { host: m[1] as string, port: m[3] ? parseInt(m[3], 10) : 1883 };
+  // Loops, not a RegExp: Espruino's has no `?` or `{n,m}` (wire/chars.ts).
+  const s = broker || '';
+  const colon = s.indexOf(':');
+  const host = colon < 0 ? s : s.substring(0, colon);
+  const port = colon < 0 ? '1883' : s.substring(colon + 1);
+  if (!allChars(host, 1, 253, alnumOr('.-')) || !digits(port, 1, 5)) throw new TypeError('SimEdge: broker must be "host" or "host:port"');
+  return { host: host, port: parseInt(port, 10) };
 }
 
 /** The `start` of a bundle that carries these modem-MQTT drivers. */
@@ -137,7 +142,7 @@ export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platf
         cur = info;
         if (o.onRoam) o.onRoam(info);
         return p.provision(info, 'roam', tpl).then((rd) => ready(rd, info));
-      }).then(undefined, (e: unknown) => {
+      }).then(noop, (e: unknown) => {
         if (!stopping) report(o, e); // stop() ends a move in flight: not the firmware's error
       });
     };
@@ -151,7 +156,7 @@ export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platf
       if (!unwatch || !session || !broker) return;
       const p = prov as Provisioner;
       moves = moves.then(() => p.withRetries('link', () => session.connect(broker.host, broker.port, (cur as AttachInfo).imsi)))
-        .then(undefined, (e: unknown) => {
+        .then(noop, (e: unknown) => {
           if (!stopping) report(o, e);
         });
     };
@@ -172,7 +177,7 @@ export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platf
           ready(r, info);
         });
       })
-      .then(undefined, (e: unknown) => report(o, e));
+      .then(noop, (e: unknown) => report(o, e));
 
     return {
       state: () => (prov ? prov.state : 'idle'),

@@ -8,6 +8,7 @@ import type { ByteStream } from '../stream.js';
 import { AtFramer } from './framer.js';
 import { byteString } from '../transport/bytes.js';
 import { FULL, TRACE } from '../flags.js';
+import { allChars, isAlnum } from '../../wire/chars.js';
 
 /** Line-level trace: what went to the modem (tx) and what came back (rx). */
 export type AtTrace = (dir: 'tx' | 'rx', text: string) => void;
@@ -49,8 +50,14 @@ interface Job {
 const FAILURES = ['ERROR', 'NO CARRIER', 'BUSY', 'NO ANSWER', 'NO DIALTONE'];
 const CME = '+CME ERROR:'; // [TS27.007 §9.2]
 const CMS = '+CMS ERROR:'; // [TS27.005 §3.2.5]
-// Read (`AT+X?`) and test (`AT+X=?`) forms answer with `+X: …` lines.
-const QUERY = /^AT([+&%$#^][A-Za-z0-9]+)(\?|=\?)$/;
+// Read (`AT+X?`) and test (`AT+X=?`) forms answer with `+X: …` lines: `+X:` for such a command,
+// else ''. A loop, not a RegExp: Espruino's has no `|` inside a group (wire/chars.ts).
+function queryPrefix(cmd: string): string {
+  const end = cmd.length - (cmd.substring(cmd.length - 2) === '=?' ? 2 : cmd.charAt(cmd.length - 1) === '?' ? 1 : 0);
+  const name = cmd.substring(2, end);
+  if (end === cmd.length || cmd.substring(0, 2) !== 'AT' || '+&%$#^'.indexOf(name.charAt(0)) < 0) return '';
+  return allChars(name.substring(1), 1, 1024, isAlnum) ? name.toUpperCase() + ':' : '';
+}
 
 function startsWith(s: string, p: string): boolean {
   return s.substring(0, p.length) === p;
@@ -225,13 +232,12 @@ export const AtEngine = function AtEngine(stream: ByteStream, platform: Platform
       }
       const so = sendOpts || {};
       if (closed) return Promise.reject(new SimedgeError('AT_CLOSED', cmd));
-      const m = QUERY.exec(cmd);
       return new Promise<string[]>((resolve, reject) => {
         queue.push({
           cmd: cmd,
           timeoutMs: so.timeoutMs === undefined ? defaultTimeoutMs : so.timeoutMs,
           payload: so.payload,
-          claim: m ? (m[1] as string).toUpperCase() + ':' : '',
+          claim: queryPrefix(cmd),
           lines: [],
           echoSeen: false,
           timer: undefined,

@@ -14,6 +14,7 @@
 // Lines are byte strings (one char per byte, as on Espruino): AT responses are ASCII, and the
 // core never needs a text decoder this way.
 import { FULL } from '../flags.js';
+import { rangeError } from '../platform.js';
 
 export interface FramerSink {
   /** A whole line; term is the byte that ended it (13 CR or 10 LF), for raw-payload readers. */
@@ -83,14 +84,14 @@ export const AtFramer = function AtFramer(sink: FramerSink, maxLineOpt?: number)
   const framer = {
     expectBytes(n: number): void {
       // The lean build reads no raw payloads: its QMT driver takes hex only (transport/qmt.ts).
-      if (!FULL) throw new RangeError('expectBytes: raw payloads are not read in this build');
-      if (!(n >= 0 && n <= MAX_BINARY && Math.floor(n) === n)) throw new RangeError('expectBytes: n must be an integer in 0..' + MAX_BINARY);
+      if (!FULL) throw rangeError('expectBytes: raw payloads are not read in this build');
+      if (!(n >= 0 && n <= MAX_BINARY && Math.floor(n) === n)) throw rangeError('expectBytes: n must be an integer in 0..' + MAX_BINARY);
       if (n === 0) return;
       if (state === CR) {
         pendingBin = n;
         return;
       }
-      if (state !== LINE || buf.length > 0) throw new RangeError('expectBytes: only at a line boundary');
+      if (state !== LINE || buf.length > 0) throw rangeError('expectBytes: only at a line boundary');
       startBinary(n);
     },
 
@@ -115,60 +116,50 @@ export const AtFramer = function AtFramer(sink: FramerSink, maxLineOpt?: number)
           continue;
         }
         const b = chunk[i] as number;
-        switch (state) {
-          case CR:
-            if (FULL && pendingBin > 0) {
-              const n = pendingBin;
-              pendingBin = 0;
-              startBinary(n);
-              if (b === LF_BYTE) i++;
-              continue;
-            }
-            state = LINE;
-            if (b === LF_BYTE) i++;
-            continue;
-          case GT:
-            if (b === SP_BYTE) {
-              state = LINE;
-              i++;
+        // An if/else chain, not a switch: Espruino's switch forgets it is inside a loop, and a
+        // `continue` in a case is a SyntaxError there (espruino/Espruino#2339).
+        if (state === CR) {
+          if (FULL && pendingBin > 0) {
+            const n = pendingBin;
+            pendingBin = 0;
+            startBinary(n);
+          } else state = LINE;
+          if (b === LF_BYTE) i++;
+        } else if (state === GT) {
+          state = LINE;
+          if (b === SP_BYTE) {
+            i++;
+            sink.prompt();
+          } else buf = '>'; // not a prompt: the `>` starts an ordinary line; b is read again in LINE
+        } else if (state === PROMPTED) {
+          state = LINE;
+          if (b === SP_BYTE) i++;
+        } else if (state === DISCARD) {
+          if (b === CR_BYTE) state = CR;
+          else if (b === LF_BYTE) state = LINE;
+          i++;
+        } else { // LINE
+          i++;
+          if (b === CR_BYTE || b === LF_BYTE) {
+            state = b === CR_BYTE ? CR : LINE;
+            const s = buf;
+            buf = '';
+            // A bare `>` line is the prompt of modems that send `>` + CRLF instead of `> `.
+            if (s === '>') sink.prompt();
+            else if (s.length > 0) sink.line(s, b);
+          } else if (b === GT_BYTE && buf.length === 0) {
+            if (promptArmed) {
+              promptArmed = false;
+              state = PROMPTED;
               sink.prompt();
-              continue;
-            }
-            // Not a prompt: the `>` starts an ordinary line; reprocess b in LINE.
-            state = LINE;
-            buf = '>';
-            continue;
-          case PROMPTED:
-            state = LINE;
-            if (b === SP_BYTE) i++;
-            continue;
-          case DISCARD:
-            if (b === CR_BYTE) state = CR;
-            else if (b === LF_BYTE) state = LINE;
-            i++;
-            continue;
-          default: // LINE
-            i++;
-            if (b === CR_BYTE || b === LF_BYTE) {
-              state = b === CR_BYTE ? CR : LINE;
-              const s = buf;
-              buf = '';
-              // A bare `>` line is the prompt of modems that send `>` + CRLF instead of `> `.
-              if (s === '>') sink.prompt();
-              else if (s.length > 0) sink.line(s, b);
-            } else if (b === GT_BYTE && buf.length === 0) {
-              if (promptArmed) {
-                promptArmed = false;
-                state = PROMPTED;
-                sink.prompt();
-              } else state = GT;
-            } else if (buf.length >= maxLine) {
-              buf = '';
-              state = DISCARD;
-              sink.overflow();
-            } else {
-              buf += String.fromCharCode(b);
-            }
+            } else state = GT;
+          } else if (buf.length >= maxLine) {
+            buf = '';
+            state = DISCARD;
+            sink.overflow();
+          } else {
+            buf += String.fromCharCode(b);
+          }
         }
       }
     },

@@ -22,7 +22,7 @@
 // profile: the decoder still takes hostile input (STYLE #10).
 import { SimedgeError } from '../../wire/codes.js';
 import { DETAIL, FULL } from '../flags.js';
-import { has } from '../platform.js';
+import { has, rangeError } from '../platform.js';
 import { toByteString } from '../transport/bytes.js';
 
 export interface DeviceLimits {
@@ -116,7 +116,7 @@ function putFlat(parts: Uint8Array[], v: unknown): void {
 
 // Parts are collected and joined once: a template of several KB is referenced, not copied per item.
 function put(parts: Uint8Array[], v: unknown, depth: number): void {
-  if (depth > 16) throw new RangeError('CBOR encode: nesting deeper than 16');
+  if (depth > 16) throw rangeError('CBOR encode: nesting deeper than 16');
   if (v === null) parts.push(new Uint8Array([0xf6]));
   else if (v === false) parts.push(new Uint8Array([0xf4]));
   else if (v === true) parts.push(new Uint8Array([0xf5]));

@@ -9,10 +9,11 @@ import type { ProvisionCodec } from '../provision.js';
 import { decode, encode, type DeviceLimits } from './cbor.js';
 import { DETAIL } from '../flags.js';
 import { has } from '../platform.js';
+import { allChars, alnumOr } from '../../wire/chars.js';
 
 type Obj = { [k: string]: unknown };
 
-const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+const ID_CHAR = alnumOr('_.:-');
 
 // What each field of a down message must be: text of at most n characters (n > 0), or one of these.
 const IDENT = 0; // an id: 1..64 of [A-Za-z0-9_.:-]
@@ -56,7 +57,7 @@ function field(v: unknown, kind: number, path: string): unknown {
   } else {
     const max = kind === IDENT ? 64 : kind;
     if (typeof v !== 'string' || v.length === 0 || v.length > max) fail(path, DETAIL && 'must be text of 1..' + max + ' characters');
-    if (kind === IDENT && !ID.test(v)) fail(path, DETAIL && 'must be an id');
+    if (kind === IDENT && !allChars(v, 1, 64, ID_CHAR)) fail(path, DETAIL && 'must be an id');
   }
   return v;
 }

@@ -5,6 +5,7 @@
 import { SimedgeError } from '../../wire/codes.js';
 import type { AtEngine } from '../at/engine.js';
 import { concatBytes, fromHex, upperHex } from '../transport/bytes.js';
+import { rangeError } from '../platform.js';
 
 export interface Rapdu {
   data: Uint8Array;
@@ -37,7 +38,7 @@ export function swHex(sw: number): string {
  * [ISO7816-4 §5.4.1]
  */
 export function claFor(base: number, channel: number): number {
-  if (!(channel >= 0 && channel <= 19 && Math.floor(channel) === channel)) throw new RangeError('logical channel is 0..19');
+  if (!(channel >= 0 && channel <= 19 && Math.floor(channel) === channel)) throw rangeError('logical channel is 0..19');
   return channel <= 3 ? base | channel : base | 0x40 | (channel - 4);
 }
 

@@ -1,9 +1,10 @@
 // BER-TLV with one-byte tags, as the IoT SAFE applet uses them (lengths in short form or 81 xx).
 // [ISO7816-4 §5.2] [GSMA IoT.05-A03]
 import { SimedgeError } from '../../wire/codes.js';
+import { rangeError } from '../platform.js';
 
 export function tlv(tag: number, value: Uint8Array): Uint8Array {
-  if (value.length > 255) throw new RangeError('tlv: value longer than 255 bytes');
+  if (value.length > 255) throw rangeError('tlv: value longer than 255 bytes');
   const head = value.length > 127 ? [tag, 0x81, value.length] : [tag, value.length];
   const out = new Uint8Array(head.length + value.length);
   out.set(head, 0);

@@ -14,6 +14,7 @@ import type { Platform } from '../platform.js';
 import { asciiTopic, concatBytes, toByteString } from './bytes.js';
 import type { DriverEvents, DriverOptions, MqttDriver } from './types.js';
 import { sendAs, sendForUrc, sendQuiet } from './urc-wait.js';
+import { rangeError } from '../platform.js';
 
 /** Largest CMQTTPAYLOAD. */
 export const CMQTT_MAX_PAYLOAD = 10240;
@@ -119,7 +120,7 @@ export class CmqttDriver implements MqttDriver {
 
   publish(topic: string, payload: Uint8Array): Promise<void> {
     const t = asciiTopic(topic, 1024);
-    if (payload.length === 0 || payload.length > CMQTT_MAX_PAYLOAD) return Promise.reject(new RangeError('CMQTT publish: payload is 1..' + CMQTT_MAX_PAYLOAD + ' bytes'));
+    if (payload.length === 0 || payload.length > CMQTT_MAX_PAYLOAD) return Promise.reject(rangeError('CMQTT publish: payload is 1..' + CMQTT_MAX_PAYLOAD + ' bytes'));
     return sendAs(this.at, 'AT+CMQTTTOPIC=0,' + t.length, 'MODEM_MQTT_PUBLISH', { payload: t })
       .then(() => sendAs(this.at, 'AT+CMQTTPAYLOAD=0,' + payload.length, 'MODEM_MQTT_PUBLISH', { payload: payload }))
       .then(() => sendForUrc(this.at, this.platform, 'AT+CMQTTPUB=0,1,60', '+CMQTTPUB:', (f) => f[0] === '0', this.opTimeout(), 'MODEM_MQTT_PUBLISH'))

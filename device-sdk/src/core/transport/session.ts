@@ -12,11 +12,12 @@
 // the firmware API, re-opens it and re-subscribes every topic. The firmware API retries that
 // re-open with the Provisioner's backoff (adapter/espruino/simedge.ts): one retry mechanism, not two.
 import { SimedgeError } from '../../wire/codes.js';
-import { has, noop, type Platform } from '../platform.js';
+import { has, noop, same, type Platform } from '../platform.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { asciiTopic } from './bytes.js';
 import type { ModemMqttTransport, MqttDriver, SessionState } from './types.js';
 import { DETAIL, FULL, TRACE } from '../flags.js';
+import { allChars, alnumOr } from '../../wire/chars.js';
 
 export interface SessionOptions {
   backoff?: BackoffOptions;
@@ -226,7 +227,7 @@ export const MqttSession = function MqttSession(driver: MqttDriver, platform: Pl
       // validated where the firmware passed them (adapter/espruino/simedge.ts): FULL only.
       if (FULL && !validHost(h)) throw new TypeError('connect: host must be a DNS name or IP address');
       if (FULL && !(p >= 1 && p <= 65535 && Math.floor(p) === p)) throw new TypeError('connect: port must be 1..65535');
-      if (FULL && (typeof id !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(id))) throw new TypeError('connect: clientId must be 1..64 of [A-Za-z0-9._-]');
+      if (FULL && (typeof id !== 'string' || !allChars(id, 1, 64, alnumOr('._-')))) throw new TypeError('connect: clientId must be 1..64 of [A-Za-z0-9._-]');
       // Lean build: connect() also re-opens after a loss and joins an open in flight (see the header).
       if (!FULL && st === 'up') return Promise.resolve();
       if (FULL ? st !== 'idle' : st === 'closed') return Promise.reject(new TypeError('connect: session is ' + st));
@@ -241,7 +242,7 @@ export const MqttSession = function MqttSession(driver: MqttDriver, platform: Pl
       if (FULL && !(bytes instanceof Uint8Array)) throw new TypeError('publish: payload must be a Uint8Array');
       const once = () => whenUp().then(() => serial(() => driver.publish(topic, bytes)));
       if (!FULL) return once(); // the lean build has no reconnecting state to wait for (see the header)
-      return once().then(undefined, (e: unknown) => {
+      return once().then(same, (e: unknown) => {
         // The link dropped under this publish: try once more on the new connection (QoS 1 and the
         // provisioning messages are idempotent, so a duplicate is harmless).
         if (st === 'reconnecting') return once();

@@ -15,6 +15,7 @@ import { asciiTopic, upperHex } from './bytes.js';
 import { readQuoted } from './quoted.js';
 import type { DriverEvents, DriverOptions, MqttDriver } from './types.js';
 import { sendAs, sendForUrc, sendQuiet } from './urc-wait.js';
+import { rangeError } from '../platform.js';
 
 /** Largest binary publish accepted here. */
 export const UMQTT_MAX_PAYLOAD = 1024;
@@ -78,12 +79,12 @@ export class UmqttDriver implements MqttDriver {
     asciiTopic(topic, 255);
     if (this.o.r410m) {
       const cmd = 'AT+UMQTTC=2,1,0,1,"' + topic + '","' + upperHex(payload) + '"';
-      if (payload.length === 0 || cmd.length > MAX_CMD) return Promise.reject(new RangeError('UMQTT hex publish: payload too long for one command line'));
+      if (payload.length === 0 || cmd.length > MAX_CMD) return Promise.reject(rangeError('UMQTT hex publish: payload too long for one command line'));
       return sendAs(this.at, cmd, 'MODEM_MQTT_PUBLISH', { timeoutMs: this.opTimeout() }).then((lines) => {
         if (!accepted(lines, '2')) throw new SimedgeError('MODEM_MQTT_PUBLISH', 'UMQTTC 2 refused');
       });
     }
-    if (payload.length === 0 || payload.length > UMQTT_MAX_PAYLOAD) return Promise.reject(new RangeError('UMQTT publish: payload is 1..' + UMQTT_MAX_PAYLOAD + ' bytes'));
+    if (payload.length === 0 || payload.length > UMQTT_MAX_PAYLOAD) return Promise.reject(rangeError('UMQTT publish: payload is 1..' + UMQTT_MAX_PAYLOAD + ' bytes'));
     return sendAs(this.at, 'AT+UMQTTC=9,1,0,"' + topic + '",' + payload.length, 'MODEM_MQTT_PUBLISH', { payload: payload, timeoutMs: this.opTimeout() })
       .then((lines) => {
         if (!accepted(lines, '9')) throw new SimedgeError('MODEM_MQTT_PUBLISH', 'UMQTTC 9 refused');

@@ -4,7 +4,7 @@
 import { SimedgeError, type Code } from '../../wire/codes.js';
 import type { AtEngine, SendOptions } from '../at/engine.js';
 import { fieldsOf } from '../cereg.js';
-import { noop, type Platform } from '../platform.js';
+import { noop, same, type Platform } from '../platform.js';
 import { DETAIL } from '../flags.js';
 
 /** The AT failure behind a modem-MQTT error, for its detail. */
@@ -49,7 +49,7 @@ export function sendForUrc(
 
 /** Send cmd; an AT failure becomes `code` (with the AT detail). */
 export function sendAs(at: AtEngine, cmd: string, code: Code, opts?: SendOptions): Promise<string[]> {
-  return at.send(cmd, opts).then(undefined, (e: unknown) => {
+  return at.send(cmd, opts).then(same, (e: unknown) => {
     throw new SimedgeError(code, DETAIL ? cmd + ': ' + why(e) : undefined);
   });
 }
