@@ -21,11 +21,11 @@ const SIM = { imsi: '240011234000101', iccid: '89460112340001010' };
 const binStr = (b: Uint8Array): string => String.fromCharCode(...b);
 
 /** What the Pico gives main.js besides Serial1/setTimeout/E.hwRand (already in the VM): stubs that report to the test. */
-function boardStubs(template: Uint8Array): string {
-  return `
+function boardStubs(template: Uint8Array, board = true): string {
+  return `${board ? `
 function __pin(name) { return { name: name, write: function (v) { host('pin', name + '=' + (v ? 1 : 0)); } }; }
-var B3 = __pin('B3'), B6 = __pin('B6'), B7 = __pin('B7'), BTN = __pin('BTN'), LED1 = __pin('LED1'), LED2 = __pin('LED2');
-Serial1.setup = function (baud, o) { host('setup', baud + ' tx=' + o.tx.name + ' rx=' + o.rx.name); };
+var B3 = __pin('B3'), B6 = __pin('B6'), B7 = __pin('B7'), BTN = __pin('BTN'), LED1 = __pin('LED1'), LED2 = __pin('LED2');` : ''}
+Serial1.setup = function (baud, o) { host('setup', baud + (o.path ? ' path=' + o.path : ' tx=' + o.tx.name + ' rx=' + o.rx.name)); };
 var __button;
 function setWatch(fn, pin, o) { __button = fn; host('watch', pin.name); }
 var __iv = {}, __ivn = 0;
@@ -48,9 +48,11 @@ function require(n) {
 }
 
 /** main.js with its power-up waits and reading period shortened for the test (each replacement checked). */
-function mainForTest(): string {
+function mainForTest(serialPath?: string): string {
   let src = readFileSync(join(DIR, 'main.js'), 'utf8');
-  for (const [from, to] of [['periodMs: 60000', 'periodMs: 150'], ['pwrkeyMs: 1000', 'pwrkeyMs: 1'], ['bootMs: 2500', 'bootMs: 1']]) {
+  const edits = [['periodMs: 60000', 'periodMs: 150'], ['pwrkeyMs: 1000', 'pwrkeyMs: 1'], ['bootMs: 2500', 'bootMs: 1']];
+  if (serialPath) edits.push(['serialPath: undefined', `serialPath: '${serialPath}'`]);
+  for (const [from, to] of edits) {
     if (!src.includes(from as string)) throw new Error(`main.js no longer has "${from}"`);
     src = src.replace(from as string, to as string);
   }
@@ -69,7 +71,7 @@ afterEach(async () => {
 
 /** The example world, a SIM7080 emulator at the home cell wired to a QuickJS VM running the
  *  thermometer's bundle and main.js on stub board pins. */
-async function bootThermometer() {
+async function bootThermometer(linux?: { serialPath: string }) {
   ex = await exampleWorld('espruino-thermometer', SIM);
   const { world } = ex;
   const [modemSide, deviceSide] = duplexPair();
@@ -79,8 +81,8 @@ async function bootThermometer() {
   w.onSerialWrite = (s) => deviceSide.write(Uint8Array.from(s, (c) => c.charCodeAt(0)));
   deviceSide.onReadable((b) => w.serialData(binStr(b)));
   w.run(readFileSync(THERMO_BUNDLE, 'utf8'));
-  w.run(boardStubs(ex.template));
-  w.run(mainForTest());
+  w.run(boardStubs(ex.template, !linux));
+  w.run(mainForTest(linux?.serialPath));
   return { world, modem, w };
 }
 
@@ -120,6 +122,16 @@ describe('examples/espruino-thermometer (QuickJS + sim7080 emulator + real core 
     expect(w.events.filter((e) => e.name === 'print:error')).toEqual([]);
     expect(w.events.find((e) => e.name === 'setup')?.text).toBe('115200 tx=B6 rx=B7');
     expect(w.events.filter((e) => e.name === 'pin' && e.text.startsWith('B3=')).map((e) => e.text)).toEqual(['B3=1', 'B3=0']);
+  });
+
+  it('runs as on Espruino\'s Linux build: no board pins, the serial port opened by path, provisions and switches off', async () => {
+    const { w } = await bootThermometer({ serialPath: '/dev/pts/7' });
+    const ready = JSON.parse(await w.waitEvent('print:ready', 15_000)) as { edge: string; imsi: string };
+    expect(ready).toMatchObject({ edge: 'edge-a', imsi: SIM.imsi });
+    expect(w.events.find((e) => e.name === 'setup')?.text).toBe('115200 path=/dev/pts/7');
+    w.run('switchOff()');
+    expect(JSON.parse(await w.waitEvent('print:off', 10_000))).toEqual({ t: 'off', terms: 1 });
+    expect(w.events.filter((e) => e.name === 'pin' || e.name === 'watch' || e.name === 'print:error')).toEqual([]);
   });
 
   it('[DESIGN roaming] re-provisions in the visited network through the real core and edge-b, then switches off', async () => {
