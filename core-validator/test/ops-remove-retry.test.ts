@@ -95,6 +95,11 @@ describe('remove-order retries, single core [DESIGN 209-210]', () => {
     expect(await w.core.store.provision(pid)).toMatchObject({ state: 'FAILED_TEMP', code: 'TIMEOUT', endWhy: 'bye', oid: order.oid });
     expect(await w.core.store.charging()).toEqual([{ imsi: IMSI, pid, service: 'onem2m-cse', edge: 'edge-a', start: t0, stop: t0 + 30_000 }]);
     expect(w.traces.some((t) => t.step === 210 && t.ev === 'remove-timeout')).toBe(true);
+    // The device did not get that term (QoS 1 redelivers its bye): the same term goes again.
+    const before = w.obs.all.length;
+    w.up({ t: 'bye', rid: 'b1', imsi: IMSI, why: 'off' });
+    expect(await w.obs.waitFor(downOf(IMSI, 'term'), 'term for the redelivered bye', before)).toEqual({ t: 'term', pid, why: 'TIMEOUT' });
+    await w.core.idle();
     const sends = (await w.core.store.order(order.oid))?.sends ?? 0;
     expect(sends).toBeGreaterThanOrEqual(3);
 
@@ -104,9 +109,14 @@ describe('remove-order retries, single core [DESIGN 209-210]', () => {
     await edgeSays(w, { t: 'removed', oid: order.oid, pid, edge: 'edge-a' });
     expect(await w.core.store.provision(pid)).toMatchObject({ state: 'REMOVED', code: 'TIMEOUT', endWhy: 'bye' });
     expect(w.traces.filter((t) => t.ev === 'removed-late')).toHaveLength(1);
-    expect(w.obs.down().filter((m) => m.t === 'term')).toEqual([{ t: 'term', pid, why: 'TIMEOUT' }]); // one term only
+    expect(w.obs.down().filter((m) => m.t === 'term')).toEqual([{ t: 'term', pid, why: 'TIMEOUT' }, { t: 'term', pid, why: 'TIMEOUT' }]); // the late removed adds none
     expect((await w.core.store.charging())[0]?.stop).toBe(t0 + 30_000); // billing stopped where the core gave up
     expect((await w.core.store.order(order.oid))?.sends).toBe(sends); // no re-send after the deadline
+
+    // A redelivered bye repeats the term it got, TIMEOUT, not 'bye'.
+    const from = w.obs.all.length;
+    w.up({ t: 'bye', rid: 'b1', imsi: IMSI, why: 'off' });
+    expect(await w.obs.waitFor(downOf(IMSI, 'term'), 'term again', from)).toEqual({ t: 'term', pid, why: 'TIMEOUT' });
   });
 
   it('the clean-up remove after a deploy timeout is re-sent until the edge answers removed; the provision stays FAILED_TEMP', async () => {
