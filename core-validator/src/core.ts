@@ -23,7 +23,7 @@ import { CoreMetrics } from './metrics.js';
 import { startRadiusAccounting, type RadiusAccounting } from './radius/server.js';
 import { openStore } from './store/open.js';
 import { SqliteStore } from './store/sqlite.js';
-import type { AttachRecord, CoreStore } from './store/types.js';
+import type { AttachRecord, CoreStore, SubscriberStatus } from './store/types.js';
 import { Serial } from './serial.js';
 
 export interface CoreOptions {
@@ -268,6 +268,21 @@ export class CoreValidator {
       this.ctx.trace(208, 'detach', ev.imsi);
       const n = await teardown(this.ctx, ev.imsi, 'detach');
       this.ctx.log('info', 'detach', { imsi: ev.imsi, removing: n });
+    });
+  }
+
+  /** Operator: set a subscription's registry status. Suspending it also tears its active
+   *  provisions down (`term {why: 'suspended'}`): a suspended subscription provisions nothing and
+   *  holds no edge resources. Re-activating changes only the status. Rejects on an unknown IMSI
+   *  (ADMIN_NOT_FOUND is the admin API's answer) or a store failure. */
+  setSubscriberStatus(imsi: string, status: SubscriberStatus): Promise<{ removing: number }> {
+    if (!isImsi(imsi)) throw new TypeError(`setSubscriberStatus: not an IMSI: ${String(imsi)}`);
+    return this.serial.run(async () => {
+      if (!await this.store.subscriber(imsi)) throw new SimedgeError('ADMIN_NOT_FOUND', `SIM ${imsi}`);
+      await this.store.setSubscriberStatus(imsi, status);
+      const removing = status === 'suspended' ? await teardown(this.ctx, imsi, 'suspended') : 0;
+      this.ctx.log('info', 'subscriber status', { imsi, status, removing });
+      return { removing };
     });
   }
 

@@ -126,10 +126,19 @@ describe('admin API: SIM import', () => {
     expect(big.status).toBe(413);
   });
 
-  it('a suspension through the API is what the validation pipeline enforces', async () => {
+  it('a suspension through the API tears the running provisions down and is what the validation pipeline enforces', async () => {
     await setup();
+    const acc = await w!.provision('p0');
+    expect(acc).toMatchObject({ t: 'acc' });
+    const pid = (acc as { pid: string }).pid;
+    await w!.obs.waitFor(downOf(IMSI, 'ready'), 'ready');
     const r = await api('POST', `/v1/sims/${IMSI}/status`, { body: JSON.stringify({ status: 'suspended' }), type: 'application/json' });
-    expect(r.json).toEqual({ imsi: IMSI, status: 'suspended' });
+    expect(r.json).toEqual({ imsi: IMSI, status: 'suspended', removing: 1 });
+    // The test edge answers the remove order: the device is told why, the provision ends.
+    expect(await w!.obs.waitFor(downOf(IMSI, 'term'), 'term')).toEqual({ t: 'term', pid, why: 'suspended' });
+    await w!.core.idle();
+    expect(await w!.core.store.provision(pid)).toMatchObject({ state: 'REMOVED', endWhy: 'suspended' });
+    expect((await w!.core.store.charging())[0]?.stop).toBeDefined();
     const rej = await w!.provision('p1');
     expect(rej).toMatchObject({ t: 'rej', code: 'SUBSCRIBER_SUSPENDED' });
     expect((await api('POST', `/v1/sims/${IMSI2}/status`, { body: '{"status":"active"}', type: 'application/json' })).status).toBe(404);

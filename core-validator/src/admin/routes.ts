@@ -3,7 +3,7 @@
 // backend both work), the edge table and the core's metrics and charging export.
 import { isImsi, SimedgeError } from '@simedge/device-sdk/wire';
 import type { EdgeTable } from '../edges.js';
-import type { CoreStore, Plan, ProvisionState, TrustKey } from '../store/types.js';
+import type { CoreStore, Plan, ProvisionState, SubscriberStatus, TrustKey } from '../store/types.js';
 import { jsonObject } from './http.js';
 import { keyView, trustKeyFromBody } from './keys.js';
 import { checkSimImport } from './sims.js';
@@ -12,6 +12,8 @@ import { checkSimImport } from './sims.js';
 export interface AdminCore {
   readonly store: CoreStore;
   readonly edges: EdgeTable;
+  /** Set a SIM's status; suspending tears its provisions down (CoreValidator.setSubscriberStatus). */
+  setSubscriberStatus(imsi: string, status: SubscriberStatus): Promise<{ removing: number }>;
   metrics(): Promise<string>;
   chargingCsv(from?: number, to?: number): string | Promise<string>;
 }
@@ -99,8 +101,8 @@ export const ROUTES: readonly Route[] = [
       const b = jsonObject(await c.body());
       if (b.status !== 'active' && b.status !== 'suspended') badRequest("status must be 'active' or 'suspended'");
       if (!(await c.core.store.subscriber(imsi))) notFound(`SIM ${imsi}`);
-      await c.core.store.setSubscriberStatus(imsi, b.status as 'active' | 'suspended');
-      return json({ imsi, status: b.status });
+      const { removing } = await c.core.setSubscriberStatus(imsi, b.status as SubscriberStatus);
+      return json({ imsi, status: b.status, removing });
     },
   },
 

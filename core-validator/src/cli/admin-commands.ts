@@ -72,8 +72,8 @@ const simsShow = cmd(['sims', 'show'], { summary: 'show one SIM: ICCID, status, 
 const simsStatus = cmd(['sims', 'status'], { summary: 'suspend or re-activate a subscription', args: '<imsi> <active|suspended>', minArgs: 2, maxArgs: 2 },
   async (t, _v, [imsi, status], io) => {
     if (status !== 'active' && status !== 'suspended') return usage(['sims', 'status'], "status must be 'active' or 'suspended'");
-    await adminJson(t, 'POST', `/v1/sims/${encodeURIComponent(imsi as string)}/status`, { status });
-    io.out(`${imsi} ${status}\n`);
+    const r = await adminJson<{ removing?: number }>(t, 'POST', `/v1/sims/${encodeURIComponent(imsi as string)}/status`, { status });
+    io.out(`${imsi} ${status}${r.removing ? ` (removing ${r.removing} provision${r.removing === 1 ? '' : 's'})` : ''}\n`);
     return 0;
   });
 

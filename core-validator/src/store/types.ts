@@ -18,7 +18,7 @@ export const ACTIVE_STATES: readonly ProvisionState[] = ['STARTING', 'PROCESSING
  *  leaves it to be sent by the core that takes over, or by its own restart (src/outbox.ts). */
 export interface OutboxRecord { id: string; imsi: string; payload: Uint8Array; owner: string; at: number }
 
-export type EndReason = 'bye' | 'detach' | 'roam' | 'timeout' | 'lease';
+export type EndReason = 'bye' | 'detach' | 'roam' | 'timeout' | 'lease' | 'suspended';
 
 export type SubscriberStatus = 'active' | 'suspended';
 
