@@ -189,17 +189,28 @@ export async function resume(ctx: Ctx): Promise<void> {
   await dropSuperseded(ctx, all, all);
 }
 
+/** Same template, keyed like anti-rollback: (manufacturer, template id), whatever the seq; so
+ *  one maker's template never replaces another maker's of the same id. Make-before-break replaces
+ *  only the device's older provision of the same template; its other templates stay. */
+export function sameTemplate(a: ProvisionRecord, b: ProvisionRecord): boolean {
+  return a.tid === b.tid && a.mfr === b.mfr;
+}
+
 /** Finish a make-before-break cut short by a crash (between the new provision's COMPLETED commit
  *  and the old one's remove order): of `candidates`, each COMPLETED provision with a newer
- *  COMPLETED one of the same IMSI is removed (term roam), as onEdgeReady would have. `known`:
- *  all provisions when the caller has them, else each IMSI's are read. */
+ *  COMPLETED one of the same IMSI and template is removed (term roam), as onEdgeReady would have.
+ *  `known`: all provisions when the caller has them, else each IMSI's are read. */
 export async function dropSuperseded(ctx: Ctx, candidates: readonly ProvisionRecord[], known?: readonly ProvisionRecord[]): Promise<void> {
-  // The newest COMPLETED creation time per IMSI, from `known` when given.
-  const newest = new Map<string, number>();
-  for (const o of known ?? []) if (o.state === 'COMPLETED') newest.set(o.imsi, Math.max(newest.get(o.imsi) ?? -Infinity, o.created));
+  // COMPLETED provisions per IMSI, from `known` when given (one pass, not one per candidate).
+  const byImsi = new Map<string, ProvisionRecord[]>();
+  for (const o of known ?? []) {
+    if (o.state !== 'COMPLETED') continue;
+    const list = byImsi.get(o.imsi);
+    if (list) list.push(o); else byImsi.set(o.imsi, [o]);
+  }
   for (const p of candidates) {
     if (p.state !== 'COMPLETED') continue;
-    const latest = known ? newest.get(p.imsi) ?? -Infinity : Math.max(...(await ctx.store.provisions({ imsi: p.imsi, state: 'COMPLETED' })).map((o) => o.created));
-    if (latest > p.created) await remove(ctx, p, 'roam');
+    const completed = known ? byImsi.get(p.imsi) ?? [] : await ctx.store.provisions({ imsi: p.imsi, state: 'COMPLETED' });
+    if (completed.some((o) => o.pid !== p.pid && sameTemplate(o, p) && o.created > p.created)) await remove(ctx, p, 'roam');
   }
 }

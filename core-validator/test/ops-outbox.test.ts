@@ -123,4 +123,18 @@ describe('make-before-break cut short by a crash', () => {
     expect((await again!.store.provision('p-new'))?.state).toBe('COMPLETED');
     expect(w.edgeB.orders.filter((o) => o.t === 'remove')).toEqual([]);
   });
+
+  it('on start, a newer COMPLETED provision of another template replaces nothing: a device may run several', async () => {
+    const dbPath = dbFile();
+    w = await startWorld({ dbPath });
+    const now = w.clock.ms;
+    const base = { imsi: IMSI, state: 'COMPLETED' as const, cls: 'acme/thermo-nb1', seq: 7, mfr: 'acme', services: ['onem2m-cse'], updated: now };
+    await w.core.store.createProvision({ ...base, tid: 'acme.thermo', pid: 'p-thermo', edge: 'edge-a', rid: 'r-1', oid: 'o-1', created: now - 60_000 });
+    await w.core.store.createProvision({ ...base, tid: 'acme.fwupdate', pid: 'p-fw', edge: 'edge-a', rid: 'r-2', oid: 'o-2', created: now - 1_000 });
+    await restart(w, dbPath);
+    await again!.idle();
+    expect(w.edgeA.orders.filter((o) => o.t === 'remove')).toEqual([]);
+    expect((await again!.store.provision('p-thermo'))?.state).toBe('COMPLETED');
+    expect((await again!.store.provision('p-fw'))?.state).toBe('COMPLETED');
+  });
 });

@@ -1,13 +1,15 @@
 // Edge `ready` [step 207]: the services run; COMPLETED, and the device gets `ready` with the
 // endpoints. Make-before-break on roaming/re-provisioning: only now is any older COMPLETED
-// provision of the IMSI removed (`term {why: 'roam'}` follows its `removed`). The charging
-// records of the provision's services open now. The move is a compare-and-set (README "Scale-out");
-// the device's `ready` is committed with it (outbox.ts), so a crash before it is out loses nothing.
+// provision of the IMSI with the same template (mfr, tid) removed (`term {why: 'roam'}` follows
+// its `removed`); the device's provisions of other templates stay (a plan may allow several,
+// `maxProvisions`). The charging records of the provision's services open now. The move is a
+// compare-and-set (README "Scale-out"); the device's `ready` is committed with it (outbox.ts), so a
+// crash before it is out loses nothing.
 import type { EdgeReady } from '@simedge/device-sdk/wire';
 import type { ProvisionRecord } from '../store/types.js';
 import { openCharging } from '../charging.js';
 import type { Ctx } from '../context.js';
-import { DEPLOYING, remove } from '../lifecycle.js';
+import { DEPLOYING, remove, sameTemplate } from '../lifecycle.js';
 import { flush, stage } from '../outbox.js';
 import { syncTimers } from '../timers.js';
 import { matchOrder } from './edge-order.js';
@@ -23,8 +25,9 @@ export async function onEdgeReady(ctx: Ctx, ev: EdgeReady): Promise<void> {
     const moved = await tx.transition(p.pid, DEPLOYING, { state: 'COMPLETED', svc: ev.svc, deadline: undefined, owner: ctx.coreId, updated: now });
     if (!moved) return undefined;
     await openCharging(tx, p, now);
-    const others = (await tx.provisions({ imsi: p.imsi, state: 'COMPLETED' })).filter((o) => o.pid !== p.pid);
-    // A provision that completes after a newer one did is the stale one: no ready for it.
+    // The same template's earlier provisions only: this one replaces them, not the device's others.
+    const others = (await tx.provisions({ imsi: p.imsi, state: 'COMPLETED' })).filter((o) => o.pid !== p.pid && sameTemplate(o, p));
+    // A provision that completes after a newer one of its template did is the stale one: no ready for it.
     const stale = others.some((o) => o.created > p.created);
     const note = stale ? undefined : await stage(ctx, tx, p.imsi, { t: 'ready', pid: p.pid, edge: p.edge, svc: ev.svc });
     return { moved, others, note };
