@@ -16,12 +16,14 @@
 //   policy:    PolicyOptions (policy.ts);  plans: { <name>: Plan } for the CSV import's plan column
 //   log:       { level: debug|info|warn|error }  (else SIMEDGE_LOG_LEVEL, else info)
 //   opTimeoutMs, nonceTtlSec, orderTtlSec, retentionSec, attestation ('off' | 'network', needs the embedded broker)
+//   retry: { baseMs?, maxMs? } order re-send backoff (ms);
 //   shared:    true | <group>: scale-out behind MQTT 5 shared subscriptions (needs broker.url and postgres://);  leaseMs
 import { isEdgeId, SimedgeError } from '@simedge/device-sdk/wire';
 import { bad, obj, only, pemFile, port, positive, readConfigFile, str, type ConfigObj } from '@simedge/device-sdk/tools';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isLevel, LEVELS, type Level } from './log.js';
+import { retrySettings } from './backoff.js';
 import { checkPlan, makePolicy, type PolicyOptions } from './policy.js';
 import type { Plan } from './store/types.js';
 
@@ -50,6 +52,8 @@ export interface CoreConfig {
   /** Scale-out group (CoreOptions.shared). */
   shared?: boolean | string;
   leaseMs?: number;
+  /** Order re-send backoff (backoff.ts): first delay and cap, ms. */
+  retry?: { baseMs?: number; maxMs?: number };
 }
 
 type Obj = ConfigObj;
@@ -71,7 +75,7 @@ function secret(o: Obj, field: string, base: string, key: string): string | unde
 /** Check a parsed config object; `base` is the directory relative paths start from. */
 export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv = process.env): CoreConfig {
   const c = obj(raw, 'config');
-  only(c, 'config', ['broker', 'tls', 'database', 'coreKeyFile', 'radius', 'admin', 'placement', 'policy', 'plans', 'log', 'opTimeoutMs', 'nonceTtlSec', 'orderTtlSec', 'retentionSec', 'attestation', 'shared', 'leaseMs']);
+  only(c, 'config', ['broker', 'tls', 'database', 'coreKeyFile', 'radius', 'admin', 'placement', 'policy', 'plans', 'log', 'opTimeoutMs', 'nonceTtlSec', 'orderTtlSec', 'retentionSec', 'attestation', 'shared', 'leaseMs', 'retry']);
 
   let broker: CoreConfig['broker'] = { embedded: {} };
   if (c.broker !== undefined) {
@@ -169,6 +173,18 @@ export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv =
     }
   }
 
+  let retry: CoreConfig['retry'];
+  if (c.retry !== undefined) {
+    const r = obj(c.retry, 'retry');
+    only(r, 'retry', ['baseMs', 'maxMs']);
+    retry = { ...(r.baseMs !== undefined && { baseMs: positive(r.baseMs, 'retry.baseMs') }), ...(r.maxMs !== undefined && { maxMs: positive(r.maxMs, 'retry.maxMs') }) };
+    try {
+      retrySettings(retry);
+    } catch (e) {
+      bad('retry', (e as Error).message);
+    }
+  }
+
   let log: CoreConfig['log'];
   if (c.log !== undefined) {
     const l = obj(c.log, 'log');
@@ -195,6 +211,7 @@ export function checkConfig(raw: unknown, base: string, env: NodeJS.ProcessEnv =
     ...(c.attestation !== undefined && { attestation: c.attestation as 'off' | 'network' }),
     ...(c.shared !== undefined && { shared: c.shared as boolean | string }),
     ...(c.leaseMs !== undefined && { leaseMs: positive(c.leaseMs, 'leaseMs') }),
+    ...(retry && { retry }),
   };
 }
 

@@ -66,6 +66,7 @@ export async function runCore(config: CoreConfig, opts: RunOptions = {}): Promis
       ...(config.retentionSec !== undefined && { retentionSec: config.retentionSec }),
       ...(config.shared !== undefined && { shared: config.shared }),
       ...(config.leaseMs !== undefined && { leaseMs: config.leaseMs }),
+      ...(config.retry && { retry: config.retry }),
       ...(config.attestation === 'network' && broker && { attestation: 'network' as const, brokerPeers: recordPeers(broker.aedes) }),
     });
     // The core closes the store on stop(); until start() succeeded, closing it is ours.

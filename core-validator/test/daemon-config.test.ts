@@ -42,6 +42,7 @@ describe('core config', () => {
       'plans: { gold: { maxProvisions: 3 } }',
       'policy: { requireSimProof: true }',
       'log: { level: debug }',
+      'retry: { baseMs: 500, maxMs: 4000 }',
     ].join('\n'));
     const c = loadCoreConfig(file, {});
     expect(c).toMatchObject({
@@ -49,6 +50,7 @@ describe('core config', () => {
       admin: { token: TOKEN, port: DEFAULT_ADMIN_PORT, host: '127.0.0.1' }, radius: { secret: 's3cret', port: 0 },
       placement: { cells: { '01A2D101': 'edge-a' }, costs: [{ loc: '01A2D101', edge: 'edge-b', cost: 5 }] },
       plans: { gold: { maxProvisions: 3 } }, policy: { requireSimProof: true }, log: { level: 'debug' },
+      retry: { baseMs: 500, maxMs: 4000 },
     });
     expect(checkConfig({ coreKeyFile: 'k.json' }, dir, { SIMEDGE_ADMIN_TOKEN: TOKEN }).database).toBe('sqlite::memory:');
   });
@@ -69,6 +71,8 @@ describe('core config', () => {
     [{ coreKeyFile: 'k', admin: { token: TOKEN }, policy: { requireSimProof: 'yes' } }, /^policy: .*true or false/],
     [{ coreKeyFile: 'k', admin: { token: TOKEN }, plans: { p: { maxProvision: 2 } } }, /plans.p.*unknown field "maxProvision"/],
     [{ coreKeyFile: 'k', admin: { token: TOKEN }, log: { level: 'loud' } }, /log.level/],
+    [{ coreKeyFile: 'k', admin: { token: TOKEN }, retry: { baseMs: 2000, maxMs: 1000 } }, /^retry: .*at least retry.baseMs/],
+    [{ coreKeyFile: 'k', admin: { token: TOKEN }, retry: { base: 1 } }, /retry.base: unknown field/],
     [{ coreKeyFile: 'k', admin: { token: TOKEN }, broker: { url: 'mqtt://h:1883' }, attestation: 'network' }, /embedded broker/],
   ])('refuses %j', (raw, why) => {
     expect(configError(raw)).toMatch(why);
