@@ -10,7 +10,7 @@ import type { Ctx, CoreSettings } from './context.js';
 import { Deadlines } from './deadlines.js';
 import { dispatch } from './dispatch.js';
 import { EdgeTable } from './edges.js';
-import { onDeadline, resume, teardown } from './lifecycle.js';
+import { onDeadline, remove, resume, teardown } from './lifecycle.js';
 import { retrySettings, type RetrySettings } from './backoff.js';
 import { chargingCsv } from './charging.js';
 import { onAttach, onExpiry } from './expiry.js';
@@ -23,7 +23,7 @@ import { CoreMetrics } from './metrics.js';
 import { startRadiusAccounting, type RadiusAccounting } from './radius/server.js';
 import { openStore } from './store/open.js';
 import { SqliteStore } from './store/sqlite.js';
-import type { AttachRecord, CoreStore, SubscriberStatus } from './store/types.js';
+import { ACTIVE_STATES, type AttachRecord, type CoreStore, type SubscriberStatus } from './store/types.js';
 import { Serial } from './serial.js';
 
 export interface CoreOptions {
@@ -282,6 +282,22 @@ export class CoreValidator {
       await this.store.setSubscriberStatus(imsi, status);
       const removing = status === 'suspended' ? await teardown(this.ctx, imsi, 'suspended') : 0;
       this.ctx.log('info', 'subscriber status', { imsi, status, removing });
+      return { removing };
+    });
+  }
+
+  /** Operator: revoke a manufacturer key (final). Templates it signed are refused from now on
+   *  (KEY_NOT_VALID), and the active provisions deployed with them are torn down (`term {why:
+   *  'revoked'}`): a compromised key must not keep services running. Provisions recorded before
+   *  the core stored the signing kid are not found this way. Rejects ADMIN_NOT_FOUND for an unknown kid. */
+  revokeKey(kid: string): Promise<{ removing: number }> {
+    return this.serial.run(async () => {
+      const k = await this.store.trustKey(kid);
+      if (!k) throw new SimedgeError('ADMIN_NOT_FOUND', `key ${kid}`);
+      if (!k.revoked) await this.store.addTrustKey({ ...k, revoked: true });
+      let removing = 0;
+      for (const p of await this.store.provisions({ kid })) if (ACTIVE_STATES.includes(p.state) && await remove(this.ctx, p, 'revoked')) removing++;
+      this.ctx.log('info', 'key revoked', { kid, removing });
       return { removing };
     });
   }

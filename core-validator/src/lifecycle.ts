@@ -23,7 +23,7 @@ import {
 } from './store/types.js';
 import { syncTimers } from './timers.js';
 
-export interface DeployRequest { imsi: string; rid: string; edge: string; template: Template; placement: PlacementRecord }
+export interface DeployRequest { imsi: string; rid: string; edge: string; template: Template; placement: PlacementRecord; kid?: string }
 
 /** A deployment written to the store, to announce once its transaction has committed. */
 export interface RecordedDeploy { p: ProvisionRecord; acc: Uint8Array; bytes: Uint8Array }
@@ -52,6 +52,7 @@ export async function recordDeploy(ctx: Ctx, tx: CoreStore, req: DeployRequest):
     pid, imsi, edge, state: 'STARTING', tid: template.tid, cls: template.cls, rid, oid, created: now, updated: now, deadline,
     seq: template.seq, mfr: template.mfr, services: template.svc.map((s) => s.n), placement: req.placement, owner: ctx.coreId,
   };
+  if (req.kid !== undefined) p.kid = req.kid;
   const lease = ctx.cfg.policy.leaseSec;
   if (lease !== undefined) p.leaseUntil = now + Math.round(lease * 1000);
   if (!await tx.raiseTemplateSeq(template.mfr, template.tid, template.seq)) {

@@ -157,10 +157,21 @@ describe('admin API: manufacturer keys', () => {
     expect(add.status).toBe(201);
     expect(add.json).toMatchObject({ kid: 'acme-2027', mfr: 'acme', revoked: false, classes: ['acme/thermo-nb1'] });
     const tpl = w.template({}, k2);
-    expect((await w.provision('p1', tpl)).t).toBe('acc');
+    const acc = await w.provision('p1', tpl);
+    expect(acc.t).toBe('acc');
+    const pid = (acc as { pid: string }).pid;
+    await w.obs.waitFor(downOf(IMSI, 'ready', (m) => m.pid === pid), 'ready p1');
+    // Another template of the device, signed by the other key: revoking acme-2027 leaves it alone.
+    const other = await w.provision('p9', w.template({ tid: 'acme.other' }));
+    const otherPid = (other as { pid: string }).pid;
+    await w.obs.waitFor(downOf(IMSI, 'ready', (m) => m.pid === otherPid), 'ready p9');
 
     const rev = await api('POST', '/v1/keys/acme-2027/revoke');
-    expect(rev.json).toMatchObject({ kid: 'acme-2027', revoked: true });
+    expect(rev.json).toMatchObject({ kid: 'acme-2027', revoked: true, removing: 1 });
+    expect(await w.obs.waitFor(downOf(IMSI, 'term'), 'term')).toEqual({ t: 'term', pid, why: 'revoked' });
+    await w.core.idle();
+    expect(await w.core.store.provision(pid)).toMatchObject({ state: 'REMOVED', endWhy: 'revoked', kid: 'acme-2027' });
+    expect((await w.core.store.provision(otherPid))?.state).toBe('COMPLETED');
     expect((await api('GET', '/v1/keys/acme-2027')).json.revoked).toBe(true);
     expect(await w.provision('p2', tpl)).toMatchObject({ t: 'rej', code: 'KEY_NOT_VALID' });
     // a revocation is final: re-adding the kid is refused

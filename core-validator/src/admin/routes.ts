@@ -14,6 +14,8 @@ export interface AdminCore {
   readonly edges: EdgeTable;
   /** Set a SIM's status; suspending tears its provisions down (CoreValidator.setSubscriberStatus). */
   setSubscriberStatus(imsi: string, status: SubscriberStatus): Promise<{ removing: number }>;
+  /** Revoke a manufacturer key; its active provisions are torn down (CoreValidator.revokeKey). */
+  revokeKey(kid: string): Promise<{ removing: number }>;
   metrics(): Promise<string>;
   chargingCsv(from?: number, to?: number): string | Promise<string>;
 }
@@ -126,8 +128,8 @@ export const ROUTES: readonly Route[] = [
     method: 'POST', path: '/v1/keys/:kid/revoke',
     async run(c) {
       const k = (await c.core.store.trustKey(c.params.kid ?? '')) ?? notFound(`key ${c.params.kid}`);
-      if (!k.revoked) await c.core.store.addTrustKey({ ...k, revoked: true });
-      return json(keyView({ ...k, revoked: true }));
+      const { removing } = await c.core.revokeKey(k.kid);
+      return json({ ...keyView({ ...k, revoked: true }), removing });
     },
   },
 

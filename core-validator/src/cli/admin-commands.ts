@@ -123,8 +123,8 @@ const keysAdd = cmd(['keys', 'add'], {
 
 const keysRevoke = cmd(['keys', 'revoke'], { summary: 'revoke a manufacturer key (final)', args: '<kid>', minArgs: 1, maxArgs: 1 },
   async (t, _v, [kid], io) => {
-    await adminJson(t, 'POST', `/v1/keys/${encodeURIComponent(kid as string)}/revoke`);
-    io.out(`revoked ${kid}\n`);
+    const r = await adminJson<{ removing?: number }>(t, 'POST', `/v1/keys/${encodeURIComponent(kid as string)}/revoke`);
+    io.out(`revoked ${kid}${r.removing ? ` (removing ${r.removing} provision${r.removing === 1 ? '' : 's'})` : ''}\n`);
     return 0;
   });
 

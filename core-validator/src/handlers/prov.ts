@@ -20,7 +20,7 @@ export async function onProv(ctx: Ctx, m: Prov): Promise<void> {
       try {
         const ok = await validateProv(m, { store: tx, edges: ctx.edges, now, policy: ctx.cfg.policy });
         // Still refused here on TEMPLATE_ROLLBACK (another core accepted a newer seq meanwhile).
-        return { ok: await recordDeploy(ctx, tx, { imsi: m.imsi, rid: m.rid, edge: ok.edge, template: ok.template, placement: ok.placement }) };
+        return { ok: await recordDeploy(ctx, tx, { imsi: m.imsi, rid: m.rid, edge: ok.edge, template: ok.template, placement: ok.placement, kid: ok.key.kid }) };
       } catch (e) {
         if (!isSimedgeError(e)) throw e;
         // The device sees the code and its fixed message; the detail stays in our log.

@@ -22,7 +22,7 @@ export interface ProvisionsTable {
   pid: string; imsi: string; edge: string; state: string; tid: string; cls: string; rid: string; oid: string;
   created: number; updated: number; deadline: number | null; code: string | null;
   end_why: string | null; end_rid: string | null; svc: string | null;
-  seq: number | null; mfr: string | null; services: string | null; placement: string | null; lease_until: number | null; roam_by: number | null;
+  seq: number | null; mfr: string | null; kid: string | null; services: string | null; placement: string | null; lease_until: number | null; roam_by: number | null;
   /** The core that runs the provision's timers (README "Scale-out"). */
   owner: string | null;
 }
@@ -66,6 +66,7 @@ export function toProvision(r: Selectable<ProvisionsTable>): ProvisionRecord {
   if (r.svc !== null) p.svc = JSON.parse(r.svc) as Endpoint[];
   if (r.seq !== null) p.seq = r.seq;
   if (r.mfr !== null) p.mfr = r.mfr;
+  if (r.kid !== null) p.kid = r.kid;
   if (r.services !== null) p.services = JSON.parse(r.services) as string[];
   if (r.placement !== null) p.placement = JSON.parse(r.placement) as PlacementRecord;
   if (r.lease_until !== null) p.leaseUntil = r.lease_until;
@@ -78,7 +79,7 @@ export function provisionRow(p: ProvisionRecord): ProvisionsTable {
   return {
     pid: p.pid, imsi: p.imsi, edge: p.edge, state: p.state, tid: p.tid, cls: p.cls, rid: p.rid, oid: p.oid, created: p.created, updated: p.updated,
     deadline: p.deadline ?? null, code: p.code ?? null, end_why: p.endWhy ?? null, end_rid: p.endRid ?? null,
-    svc: p.svc ? JSON.stringify(p.svc) : null, seq: p.seq ?? null, mfr: p.mfr ?? null,
+    svc: p.svc ? JSON.stringify(p.svc) : null, seq: p.seq ?? null, mfr: p.mfr ?? null, kid: p.kid ?? null,
     services: p.services ? JSON.stringify(p.services) : null, placement: p.placement ? JSON.stringify(p.placement) : null,
     lease_until: p.leaseUntil ?? null, roam_by: p.roamBy ?? null, owner: p.owner ?? null,
   };

@@ -234,14 +234,15 @@ abstract class Queries implements CoreStore {
     const [r] = await this.q('provision', (db, p: string) => db.selectFrom('provisions').selectAll().where('pid', '=', p), pid);
     return r ? toProvision(r) : undefined;
   }
-  async provisions(filter: { imsi?: string; state?: string } = {}): Promise<ProvisionRecord[]> {
-    const { imsi, state } = filter;
-    const args = [imsi, state].filter((v): v is string => v !== undefined);
-    const rows = await this.q(`provisions:${imsi !== undefined}:${state !== undefined}`, (db, ...a: string[]) => {
+  async provisions(filter: { imsi?: string; state?: string; kid?: string } = {}): Promise<ProvisionRecord[]> {
+    const { imsi, state, kid } = filter;
+    const args = [imsi, state, kid].filter((v): v is string => v !== undefined);
+    const rows = await this.q(`provisions:${imsi !== undefined}:${state !== undefined}:${kid !== undefined}`, (db, ...a: string[]) => {
       let q = db.selectFrom('provisions').selectAll();
       let i = 0;
       if (imsi !== undefined) q = q.where('imsi', '=', a[i++] as string);
       if (state !== undefined) q = q.where('state', '=', a[i++] as string);
+      if (kid !== undefined) q = q.where('kid', '=', a[i++] as string);
       return q.orderBy('created').orderBy(this.insertOrder);
     }, ...args);
     return rows.map(toProvision);
@@ -327,7 +328,7 @@ abstract class Queries implements CoreStore {
 
 const PROVISION_COLUMNS = [
   'pid', 'imsi', 'edge', 'state', 'tid', 'cls', 'rid', 'oid', 'created', 'updated', 'deadline', 'code', 'end_why', 'end_rid', 'svc',
-  'seq', 'mfr', 'services', 'placement', 'lease_until', 'roam_by', 'owner',
+  'seq', 'mfr', 'kid', 'services', 'placement', 'lease_until', 'roam_by', 'owner',
 ] as const satisfies readonly (keyof ProvisionsTable)[];
 
 function fromColumns(cols: readonly string[], values: readonly unknown[]): Record<string, unknown> {

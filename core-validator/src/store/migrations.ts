@@ -10,7 +10,7 @@ import type { Database } from './sqlite-driver.js';
 export type DialectKind = 'sqlite' | 'postgres';
 
 /** Names in order; the legacy user_version n equals "the first n are applied". */
-export const MIGRATION_NAMES = ['001_initial', '002_sim_plans_charging', '003_scale_out', '004_outbox', '005_retention'] as const;
+export const MIGRATION_NAMES = ['001_initial', '002_sim_plans_charging', '003_scale_out', '004_outbox', '005_retention', '006_provision_kid'] as const;
 
 export function migrations(kind: DialectKind): Record<string, Migration> {
   const pg = kind === 'postgres';
@@ -94,6 +94,10 @@ export function migrations(kind: DialectKind): Record<string, Migration> {
     '005_retention': { async up(db: Kysely<unknown>) {
       await db.schema.createIndex('requests_at').on('requests').column('at').execute();
       await db.schema.createIndex('orders_at').on('orders').column('at').execute();
+    } },
+    // The manufacturer key that signed a provision's template, so revoking it can end them.
+    '006_provision_kid': { async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('provisions').addColumn('kid', 'text').execute();
     } },
   };
 }

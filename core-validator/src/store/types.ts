@@ -18,7 +18,7 @@ export const ACTIVE_STATES: readonly ProvisionState[] = ['STARTING', 'PROCESSING
  *  leaves it to be sent by the core that takes over, or by its own restart (src/outbox.ts). */
 export interface OutboxRecord { id: string; imsi: string; payload: Uint8Array; owner: string; at: number }
 
-export type EndReason = 'bye' | 'detach' | 'roam' | 'timeout' | 'lease' | 'suspended';
+export type EndReason = 'bye' | 'detach' | 'roam' | 'timeout' | 'lease' | 'suspended' | 'revoked';
 
 export type SubscriberStatus = 'active' | 'suspended';
 
@@ -99,6 +99,8 @@ export interface ProvisionRecord {
   /** Template sequence number (anti-rollback is raised to it when the provision is accepted). */
   seq?: number;
   mfr?: string;
+  /** The manufacturer key (kid) that signed the template: a revocation tears its provisions down. */
+  kid?: string;
   /** Names of the template's services (charging records). */
   services?: string[];
   placement?: PlacementRecord;
@@ -168,7 +170,7 @@ export interface CoreStore {
   // operations
   createProvision(p: ProvisionRecord): Promise<void>;
   provision(pid: string): Promise<ProvisionRecord | undefined>;
-  provisions(filter?: { imsi?: string; state?: string }): Promise<ProvisionRecord[]>;
+  provisions(filter?: { imsi?: string; state?: string; kid?: string }): Promise<ProvisionRecord[]>;
   updateProvision(pid: string, patch: ProvisionPatch): Promise<void>;
   /** Compare-and-set: apply `patch` only if the provision is in one of `from`; the new record, or
    *  undefined when another core (or an earlier message) moved it first. One statement. */
