@@ -13,6 +13,7 @@
 // timers (timers.ts); timers fire only on the owner (README "Scale-out").
 import { CODES, SimedgeError, encodeMsg, isCode, topics, type Code, type Template } from '@simedge/device-sdk/wire';
 import { owns, type Ctx } from './context.js';
+import type { HoldNeed } from './edges.js';
 import { armExpiry } from './expiry.js';
 import { flush, recover, stage } from './outbox.js';
 import { newId } from './ids.js';
@@ -26,7 +27,7 @@ import { syncTimers } from './timers.js';
 export interface DeployRequest { imsi: string; rid: string; edge: string; template: Template; placement: PlacementRecord; kid?: string }
 
 /** A deployment written to the store, to announce once its transaction has committed. */
-export interface RecordedDeploy { p: ProvisionRecord; acc: Uint8Array; bytes: Uint8Array }
+export interface RecordedDeploy { p: ProvisionRecord; acc: Uint8Array; bytes: Uint8Array; need: HoldNeed }
 
 /** Create the provision, answer `acc`, send the signed deploy order [steps 204 -> 205]. The
  *  template's seq becomes the highest accepted for its id in the same transaction (anti-rollback):
@@ -61,12 +62,25 @@ export async function recordDeploy(ctx: Ctx, tx: CoreStore, req: DeployRequest):
   await tx.createProvision(p);
   await tx.createOrder({ oid, pid, kind: 'deploy', edge, at: now, bytes, sends: 1 });
   await tx.putReply(imsi, 'prov', rid, acc, now);
-  return { p, acc, bytes };
+  return { p, acc, bytes, need: holdNeed(template) };
+}
+
+/** What the deploy holds on its edge until the edge's status shows it (EdgeTable.holdFor). */
+function holdNeed(t: Template): HoldNeed {
+  const need: HoldNeed = { cpu: 0, mem: 0, shared: [] };
+  for (const s of t.svc) {
+    const cpu = s.res?.cpu ?? 0;
+    const mem = s.res?.mem ?? 0;
+    if (s.share === 'class') need.shared.push({ key: `${t.cls}/${s.n}`, cpu, mem });
+    else { need.cpu += cpu; need.mem += mem; }
+  }
+  return need;
 }
 
 /** The publishing part of deploy(): only once the records are committed, so an edge answer finds them. */
 export function announceDeploy(ctx: Ctx, d: RecordedDeploy): void {
   const { p, acc, bytes } = d;
+  ctx.edges.holdFor(p.pid, p.edge, d.need, p.created); // until ready + a newer status, a failure or a removal
   ctx.publish(topics.deviceDown(p.imsi), acc);
   publishOrder(ctx, p.edge, bytes);
   ctx.deadlines.arm(p.pid, p.deadline ?? ctx.now());
@@ -88,6 +102,7 @@ export async function remove(ctx: Ctx, p: ProvisionRecord, why: EndReason, endRi
     return moved;
   });
   if (!next) return false;
+  ctx.edges.release(p.pid);
   sendRemove(ctx, { oid, pid: p.pid, edge: p.edge, imsi: p.imsi });
   ctx.retries.clear(p.pid); // a new order: its re-sends start from the first step
   syncTimers(ctx, next);
@@ -131,6 +146,7 @@ export async function failDeploy(
     return { moved, note };
   });
   if (!done) return false;
+  ctx.edges.release(p.pid);
   syncTimers(ctx, done.moved);
   flush(ctx, done.note);
   ctx.trace(207, 'failed', p.imsi, c);

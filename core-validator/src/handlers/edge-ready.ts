@@ -33,6 +33,7 @@ export async function onEdgeReady(ctx: Ctx, ev: EdgeReady): Promise<void> {
     return { moved, others, note };
   });
   if (!done) return;
+  ctx.edges.readyFor(p.pid); // held until the edge's next status shows it
   syncTimers(ctx, done.moved);
   ctx.trace(207, 'ready', p.imsi, ev.edge);
   if (!done.note) {

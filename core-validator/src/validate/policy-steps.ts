@@ -40,7 +40,7 @@ export const placementStep: ValidationStep = {
   async run(env, acc) {
     const a = need(acc, 'attach');
     const tables = await placementTables(env.store, a.tai !== undefined ? [a.cell, a.tai] : [a.cell]);
-    const r = place({ ...tables, need: needOf(need(acc, 'template').svc), edges: env.edges.list() });
+    const r = place({ ...tables, need: needOf(need(acc, 'template').svc), edges: env.edges.forPlacement() });
     if (!r.ok) throw new SimedgeError(r.code, r.reason);
     acc.edge = r.edge;
     acc.placement = r.record;
