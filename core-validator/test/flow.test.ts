@@ -2,15 +2,11 @@
 // device and edges are plain MQTT clients scripted by the test; the core is the real thing.
 import { afterEach, describe, expect, it } from 'vitest';
 import { topics } from '@simedge/device-sdk/wire';
-import { CELL_B, IMSI, downOf, startWorld, type World } from './harness.js';
+import { CELL_B, IMSI, downOf, startWorld, closeChecked, type World } from './harness.js';
 
 let w: World | undefined;
 afterEach(async () => {
-  if (w) {
-    expect(w.edgeA.badOrders).toEqual([]);
-    expect(w.edgeB.badOrders).toEqual([]);
-    await w.close();
-  }
+  await closeChecked(w);
   w = undefined;
 });
 

@@ -220,3 +220,12 @@ export async function startWorld(opts: Partial<CoreOptions> = {}): Promise<World
     },
   };
 }
+
+/** The flow tests' afterEach: stop everything, then fail if an edge saw an order whose
+ *  signature or shape it refused (the world is closed either way). */
+export async function closeChecked(w: World | undefined): Promise<void> {
+  if (!w) return;
+  const bad = [...w.edgeA.badOrders, ...w.edgeB.badOrders];
+  await w.close();
+  if (bad.length > 0) throw new Error(`the test edges refused orders: ${JSON.stringify(bad)}`);
+}

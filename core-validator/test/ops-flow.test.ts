@@ -7,17 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CoreValidator, silentLogger } from '../src/index.js';
-import { CELL_A, CELL_B, IMSI, downOf, startWorld, type World } from './harness.js';
+import { CELL_A, CELL_B, IMSI, downOf, startWorld, closeChecked, type World } from './harness.js';
 import { edgeStatus } from './pipeline-tools.js';
 
 let w: World | undefined;
 const dirs: string[] = [];
 afterEach(async () => {
-  if (w) {
-    expect(w.edgeA.badOrders).toEqual([]);
-    expect(w.edgeB.badOrders).toEqual([]);
-    await w.close();
-  }
+  await closeChecked(w);
   w = undefined;
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });

@@ -4,15 +4,11 @@
 // ready removes only the older COMPLETED provisions of the same template (manufacturer, template
 // id), with `term {why: 'roam'}`. Real broker, real core on SQLite, scripted edges (harness.ts).
 import { afterEach, describe, expect, it } from 'vitest';
-import { ICCID, IMSI, downOf, key, startWorld, type World } from './harness.js';
+import { ICCID, IMSI, downOf, key, startWorld, closeChecked, type World } from './harness.js';
 
 let w: World | undefined;
 afterEach(async () => {
-  if (w) {
-    expect(w.edgeA.badOrders).toEqual([]);
-    expect(w.edgeB.badOrders).toEqual([]);
-    await w.close();
-  }
+  await closeChecked(w);
   w = undefined;
 });
 

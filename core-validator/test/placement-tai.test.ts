@@ -3,7 +3,7 @@
 // '<MCC><MNC>-<TAC>', reaches the attach record, and a placement entry keyed by it places the
 // provision. A cell-keyed entry still wins over the TAI (README "Placement").
 import { afterEach, describe, expect, it } from 'vitest';
-import { IMSI, startWorld, type World } from './harness.js';
+import { IMSI, closeChecked, startWorld, type World } from './harness.js';
 import { acctLines, radclient, uliOctets } from './radius-tools.js';
 
 const SECRET = 'tai-secret';
@@ -12,11 +12,7 @@ const TAI = '24001-0A01';
 
 let w: World | undefined;
 afterEach(async () => {
-  if (w) {
-    expect(w.edgeA.badOrders).toEqual([]);
-    expect(w.edgeB.badOrders).toEqual([]);
-  }
-  await w?.close();
+  await closeChecked(w);
   w = undefined;
 });
 
