@@ -120,22 +120,40 @@ function ceiling(withP256: boolean, withSign = false): number {
   return (performance.now() - t0) / n;
 }
 
-async function compare(simProof: boolean, database: () => string, label: string): Promise<Row> {
+/** Rounds per row: this machine's other tenants make one round's ratio swing by a quarter, so
+ *  each row is the round with the median ratio (its own ceiling measured around it). */
+const ROUNDS = 3;
+
+interface Round { ceil: number; run: Run; pct: number }
+
+/** ROUNDS of (ceiling, pipeline, ceiling); the one with the median ratio. */
+async function medianRound(simProof: boolean, runOnce: () => Promise<Run>, label: string): Promise<Round & { all: number[] }> {
   ceiling(simProof); // warm-up
-  await pipeline({ simProof, database: database() }); // warm-up: JIT, statement caches
-  const before = ceiling(simProof);
-  const run = await pipeline({ simProof, database: database() });
-  const after = ceiling(simProof);
+  await runOnce(); // warm-up: JIT, statement caches
+  const rounds: Round[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const before = ceiling(simProof);
+    const run = await runOnce();
+    const after = ceiling(simProof);
+    if (run.accepted !== REQUESTS) throw new Error(`${label}: ${run.accepted} of ${REQUESTS} requests accepted`);
+    const ceil = (before + after) / 2;
+    rounds.push({ ceil, run, pct: (ceil / run.msPerReq) * 100 });
+  }
+  const sorted = [...rounds].sort((a, b) => a.pct - b.pct);
+  return { ...(sorted[Math.floor(ROUNDS / 2)] as Round), all: rounds.map((r) => r.pct) };
+}
+
+const spread = (all: number[]) => `median of ${all.length} rounds (${all.map((p) => p.toFixed(0)).join(', ')}%)`;
+
+async function compare(simProof: boolean, database: () => string, label: string): Promise<Row> {
+  const { ceil, run, pct, all } = await medianRound(simProof, () => pipeline({ simProof, database: database() }), label);
   const floor = ceiling(simProof, true);
-  const ceil = (before + after) / 2;
-  if (run.accepted !== REQUESTS) throw new Error(`${label}: ${run.accepted} of ${REQUESTS} requests accepted`);
-  const pct = (ceil / run.msPerReq) * 100;
   return {
     name: `prov pipeline${simProof ? ' + IoT SAFE proof' : ''}, ${label}`,
     value: fmtRate(run.msPerReq),
     baseline: `${fmtRate(ceil)} (${simProof ? 'Ed25519 + P-256 verify' : 'Ed25519 verify'}, node:crypto)`,
     ratio: `${pct.toFixed(0)}% of the ceiling`,
-    note: `target >= 70% (not met); ${REQUESTS} requests from ${DEVICES} SIMs, all accepted. The crypto alone (verify${simProof ? 's' : ''} + the deploy order's Ed25519 sign) `
+    note: `target >= 70% (not met); ${spread(all)}; ${REQUESTS} requests from ${DEVICES} SIMs, all accepted. The crypto alone (verify${simProof ? 's' : ''} + the deploy order's Ed25519 sign) `
       + `runs at ${fmtRate(floor)} = ${((ceil / floor) * 100).toFixed(0)}% of the ceiling; the pipeline is ${((floor / run.msPerReq) * 100).toFixed(0)}% of that`,
   };
 }
@@ -144,19 +162,13 @@ const memory = () => 'sqlite::memory:';
 
 /** Step 204 alone against the same ceiling: how much of the gap is validation, how much the rest. */
 async function validationOnly(): Promise<Row> {
-  ceiling(false);
-  await pipeline({ simProof: false, database: memory(), validateOnly: true });
-  const before = ceiling(false);
-  const run = await pipeline({ simProof: false, database: memory(), validateOnly: true });
-  const after = ceiling(false);
-  const ceil = (before + after) / 2;
-  if (run.accepted !== REQUESTS) throw new Error(`validation only: ${run.accepted} of ${REQUESTS} requests passed`);
+  const { ceil, run, pct, all } = await medianRound(false, () => pipeline({ simProof: false, database: memory(), validateOnly: true }), 'validation only');
   return {
     name: 'validation steps only (204), SQLite memory',
     value: fmtRate(run.msPerReq),
     baseline: `${fmtRate(ceil)} (Ed25519 verify, node:crypto)`,
-    ratio: `${((ceil / run.msPerReq) * 100).toFixed(0)}% of the ceiling`,
-    note: `not the target's measure (that is the whole pipeline, rows above): decode + the 17 steps with their store reads and the nonce take, one transaction each; no provision, order, signature or publish. ${REQUESTS} requests, all valid`,
+    ratio: `${pct.toFixed(0)}% of the ceiling`,
+    note: `not the target's measure (that is the whole pipeline, rows above): decode + the 17 steps with their store reads and the nonce take, one transaction each; no provision, order, signature or publish. ${spread(all)}; ${REQUESTS} requests, all valid`,
   };
 }
 

@@ -140,12 +140,14 @@ async function ociRows(): Promise<Row[]> {
         ExposedPorts: { [`${FN_PORT}/tcp`]: {} },
         HostConfig: { Memory: limits.memoryBytes, MemorySwap: limits.memoryBytes, PortBindings: { [`${FN_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] }, ReadonlyRootfs: true, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'], PidsLimit: 64 },
       });
-      await c.start();
-      const port = (await c.inspect()).NetworkSettings.Ports?.[`${FN_PORT}/tcp`]?.[0]?.HostPort;
-      await waitHealthy(`http://127.0.0.1:${port}/healthz`, 15_000, new Promise(() => {}));
-      const t = performance.now() - t0;
-      await c.remove({ force: true });
-      return t;
+      try {
+        await c.start();
+        const port = (await c.inspect()).NetworkSettings.Ports?.[`${FN_PORT}/tcp`]?.[0]?.HostPort;
+        await waitHealthy(`http://127.0.0.1:${port}/healthz`, 15_000, new Promise(() => {}));
+        return performance.now() - t0;
+      } finally {
+        await c.remove({ force: true }); // also when it never got healthy: no container left behind
+      }
     };
     const rig = await agentRig({ runtime: 'oci', oci: { socketPath: svc.socketPath } });
     try {

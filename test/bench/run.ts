@@ -6,6 +6,23 @@ import { cpus } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Bench, Row } from './types.js';
 
+/** One benchmark may take this long; a hung one is reported (with what keeps the event loop
+ *  alive) and the run goes on, instead of the whole run waiting forever. */
+const BENCH_DEADLINE_MS = 300_000;
+
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // Node's own view of what is pending: the handles (timers, sockets) and requests.
+      const proc = process as unknown as { _getActiveHandles?: () => object[]; _getActiveRequests?: () => object[] }; // internal API, diagnostics only
+      const kinds = (xs: object[] | undefined) => (xs ?? []).map((x) => x.constructor.name).join(', ') || 'none';
+      reject(new Error(`${what}: no result after ${ms / 1000} s (pending handles: ${kinds(proc._getActiveHandles?.())}; requests: ${kinds(proc._getActiveRequests?.())})`));
+    }, ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
 async function main(filters: string[]): Promise<number> {
   const dir = fileURLToPath(new URL('.', import.meta.url));
   const files = readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).sort();
@@ -20,7 +37,7 @@ async function main(filters: string[]): Promise<number> {
       const t0 = performance.now();
       process.stdout.write(`  ${file.replace('.bench.ts', '')}/${b.name}... `);
       try {
-        const r = await b.run();
+        const r = await withDeadline(b.run(), BENCH_DEADLINE_MS, `${file}/${b.name}`);
         rows.push(...r);
         process.stdout.write(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
       } catch (e) {
