@@ -5,7 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAdminServer, type AdminCore, type AdminServer } from '../src/admin/index.js';
-import { IMSI, downOf, key, startWorld, type World } from './harness.js';
+import { CELL_A, IMSI, downOf, key, startWorld, type World } from './harness.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 const IMSI2 = '240011234000002';
@@ -227,5 +227,35 @@ describe('admin API: provisions, edges, charging', () => {
     // records starting before an hour ago: none
     expect((await api('GET', `/v1/charging.csv?to=${w.clock.ms - 3_600_000}`)).text).toBe('imsi,pid,service,edge,start,stop,seconds\r\n');
     expect((await api('GET', '/v1/charging.csv?from=yesterday')).json.code).toBe('ADMIN_BAD_REQUEST');
+  });
+});
+
+describe('admin API: placement tables', () => {
+  it('lists, sets and removes cell/TAI entries and costs; placement follows at once; bad input changes nothing', async () => {
+    const { w } = await setup();
+    const before = (await api('GET', '/v1/placement')).json as { cells: { loc: string; edge: string }[]; costs: unknown[] };
+    expect(before.cells.map((c) => c.loc)).toContain(CELL_A);
+    const post = (path: string, body?: unknown) => api('POST', path, body === undefined ? {} : { type: 'application/json', body: JSON.stringify(body) });
+
+    // CELL_A moves to edge-b: the next provision is placed there.
+    expect((await post('/v1/placement/cells', { loc: CELL_A, edge: 'edge-b' })).json).toEqual({ loc: CELL_A, edge: 'edge-b' });
+    expect(await w.provision('p1')).toMatchObject({ t: 'acc', edge: 'edge-b' });
+
+    expect((await post('/v1/placement/costs', { loc: CELL_A, edge: 'edge-a', cost: 3 })).status).toBe(200);
+    expect((await api('GET', '/v1/placement')).json.costs).toEqual([{ loc: CELL_A, edge: 'edge-a', cost: 3 }]);
+    // Without the cell entry, the cost table is the fallback: edge-a.
+    expect((await post(`/v1/placement/cells/${CELL_A}/delete`)).json).toEqual({ loc: CELL_A, deleted: true });
+    expect(await w.provision('p2', w.template({ tid: 'acme.other' }))).toMatchObject({ t: 'acc', edge: 'edge-a' });
+    expect((await post(`/v1/placement/costs/${CELL_A}/edge-a/delete`)).json).toEqual({ loc: CELL_A, edge: 'edge-a', deleted: true });
+
+    // Refused, nothing changed.
+    const now = (await api('GET', '/v1/placement')).json;
+    expect((await post('/v1/placement/cells', { loc: 'bad loc!', edge: 'edge-a' })).json.code).toBe('ADMIN_BAD_REQUEST');
+    expect((await post('/v1/placement/cells', { loc: CELL_A, edge: '' })).json.code).toBe('ADMIN_BAD_REQUEST');
+    expect((await post('/v1/placement/costs', { loc: CELL_A, edge: 'edge-a', cost: -1 })).json.code).toBe('ADMIN_BAD_REQUEST');
+    expect((await post('/v1/placement/costs', { loc: CELL_A, edge: 'edge-a', cost: '1' })).json.code).toBe('ADMIN_BAD_REQUEST');
+    expect((await post(`/v1/placement/cells/${CELL_A}/delete`)).status).toBe(404);
+    expect((await post(`/v1/placement/costs/${CELL_A}/edge-a/delete`)).status).toBe(404);
+    expect((await api('GET', '/v1/placement')).json).toEqual(now);
   });
 });

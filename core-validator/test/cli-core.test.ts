@@ -55,6 +55,15 @@ describe('simedge core admin commands', () => {
 
     const key = JSON.parse((await cli('keys', 'show', w.mfr.kid)).out) as Record<string, unknown>;
     expect(key).toMatchObject({ kid: w.mfr.kid, mfr: 'acme', revoked: false, publicKeyHex: Buffer.from(w.mfr.publicKey).toString('hex') });
+    expect((await cli('placement', 'set-cell', '24001-0A01', 'edge-b')).out).toBe('24001-0A01 -> edge-b\n');
+    expect((await cli('placement', 'set-cost', '24001-0A01', 'edge-a', '2.5')).code).toBe(0);
+    const tables = await cli('placement', 'list');
+    expect(tables.out).toContain('cell  24001-0A01  -> edge-b\n');
+    expect(tables.out).toContain('cost  24001-0A01  edge-a  2.5\n');
+    expect((await cli('placement', 'set-cost', '24001-0A01', 'edge-a', 'cheap')).code).toBe(2);
+    expect((await cli('placement', 'rm-cost', '24001-0A01', 'edge-a')).out).toBe('removed 24001-0A01 edge-a\n');
+    expect((await cli('placement', 'rm-cell', '24001-0A01')).code).toBe(0);
+    expect((await cli('placement', 'rm-cell', '24001-0A01')).err).toMatch(/ADMIN_NOT_FOUND/);
     const keys = await cli('keys', 'list');
     expect(keys.code).toBe(0);
     expect(keys.out).toMatch(new RegExp(`^${w.mfr.kid} {2}acme {2}valid {2}classes `));

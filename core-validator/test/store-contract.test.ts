@@ -64,6 +64,17 @@ describe.each(BACKENDS)('CoreStore contract: $name', ({ url }) => {
     expect(await s.edgeCosts('cell-1')).toEqual([{ edge: 'a', cost: 1 }, { edge: 'b', cost: 2.5 }, { edge: 'c', cost: 2.5 }]);
     await expect(s.setEdgeCost('cell-1', 'd', -1)).rejects.toThrow(RangeError);
     expect(await s.edgeCosts('cell-1')).toHaveLength(3);
+    // The whole tables, and removal of single entries.
+    await s.setCellEdge('24001-0A01', 'edge-c');
+    expect(await s.cellEdges()).toEqual([{ loc: '24001-0A01', edge: 'edge-c' }, { loc: 'cell-1', edge: 'edge-b' }]);
+    await s.setEdgeCost('cell-0', 'z', 0);
+    expect((await s.allEdgeCosts()).map((c) => `${c.loc}/${c.edge}/${c.cost}`)).toEqual(['cell-0/z/0', 'cell-1/a/1', 'cell-1/b/2.5', 'cell-1/c/2.5']);
+    expect(await s.deleteCellEdge('cell-1')).toBe(true);
+    expect(await s.deleteCellEdge('cell-1')).toBe(false);
+    expect(await s.edgeForCell('cell-1')).toBeUndefined();
+    expect(await s.deleteEdgeCost('cell-1', 'b')).toBe(true);
+    expect(await s.deleteEdgeCost('cell-1', 'b')).toBe(false);
+    expect(await s.edgeCosts('cell-1')).toEqual([{ edge: 'a', cost: 1 }, { edge: 'c', cost: 2.5 }]);
   }));
 
   it('anti-rollback: the seq is raised, never lowered, per (mfr, tid); 32-bit seqs and ms times survive', () => withStore(async (s) => {

@@ -1,7 +1,7 @@
 // The admin API's resources, one small function each, looked up by (method, path pattern) from
 // one table. They read and write only through the CoreStore (always awaited, so a sync or async
 // backend both work), the edge table and the core's metrics and charging export.
-import { isImsi, SimedgeError } from '@simedge/device-sdk/wire';
+import { isEdgeId, isImsi, SimedgeError } from '@simedge/device-sdk/wire';
 import type { EdgeTable } from '../edges.js';
 import type { CoreStore, Plan, ProvisionState, SubscriberStatus, TrustKey } from '../store/types.js';
 import { jsonObject } from './http.js';
@@ -57,6 +57,16 @@ function imsiParam(c: RouteCtx): string {
   const imsi = c.params.imsi ?? '';
   if (!isImsi(imsi)) badRequest('imsi must be 6 to 15 digits');
   return imsi;
+}
+
+/** A placement location key: a cell (8 hex digits) or a TAI (`24001-0A01`), or any operator name of
+ *  1..64 letters, digits and `_ . : -`. */
+function locParam(v: unknown): string {
+  return typeof v === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(v) ? v : badRequest('loc must be a cell or TAI name (1..64 of A-Z a-z 0-9 _ . : -)');
+}
+
+function edgeParam(v: unknown): string {
+  return isEdgeId(v) ? v : badRequest('edge must be an edge id (1..64 of A-Z a-z 0-9 _ . -)');
 }
 
 /** ms since the epoch from a query value: digits (ms) or ISO 8601. */
@@ -158,6 +168,48 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'GET', path: '/v1/edges',
     run: async (c) => json({ edges: c.core.edges.list().sort((a, b) => a.edge.localeCompare(b.edge)) }),
+  },
+  {
+    method: 'GET', path: '/v1/placement',
+    run: async (c) => json({ cells: await c.core.store.cellEdges(), costs: await c.core.store.allEdgeCosts() }),
+  },
+  {
+    method: 'POST', path: '/v1/placement/cells',
+    async run(c) {
+      const b = jsonObject(await c.body());
+      const loc = locParam(b.loc);
+      const edge = edgeParam(b.edge);
+      await c.core.store.setCellEdge(loc, edge);
+      return json({ loc, edge });
+    },
+  },
+  {
+    method: 'POST', path: '/v1/placement/cells/:loc/delete',
+    async run(c) {
+      const loc = locParam(c.params.loc);
+      if (!await c.core.store.deleteCellEdge(loc)) notFound(`placement entry for ${loc}`);
+      return json({ loc, deleted: true });
+    },
+  },
+  {
+    method: 'POST', path: '/v1/placement/costs',
+    async run(c) {
+      const b = jsonObject(await c.body());
+      const loc = locParam(b.loc);
+      const edge = edgeParam(b.edge);
+      if (typeof b.cost !== 'number' || !Number.isFinite(b.cost) || b.cost < 0) badRequest('cost must be a number >= 0');
+      await c.core.store.setEdgeCost(loc, edge, b.cost as number);
+      return json({ loc, edge, cost: b.cost });
+    },
+  },
+  {
+    method: 'POST', path: '/v1/placement/costs/:loc/:edge/delete',
+    async run(c) {
+      const loc = locParam(c.params.loc);
+      const edge = edgeParam(c.params.edge);
+      if (!await c.core.store.deleteEdgeCost(loc, edge)) notFound(`cost of ${edge} for ${loc}`);
+      return json({ loc, edge, deleted: true });
+    },
   },
   {
     method: 'GET', path: '/v1/charging.csv',

@@ -1,4 +1,4 @@
-// `simedge core sims|keys|provisions|edges|charging`: thin commands over the admin HTTP API
+// `simedge core sims|keys|provisions|placement|edges|charging`: thin commands over the admin HTTP API
 // (client.ts). Lists print one line per item (or JSON with --json); show commands print JSON.
 // Exit codes come from the simedge CLI: 0 done, 1 the API refused (its code is printed), 2 usage.
 import type { Command, Group, Io, OptionSpec, OptionValues } from '@simedge/device-sdk/tools';
@@ -198,10 +198,54 @@ const charging = cmd(['charging'], {
   return 0;
 });
 
+interface PlacementView { cells: { loc: string; edge: string }[]; costs: { loc: string; edge: string; cost: number }[] }
+
+const placementList = cmd(['placement', 'list'], { summary: 'show the cell/TAI -> edge table and the cost table', maxArgs: 0, options: JSON_OPTION }, async (t, v, _a, io) => {
+  const p = await adminJson<PlacementView>(t, 'GET', '/v1/placement');
+  if (v.json) {
+    printJson(io, p);
+    return 0;
+  }
+  for (const c of p.cells) io.out(`cell  ${c.loc}  -> ${c.edge}\n`);
+  for (const c of p.costs) io.out(`cost  ${c.loc}  ${c.edge}  ${c.cost}\n`);
+  return 0;
+});
+
+const placementSetCell = cmd(['placement', 'set-cell'], { summary: 'place a cell or TAI on an edge (replaces its entry)', args: '<cell|tai> <edge>', minArgs: 2, maxArgs: 2 },
+  async (t, _v, [loc, edge], io) => {
+    await adminJson(t, 'POST', '/v1/placement/cells', { loc, edge });
+    io.out(`${loc} -> ${edge}\n`);
+    return 0;
+  });
+
+const placementRmCell = cmd(['placement', 'rm-cell'], { summary: 'remove a cell or TAI entry', args: '<cell|tai>', minArgs: 1, maxArgs: 1 },
+  async (t, _v, [loc], io) => {
+    await adminJson(t, 'POST', `/v1/placement/cells/${encodeURIComponent(loc as string)}/delete`);
+    io.out(`removed ${loc}\n`);
+    return 0;
+  });
+
+const placementSetCost = cmd(['placement', 'set-cost'], { summary: 'set the cost of serving a cell or TAI from an edge (fallback placement)', args: '<cell|tai> <edge> <cost>', minArgs: 3, maxArgs: 3 },
+  async (t, _v, [loc, edge, cost], io) => {
+    const n = Number(cost);
+    if (cost === '' || !Number.isFinite(n) || n < 0) return usage(['placement', 'set-cost'], 'cost must be a number >= 0');
+    await adminJson(t, 'POST', '/v1/placement/costs', { loc, edge, cost: n });
+    io.out(`${loc} ${edge} cost ${n}\n`);
+    return 0;
+  });
+
+const placementRmCost = cmd(['placement', 'rm-cost'], { summary: 'remove the cost of an edge for a cell or TAI', args: '<cell|tai> <edge>', minArgs: 2, maxArgs: 2 },
+  async (t, _v, [loc, edge], io) => {
+    await adminJson(t, 'POST', `/v1/placement/costs/${encodeURIComponent(loc as string)}/${encodeURIComponent(edge as string)}/delete`);
+    io.out(`removed ${loc} ${edge}\n`);
+    return 0;
+  });
+
 export const adminEntries: Array<Command | Group> = [
   { kind: 'group', name: 'sims', summary: 'subscriber registry: import, show, suspend', children: [simsImport, simsShow, simsStatus] },
   { kind: 'group', name: 'keys', summary: 'manufacturer keys in the trust store: add, revoke, list, show', children: [keysAdd, keysRevoke, keysList, keysShow] },
   { kind: 'group', name: 'provisions', summary: 'provisions (operation records): list, show', children: [provList, provShow] },
+  { kind: 'group', name: 'placement', summary: 'placement tables: cell/TAI -> edge entries and edge costs', children: [placementList, placementSetCell, placementRmCell, placementSetCost, placementRmCost] },
   edges,
   charging,
 ];

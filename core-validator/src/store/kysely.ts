@@ -105,6 +105,23 @@ abstract class Queries implements CoreStore {
     return rows.map((r) => ({ edge: r.edge, cost: r.cost }));
   }
 
+  async cellEdges(): Promise<{ loc: string; edge: string }[]> {
+    const rows = await this.q('cellEdges', (db) => db.selectFrom('cell_edges').select(['cell', 'edge']).orderBy('cell'));
+    return rows.map((r) => ({ loc: r.cell, edge: r.edge }));
+  }
+  async deleteCellEdge(cell: string): Promise<boolean> {
+    const rows = await this.q('deleteCellEdge', (db, c: string) => db.deleteFrom('cell_edges').where('cell', '=', c).returning('cell'), cell);
+    return rows.length > 0;
+  }
+  async allEdgeCosts(): Promise<{ loc: string; edge: string; cost: number }[]> {
+    const rows = await this.q('allEdgeCosts', (db) => db.selectFrom('edge_costs').select(['loc', 'edge', 'cost']).orderBy('loc').orderBy('cost').orderBy('edge'));
+    return rows.map((r) => ({ loc: r.loc, edge: r.edge, cost: r.cost }));
+  }
+  async deleteEdgeCost(loc: string, edge: string): Promise<boolean> {
+    const rows = await this.q('deleteEdgeCost', (db, l: string, e: string) => db.deleteFrom('edge_costs').where('loc', '=', l).where('edge', '=', e).returning('loc'), loc, edge);
+    return rows.length > 0;
+  }
+
   async templateSeq(mfr: string, tid: string): Promise<number | undefined> {
     const [r] = await this.q('templateSeq', (db, m: string, t: string) => db.selectFrom('template_seq').select('seq').where('mfr', '=', m).where('tid', '=', t), mfr, tid);
     return r?.seq;

@@ -139,6 +139,14 @@ export interface CoreStore {
   /** Fallback placement: the cost of serving a cell or TAI from an edge (lower is nearer). */
   setEdgeCost(loc: string, edge: string, cost: number): Promise<void>;
   edgeCosts(loc: string): Promise<{ edge: string; cost: number }[]>;
+  /** The whole cell/TAI table, by location key. */
+  cellEdges(): Promise<{ loc: string; edge: string }[]>;
+  /** Remove a location key's entry; false when there was none. */
+  deleteCellEdge(cell: string): Promise<boolean>;
+  /** The whole cost table, by location key, then cost, then edge. */
+  allEdgeCosts(): Promise<{ loc: string; edge: string; cost: number }[]>;
+  /** Remove one (location, edge) cost; false when there was none. */
+  deleteEdgeCost(loc: string, edge: string): Promise<boolean>;
 
   // anti-rollback: highest accepted template seq per (manufacturer, template id)
   templateSeq(mfr: string, tid: string): Promise<number | undefined>;
