@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeSign1, encodeMsg, parseOrder, topics, type EdgeEvent, type RemoveOrder } from '@simedge/device-sdk/wire';
 import { CoreValidator, silentLogger, type Fields, type Level } from '../src/index.js';
-import { IMSI, downOf, startWorld, type World } from './harness.js';
+import { IMSI, closeChecked, downOf, startWorld, type World } from './harness.js';
 
 let w: World | undefined;
 let again: CoreValidator | undefined;
@@ -19,10 +19,7 @@ const dirs: string[] = [];
 afterEach(async () => {
   await again?.stop();
   again = undefined;
-  if (w) {
-    expect(w.edgeA.badOrders).toEqual([]);
-    await w.close();
-  }
+  await closeChecked(w);
   w = undefined;
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });

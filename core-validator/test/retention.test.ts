@@ -26,6 +26,7 @@ describe('retention', () => {
 
   it('a sweep that fails is logged and the next one runs', async () => {
     const store = openStore('sqlite::memory:');
+    // Failure injection over the real store: its sweep rejects until `fail` is cleared.
     let fail = true;
     const flaky = Object.create(store, {
       sweep: { value: (before: number) => (fail ? Promise.reject(new Error('disk full')) : store.sweep(before)) },

@@ -3,7 +3,7 @@
 // reports as RADIUS Accounting-Start: IMSI, framed IP, serving PLMN, cell) - FIG. 2 step 201;
 // when the modem detaches it emits the detach event (Accounting-Stop, step 208).
 import { EventEmitter } from 'node:events';
-import type { AttachEvent, DetachEvent, TraceSink } from '@simedge/device-sdk/wire';
+import { taiName, type AttachEvent, type DetachEvent, type TraceSink } from '@simedge/device-sdk/wire';
 import { IpPool } from './ip-pool.js';
 
 export interface CellInfo {
@@ -115,8 +115,7 @@ export class NetworkSim extends EventEmitter {
     const roaming = opts?.homePlmn !== undefined ? opts.homePlmn !== cell.plmn : !imsi.startsWith(cell.plmn);
     const ip = this.pool.addressOf(imsi);
     this.active.set(imsi, { imsi, ip, cell: cell.id });
-    // The TAI as the core names it from RADIUS User-Location-Info: PLMN, dash, TAC in hex.
-    const e: AttachEvent = { imsi, ip, plmn: cell.plmn, cell: cell.id, tai: `${cell.plmn}-${cell.tac}`, at: this.now() };
+    const e: AttachEvent = { imsi, ip, plmn: cell.plmn, cell: cell.id, tai: taiName(cell.plmn, cell.tac), at: this.now() };
     this.trace?.({ at: e.at, step: 201, actor: 'network', imsi, ev: 'attach', detail: `ip=${ip} plmn=${cell.plmn} cell=${cell.id}${roaming ? ' roaming' : ''}` });
     this.emit('attach', e);
     if (this.gates.length > 0) {

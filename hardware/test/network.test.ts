@@ -20,7 +20,7 @@ describe('NetworkSim', () => {
     const { network, attaches, traces } = sim();
     const s = network.register('244051234567890', 'home-1');
     expect(s).toEqual({ ip: '100.64.0.1', cell: CELLS[0], roaming: false });
-    expect(attaches).toEqual([{ imsi: '244051234567890', ip: '100.64.0.1', plmn: '24405', cell: 'home-1', tai: `24405-${CELLS[0]!.tac}`, at: 1001 }]);
+    expect(attaches).toEqual([{ imsi: '244051234567890', ip: '100.64.0.1', plmn: '24405', cell: 'home-1', tai: '24405-0A01', at: 1001 }]);
     expect(network.sessions()).toEqual([{ imsi: '244051234567890', ip: '100.64.0.1', cell: 'home-1' }]);
     expect(traces).toEqual([expect.objectContaining({ step: 201, actor: 'network', ev: 'attach', imsi: '244051234567890' })]);
   });

@@ -112,7 +112,7 @@ export const ROUTES: readonly Route[] = [
       const imsi = imsiParam(c);
       const b = jsonObject(await c.body());
       if (b.status !== 'active' && b.status !== 'suspended') badRequest("status must be 'active' or 'suspended'");
-      if (!(await c.core.store.subscriber(imsi))) notFound(`SIM ${imsi}`);
+      // An unknown IMSI is ADMIN_NOT_FOUND from the core itself.
       const { removing } = await c.core.setSubscriberStatus(imsi, b.status as SubscriberStatus);
       return json({ imsi, status: b.status, removing });
     },

@@ -1,7 +1,9 @@
 // The 3GPP vendor-specific attributes of the Gi/SGi RADIUS interface [TS29.061 §16.4.7]:
 // Vendor-Specific (26) with Vendor-Id 10415, sub-attributes in the RFC 2865 §5.26 layout
 // (vendor-type, vendor-length, value). Only those the core needs are decoded; the rest are skipped.
-import { SimedgeError } from '@simedge/device-sdk/wire';
+import { SimedgeError, taiName } from '@simedge/device-sdk/wire';
+
+export { taiName }; // the TAI naming is shared with the network simulator (wire/messages.ts)
 import { decodeAttributes, type Attribute } from './packet.js';
 
 /** [RFC2865 §5.26] */
@@ -116,13 +118,3 @@ export function cellName(eci: number): string {
   return eci.toString(16).toUpperCase().padStart(8, '0');
 }
 
-/**
- * The core's name for a tracking area [TS23.003 §19.4.2.3: TAI = MCC + MNC + TAC]: the PLMN's
- * digits, '-', the TAC as 4 upper-case hex digits ('24001-0A01'). The TAC is written like the cell
- * name (upper-case hex, fixed width); the PLMN is kept because a TAC is only unique within its
- * PLMN, so a visited network's TAC 0A01 is not the home network's. The network simulator's
- * CellInfo { plmn, tac } gives the same name as `${plmn}-${tac}`.
- */
-export function taiName(plmn: string, tac: string): string {
-  return `${plmn}-${tac.toUpperCase()}`;
-}

@@ -53,6 +53,17 @@ export interface AttachEvent {
 }
 export interface DetachEvent { imsi: string; at: number }
 
+/**
+ * The core's name for a tracking area [TS23.003 §19.4.2.3: TAI = MCC + MNC + TAC]: the PLMN's
+ * digits, '-', the TAC as 4 upper-case hex digits ('24001-0A01'). The TAC is written like the cell
+ * name (upper-case hex, fixed width); the PLMN is kept because a TAC is only unique within its
+ * PLMN, so a visited network's TAC 0A01 is not the home network's. One function for the RADIUS
+ * intake (core-validator) and the network simulator (hardware), so both name a TAI alike.
+ */
+export function taiName(plmn: string, tac: string): string {
+  return `${plmn}-${tac.toUpperCase()}`;
+}
+
 const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 const DIGITS = /^[0-9]+$/;
 const c: Checker = new Checker('MSG_INVALID');
