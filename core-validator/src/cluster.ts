@@ -4,7 +4,9 @@
 // dropped it), the next sweep of another core adopts its in-flight and active provisions in one
 // UPDATE (each goes to one core), re-sends their current order once - the edge answers a copy of
 // an order it already has instead of acting twice, and the answer may have died with the old core -
-// and arms their timers there. Sweeps run through the core's serial queue like any timer.
+// and arms their timers there. Sweeps run through the core's serial queue like any timer. The
+// same sweep deletes the lease rows of cores gone for LEASE_ROWS_KEPT leases, so crashed cores'
+// rows do not pile up (a missing row reads as lapsed, so deleting one decides nothing).
 import type { Ctx } from './context.js';
 import { DEPLOYING, dropSuperseded } from './lifecycle.js';
 import { recover } from './outbox.js';
@@ -15,7 +17,12 @@ import { syncTimers } from './timers.js';
 /** States in which a provision has timers or an order in flight. */
 const HELD: readonly ProvisionState[] = ['STARTING', 'PROCESSING', 'COMPLETED', 'REMOVING'];
 
-/** Renew this core's lease, then adopt the provisions of cores whose lease lapsed. Returns how many. */
+/** A lapsed core's lease row is deleted this many lease periods after it lapsed: long after its
+ *  work was adopted (the next sweep does that), and far beyond any clock skew between cores. */
+export const LEASE_ROWS_KEPT = 10;
+
+/** Renew this core's lease, adopt the provisions of cores whose lease lapsed, and delete the
+ *  lease rows of cores long gone. Returns how many provisions were adopted. */
 export async function heartbeat(ctx: Ctx, leaseMs: number): Promise<number> {
   await ctx.store.renewLease(ctx.coreId, ctx.now() + leaseMs);
   const adopted = await ctx.store.adoptOrphans(ctx.coreId, HELD, ctx.now());
@@ -28,6 +35,8 @@ export async function heartbeat(ctx: Ctx, leaseMs: number): Promise<number> {
   await recover(ctx);
   await dropSuperseded(ctx, adopted);
   if (adopted.length > 0) ctx.log('info', 'adopted provisions of a core whose lease lapsed', { n: adopted.length });
+  const gone = await ctx.store.sweepLeases(ctx.now() - LEASE_ROWS_KEPT * leaseMs);
+  if (gone > 0) ctx.log('info', 'deleted the lease rows of cores gone', { n: gone, leases: LEASE_ROWS_KEPT });
   return adopted.length;
 }
 

@@ -20,7 +20,8 @@ import { DEFAULT_RETENTION_SEC, Retention } from './retention.js';
 import { heartbeat, LeaseKeeper } from './cluster.js';
 import { jsonLogger, type Logger } from './log.js';
 import { CoreMetrics } from './metrics.js';
-import { startRadiusAccounting, type RadiusAccounting } from './radius/server.js';
+import { endNasSessions } from './radius/intake.js';
+import { startRadiusAccounting, type NasResetEvent, type RadiusAccounting, type RadiusSession } from './radius/server.js';
 import { openStore } from './store/open.js';
 import { SqliteStore } from './store/sqlite.js';
 import { ACTIVE_STATES, type AttachRecord, type CoreStore, type SubscriberStatus } from './store/types.js';
@@ -186,7 +187,8 @@ export class CoreValidator {
     await this.serial.run(async () => { if (leases) await heartbeat(this.ctx, leases.leaseMs); else await resume(this.ctx); });
     if (this.opts.radius) {
       this.radiusServer = await startRadiusAccounting({
-        ...this.opts.radius, log: this.ctx.log, now: this.ctx.now, onAttach: (ev) => this.attach(ev), onDetach: (ev) => this.detach(ev),
+        ...this.opts.radius, log: this.ctx.log, now: this.ctx.now,
+        onAttach: (ev, session) => this.attach(ev, session), onDetach: (ev) => this.detach(ev), onNasReset: (ev) => this.nasReset(ev),
       });
     }
     await this.retention.start();
@@ -241,11 +243,13 @@ export class CoreValidator {
   /** Network intake [step 201]: the IMSI is attached with this IP, PLMN, cell and (when the
    *  network reports it) TAI, both placement keys. Queued at once, so messages arriving after the
    *  call see the attach record. Resolves when recorded; never rejects (event emitters call it
-   *  without awaiting): a store failure is logged. */
-  attach(ev: AttachEvent): Promise<void> {
+   *  without awaiting): a store failure is logged. `session`: the RADIUS session that reported
+   *  it, recorded with it so that its NAS's Accounting-On/Off ends it (nasReset). */
+  attach(ev: AttachEvent, session?: RadiusSession): Promise<void> {
     if (!isImsi(ev.imsi)) throw new TypeError(`attach: not an IMSI: ${String(ev.imsi)}`);
     const rec: AttachRecord = { imsi: ev.imsi, ip: ev.ip, plmn: ev.plmn, cell: ev.cell, at: Math.floor(ev.at) };
     if (ev.tai !== undefined) rec.tai = ev.tai;
+    if (session) { rec.nas = session.nas; rec.session = session.id; }
     return this.intake('attach', async () => {
       await this.store.upsertAttach(rec);
       await onAttach(this.ctx, rec); // roaming grace
@@ -269,6 +273,13 @@ export class CoreValidator {
       const n = await teardown(this.ctx, ev.imsi, 'detach');
       this.ctx.log('info', 'detach', { imsi: ev.imsi, removing: n });
     });
+  }
+
+  /** Network intake [step 208, RFC2866 §5.1]: NAS `ev.nas` sent Accounting-On/Off, so every
+   *  attach it reported up to `ev.at` ends like a detach, whichever core recorded it
+   *  (radius/intake.ts). Queued and never rejecting, like attach(). */
+  nasReset(ev: NasResetEvent): Promise<void> {
+    return this.intake('nas-reset', async () => { await endNasSessions(this.ctx, ev); });
   }
 
   /** Operator: set a subscription's registry status. Suspending it also tears its active

@@ -6,7 +6,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRadiusAccounting, type RadiusAccounting } from '../src/radius/index.js';
 import { encodeAccountingRequest, tgppAttribute, verifyAccountingResponse, type Attribute } from '../src/radius/index.js';
-import { acctLines, Events, radclient, uliOctets } from './radius-tools.js';
+import { acctLines, Events, onOffLines, radclient, uliOctets } from './radius-tools.js';
 
 const SECRET = 'testing123';
 const IMSI = '240011234000001';
@@ -22,8 +22,10 @@ afterEach(async () => {
   udp = undefined;
 });
 
-async function start(events = new Events(), now?: () => number) {
-  server = await startRadiusAccounting({ secret: SECRET, onAttach: events.onAttach, onDetach: events.onDetach, ...(now && { now }) });
+async function start(events = new Events(), now?: () => number, reset = false) {
+  server = await startRadiusAccounting({
+    secret: SECRET, onAttach: events.onAttach, onDetach: events.onDetach, ...(now && { now }), ...(reset && { onNasReset: events.onNasReset }),
+  });
   return { server, events };
 }
 
@@ -137,6 +139,57 @@ describe('RADIUS accounting with radclient [RFC2866]', () => {
     await radclient(server.port, SECRET, start1('marker'));
     expect(events.all).toHaveLength(1);
     expect(server.stats.dropped).toEqual({ RADIUS_MISSING_ATTRIBUTE: 1 });
+  });
+});
+
+describe('Accounting-On/Off with radclient [RFC2866 §5.1]', () => {
+  it('each attach names its session and NAS: NAS-IP-Address, else the source address, then /NAS-Identifier [RFC2865 §5.4, §5.32]', async () => {
+    const { server, events } = await start();
+    await radclient(server.port, SECRET, start1('s-1')); // NAS-Identifier "pgw-test", no NAS-IP-Address
+    await radclient(server.port, SECRET, [...start1('s-2'), 'NAS-IP-Address = 192.0.2.10']);
+    await radclient(server.port, SECRET, start1('s-3').filter((l) => !l.startsWith('NAS-Identifier')));
+    await events.count(3);
+    expect(events.sessions).toEqual([
+      { id: 's-1', nas: '127.0.0.1/pgw-test' }, { id: 's-2', nas: '192.0.2.10/pgw-test' }, { id: 's-3', nas: '127.0.0.1' },
+    ]);
+  });
+
+  it('with onNasReset: one event naming the NAS and the event time; the sessions it held here are over, no detach of their own', async () => {
+    const clock = { ms: 1_800_000_000_000 };
+    const { server, events } = await start(new Events(), () => clock.ms, true);
+    await radclient(server.port, SECRET, start1('s-1'));
+    clock.ms += 5000;
+    const on = await radclient(server.port, SECRET, [...onOffLines('Accounting-On', 'pgw-test'), 'Acct-Delay-Time = 2']);
+    expect(on.code).toBe(0);
+    expect(on.out).toContain('Received Accounting-Response');
+    const off = await radclient(server.port, SECRET, onOffLines('Accounting-Off', 'pgw-other', '192.0.2.7'));
+    expect(off.code).toBe(0);
+    expect(events.all.slice(1)).toEqual([
+      { kind: 'reset', ev: { nas: '127.0.0.1/pgw-test', at: clock.ms - 2000, status: 'on' } },
+      { kind: 'reset', ev: { nas: '192.0.2.7/pgw-other', at: clock.ms, status: 'off' } },
+    ]);
+    // The session ended with the On: its late Stop and Interim-Update change nothing.
+    await radclient(server.port, SECRET, acctLines({ status: 'Stop', session: 's-1', imsi: IMSI }));
+    await radclient(server.port, SECRET, acctLines({ status: 'Interim-Update', session: 's-1', imsi: IMSI, uli: uliOctets('24001', 1, CELL_2) }));
+    expect(events.all.map((e) => e.kind)).toEqual(['attach', 'reset', 'reset']);
+    expect(server.stats).toMatchObject({ answered: 5, dropped: {} });
+  });
+
+  it('without onNasReset: a detach for each session this process saw from that NAS, not for other NASes, nor for one begun after the On', async () => {
+    const clock = { ms: 1_800_000_000_000 };
+    const { server, events } = await start(new Events(), () => clock.ms);
+    const other = '240011234000002';
+    const late = '240011234000003';
+    await radclient(server.port, SECRET, start1('s-1'));
+    await radclient(server.port, SECRET, acctLines({ status: 'Start', session: 's-2', imsi: other, ip: '127.100.0.8', plmn: '24001', uli: uliOctets('24001', 1, CELL_2) })
+      .map((l) => (l.startsWith('NAS-Identifier') ? 'NAS-Identifier = "pgw-other"' : l)));
+    clock.ms += 10_000;
+    await radclient(server.port, SECRET, acctLines({ status: 'Start', session: 's-3', imsi: late, ip: '127.100.0.9', plmn: '24001', uli: uliOctets('24001', 1, CELL_2) }));
+    clock.ms += 1000;
+    // The NAS has been retrying its On for 5 s: it restarted before s-3 began.
+    const on = await radclient(server.port, SECRET, [...onOffLines('Accounting-On', 'pgw-test'), 'Acct-Delay-Time = 5']);
+    expect(on.code).toBe(0);
+    expect(events.all.slice(3)).toEqual([{ kind: 'detach', ev: { imsi: IMSI, at: clock.ms - 5000 } }]);
   });
 });
 

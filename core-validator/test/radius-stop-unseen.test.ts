@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRadiusAccounting, type RadiusAccounting } from '../src/radius/index.js';
 import { downOf, IMSI, startWorld, type World } from './harness.js';
-import { acctLines, Events, radclient, uliOctets } from './radius-tools.js';
+import { acctLines, Events, radclient, startAndProvision } from './radius-tools.js';
 
 const SECRET = 'stop-secret';
 const CELL = '01A2D101';
@@ -29,14 +29,8 @@ async function setup(): Promise<Setup> {
   w = await startWorld({ radius: { secret: SECRET }, log: (_level, msg) => { logs.push(msg); } });
   const world = w;
   await world.core.store.setCellEdge(CELL, 'edge-a');
-  const start = await radclient(world.core.radiusPort!, SECRET, acctLines({
-    status: 'Start', session: 'pgw-1', imsi: IMSI, ip: '127.100.0.7', plmn: '24001', uli: uliOctets('24001', 0x0a01, 0x01a2d101),
-  }));
-  expect(start.code).toBe(0);
-  const acc = await world.provision('p1');
-  if (acc.t !== 'acc') throw new Error(`expected acc, got ${acc.t}`);
+  const acc = await startAndProvision(world, world.core.radiusPort!, SECRET, 'p1');
   expect(acc.edge).toBe('edge-a');
-  await world.obs.waitFor(downOf(IMSI, 'ready'), 'device ready');
   const attach = await world.core.store.attachOf(IMSI);
   expect(attach).toMatchObject({ cell: CELL });
   // The intake that did not see the Start: same store, same clock, its own session memory.

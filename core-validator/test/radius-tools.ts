@@ -3,7 +3,8 @@
 // events a server reports.
 import { spawn } from 'node:child_process';
 import type { AttachEvent, DetachEvent } from '@simedge/device-sdk/wire';
-import { encodeUliTaiEcgi } from '../src/radius/index.js';
+import { encodeUliTaiEcgi, type NasResetEvent, type RadiusSession } from '../src/radius/index.js';
+import { downOf, IMSI, type World } from './harness.js';
 
 export interface RadclientResult { code: number | null; out: string }
 
@@ -38,14 +39,27 @@ export function acctLines(o: { status: 'Start' | 'Interim-Update' | 'Stop'; sess
   ];
 }
 
-type Ev = { kind: 'attach'; ev: AttachEvent } | { kind: 'detach'; ev: DetachEvent };
+/** An Accounting-On or -Off [RFC2866 §5.1]: no session, the NAS named by NAS-Identifier (and NAS-IP-Address when given). */
+export function onOffLines(status: 'Accounting-On' | 'Accounting-Off', nasId?: string, nasIp?: string): string[] {
+  return [
+    `Acct-Status-Type = ${status}`,
+    ...(nasId !== undefined ? [`NAS-Identifier = "${nasId}"`] : []),
+    ...(nasIp !== undefined ? [`NAS-IP-Address = ${nasIp}`] : []),
+  ];
+}
 
-/** Collects attach/detach events; `next()` waits for the next one (bounded failure guard). */
+type Ev = { kind: 'attach'; ev: AttachEvent } | { kind: 'detach'; ev: DetachEvent } | { kind: 'reset'; ev: NasResetEvent };
+
+/** Collects attach/detach events (and the session of each attach); `count()` waits for them
+ *  (bounded failure guard). `onNasReset` is for a server that reports Accounting-On/Off as such. */
 export class Events {
   readonly all: Ev[] = [];
+  /** The RADIUS session of each attach, in order. */
+  readonly sessions: RadiusSession[] = [];
   private waiters: (() => void)[] = [];
-  onAttach = (ev: AttachEvent): void => this.push({ kind: 'attach', ev });
+  onAttach = (ev: AttachEvent, session?: RadiusSession): void => { if (session) this.sessions.push(session); this.push({ kind: 'attach', ev }); };
   onDetach = (ev: DetachEvent): void => this.push({ kind: 'detach', ev });
+  onNasReset = (ev: NasResetEvent): void => this.push({ kind: 'reset', ev });
   private push(e: Ev): void {
     this.all.push(e);
     for (const w of this.waiters.splice(0)) w();
@@ -62,4 +76,17 @@ export class Events {
     }
     return this.all.slice(0, n);
   }
+}
+
+/** The device (harness IMSI) attaches through a real radclient Start (session `session`, cell
+ *  01A2D101 of PLMN 24001) and provisions `rid` up to its `ready`; returns the `acc`. */
+export async function startAndProvision(world: World, port: number, secret: string, rid: string, session = 'pgw-1') {
+  const start = await radclient(port, secret, acctLines({
+    status: 'Start', session, imsi: IMSI, ip: '127.100.0.7', plmn: '24001', uli: uliOctets('24001', 0x0a01, 0x01a2d101),
+  }));
+  if (start.code !== 0) throw new Error(`radclient Start failed: ${start.out}`);
+  const acc = await world.provision(rid);
+  if (acc.t !== 'acc') throw new Error(`expected acc, got ${acc.t}`);
+  await world.obs.waitFor(downOf(IMSI, 'ready'), 'device ready');
+  return acc;
 }

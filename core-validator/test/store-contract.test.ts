@@ -93,6 +93,53 @@ describe.each(BACKENDS)('CoreStore contract: $name', ({ url }) => {
     expect(await s.attachOf(IMSI)).toBeUndefined();
   }));
 
+  it('attach records carry their RADIUS session; endNasSessions takes what one NAS reported up to a time, once [RFC2866 §5.1]', () => withStore(async (s) => {
+    const [a, b, c, d] = ['240011234000001', '240011234000002', '240011234000003', '240011234000004'];
+    await s.upsertAttach({ imsi: a, ip: '10.0.0.1', plmn: '24001', cell: 'c1', at: 1_000, nas: '10.1.1.1/pgw-1', session: 's-a' });
+    await s.upsertAttach({ imsi: b, ip: '10.0.0.2', plmn: '24001', cell: 'c1', at: 2_000, tai: 't1', nas: '10.1.1.1/pgw-1', session: 's-b' });
+    await s.upsertAttach({ imsi: c, ip: '10.0.0.3', plmn: '24001', cell: 'c1', at: 1_500, nas: '10.1.1.2/pgw-2', session: 's-c' });
+    await s.upsertAttach({ imsi: d, ip: '10.0.0.4', plmn: '24001', cell: 'c1', at: 1_200 }); // reported without RADIUS
+    expect(await s.attachOf(b)).toEqual({ imsi: b, ip: '10.0.0.2', plmn: '24001', cell: 'c1', at: 2_000, tai: 't1', nas: '10.1.1.1/pgw-1', session: 's-b' });
+    // Reported after the On's event time: a session the NAS began after it restarted, kept.
+    await s.upsertAttach({ imsi: 'x', ip: '10.0.0.9', plmn: '24001', cell: 'c1', at: 9_000, nas: '10.1.1.1/pgw-1', session: 's-x' });
+    // A later attach of the IMSI reported otherwise replaces the session (it is no longer that NAS's).
+    await s.upsertAttach({ imsi: 'x', ip: '10.0.0.9', plmn: '24001', cell: 'c2', at: 9_500 });
+    expect(await s.attachOf('x')).toEqual({ imsi: 'x', ip: '10.0.0.9', plmn: '24001', cell: 'c2', at: 9_500 });
+    await s.upsertAttach({ imsi: 'y', ip: '10.0.0.8', plmn: '24001', cell: 'c1', at: 9_000, nas: '10.1.1.1/pgw-1', session: 's-y' });
+
+    const ended = await s.endNasSessions('10.1.1.1/pgw-1', 5_000);
+    expect(ended).toEqual([
+      { imsi: a, ip: '10.0.0.1', plmn: '24001', cell: 'c1', at: 1_000, nas: '10.1.1.1/pgw-1', session: 's-a' },
+      { imsi: b, ip: '10.0.0.2', plmn: '24001', cell: 'c1', at: 2_000, tai: 't1', nas: '10.1.1.1/pgw-1', session: 's-b' },
+    ]);
+    expect(await s.attachOf(a)).toBeUndefined();
+    expect(await s.attachOf(b)).toBeUndefined();
+    expect(await s.attachOf(c)).toMatchObject({ nas: '10.1.1.2/pgw-2' }); // another NAS
+    expect(await s.attachOf(d)).toBeDefined();
+    expect(await s.attachOf('y')).toMatchObject({ session: 's-y' }); // after the event time
+    // A repeated On (or another core's) finds nothing left; the boundary is inclusive.
+    expect(await s.endNasSessions('10.1.1.1/pgw-1', 5_000)).toEqual([]);
+    expect((await s.endNasSessions('10.1.1.1/pgw-1', 9_000)).map((r) => r.imsi)).toEqual(['y']);
+    expect(await s.endNasSessions('10.1.1.9', 1e15)).toEqual([]);
+  }));
+
+  it('sweepLeases deletes the lease rows lapsed before a time; a swept core still counts as lapsed', () => withStore(async (s) => {
+    await s.renewLease('core-gone', 1_000);
+    await s.renewLease('core-lapsed', 8_000);
+    await s.renewLease('core-live', 20_000);
+    await s.createProvision(prov({ pid: 'p-gone', owner: 'core-gone', state: 'COMPLETED' }));
+    expect(await s.sweepLeases(5_000)).toBe(1);
+    expect(await s.sweepLeases(5_000)).toBe(0);
+    // The swept row and a lapsed one read alike: both cores' work is adoptable, a live core's is not.
+    await s.createProvision(prov({ pid: 'p-lapsed', oid: 'o-2', owner: 'core-lapsed', state: 'COMPLETED' }));
+    await s.createProvision(prov({ pid: 'p-live', oid: 'o-3', owner: 'core-live', state: 'COMPLETED' }));
+    expect((await s.adoptOrphans('core-live', ['COMPLETED'], 10_000)).map((p) => p.pid).sort()).toEqual(['p-gone', 'p-lapsed']);
+    // A core that comes back after its row went simply has a lease again.
+    await s.renewLease('core-gone', 30_000);
+    expect(await s.sweepLeases(25_000)).toBe(2); // core-lapsed, core-live
+    expect(await s.sweepLeases(25_000)).toBe(0);
+  }));
+
   it('nonces are single-use, bound to their IMSI and expire; putNonce drops expired ones', () => withStore(async (s) => {
     const n = new Uint8Array(16).fill(1);
     await s.putNonce(IMSI, n, 2000, 1000);
@@ -272,6 +319,24 @@ describe('two cores on one PostgreSQL', () => {
       }
       await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).raiseTemplateSeq('acme', 't', (i * 37) % 101)));
       expect(await a.templateSeq('acme', 't')).toBe(Math.max(...Array.from({ length: 40 }, (_, i) => (i * 37) % 101)));
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('two cores ending one NAS\'s sessions at once: each attach record goes to exactly one [RFC2866 §5.1]', async () => {
+    const u = await stores.pgDatabase();
+    const [a, b] = [openStore(u), openStore(u)];
+    try {
+      await Promise.all([a.init(), b.init()]);
+      const imsis = Array.from({ length: 200 }, (_, i) => `24001123${String(i).padStart(7, '0')}`);
+      await a.tx(async (tx) => {
+        for (const [i, imsi] of imsis.entries()) await tx.upsertAttach({ imsi, ip: '10.0.0.1', plmn: '24001', cell: 'c1', at: 1_000 + i, nas: 'pgw', session: `s-${i}` });
+      });
+      const [ga, gb] = await Promise.all([a.endNasSessions('pgw', 10_000), b.endNasSessions('pgw', 10_000)]);
+      const got = [...ga, ...gb].map((r) => r.imsi).sort();
+      expect(got).toEqual(imsis);
+      expect(await a.endNasSessions('pgw', 10_000)).toEqual([]);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

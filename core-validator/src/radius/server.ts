@@ -3,10 +3,13 @@
 // whose Request Authenticator matches the shared secret is recorded and answered with an
 // Accounting-Response, and becomes an attach or detach event. Anything else is dropped with a
 // stable code, counted, logged and never answered, so a NAS with the wrong secret sees timeouts.
+// An Accounting-On/Off [RFC2866 §5.1] ends every session of its NAS: through `onNasReset` when
+// given (the core ends the sessions recorded in its store, whichever process heard them start),
+// else by a detach for each session this process saw.
 import { SimedgeError, isSimedgeError, type AttachEvent, type Code, type DetachEvent } from '@simedge/device-sdk/wire';
 import { createSocket, type RemoteInfo } from 'node:dgram';
 import { silentLogger, type Logger } from '../log.js';
-import { parseAccounting, PROXY_STATE, type AccountingRecord } from './accounting.js';
+import { nasName, parseAccounting, PROXY_STATE, type AccountingRecord } from './accounting.js';
 import { ACCOUNTING_REQUEST, decodePacket, encodeAccountingResponse, verifyAccountingRequest, type Packet } from './packet.js';
 
 export interface RadiusAccountingOptions {
@@ -16,12 +19,23 @@ export interface RadiusAccountingOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  onAttach(ev: AttachEvent): void;
+  /** Start / Interim-Update: the IMSI is attached, through this session of this NAS. */
+  onAttach(ev: AttachEvent, session: RadiusSession): void;
   onDetach(ev: DetachEvent): void;
+  /** Accounting-On/Off: every session NAS `nas` reported up to `at` is over. Without it, each
+   *  session this process saw from that NAS is reported to onDetach instead. */
+  onNasReset?(ev: NasResetEvent): void;
   log?: Logger;
   /** ms clock, injectable. */
   now?: () => number;
 }
+
+/** Which RADIUS session reported an attach: its Acct-Session-Id and its NAS (`nasName`). */
+export interface RadiusSession { id: string; nas: string }
+
+/** [RFC2866 §5.1] Accounting-On (the NAS restarted) or -Off (it is going down): its sessions are
+ *  over. `at`: the event time (arrival minus Acct-Delay-Time), ms. */
+export interface NasResetEvent { nas: string; at: number; status: 'on' | 'off' }
 
 export interface RadiusStats {
   received: number;
@@ -109,19 +123,23 @@ export async function startRadiusAccounting(opts: RadiusAccountingOptions): Prom
     opts.onDetach({ imsi, at });
   };
 
-  const apply = (rec: AccountingRecord, nas: string): void => {
+  const apply = (rec: AccountingRecord, source: string): void => {
     const at = now() - rec.delaySec * 1000;
+    const nas = nasName(rec, source);
     if (rec.status === 'on' || rec.status === 'off') {
-      // [RFC2866 §5.1] the NAS (re)started or is going down: every session it reported is over.
-      // Only sessions this process saw can be ended here (README "RADIUS accounting").
+      // [RFC2866 §5.1] the NAS (re)started or is going down: every session it reported is over,
+      // except one it reported after that (a late On, retried for Acct-Delay-Time seconds).
+      // The sessions this process saw are forgotten here, so their late records are stale; ending
+      // them is onNasReset's (all of them, from the store) or, without it, a detach for each.
       for (const [sid, s] of sessions) {
-        if (s.nas !== nas) continue;
+        if (s.nas !== nas || s.at > at) continue;
         end(sid, s.imsi, 'stopped');
         if (current.get(s.imsi) === sid) {
           current.delete(s.imsi);
-          opts.onDetach({ imsi: s.imsi, at });
+          if (!opts.onNasReset) opts.onDetach({ imsi: s.imsi, at });
         }
       }
+      opts.onNasReset?.({ nas, at, status: rec.status });
       return;
     }
     const known = sessions.get(rec.session);
@@ -140,7 +158,7 @@ export async function startRadiusAccounting(opts: RadiusAccountingOptions): Prom
     if (plmn === undefined) throw new SimedgeError('RADIUS_MISSING_ATTRIBUTE', '3GPP-SGSN-MCC-MNC');
     if (loc === undefined) throw new SimedgeError('RADIUS_MISSING_ATTRIBUTE', '3GPP-User-Location-Info (ECGI)');
     // Start, or Interim-Update (location update, or a refresh after a core restart): attach is an upsert.
-    opts.onAttach({ imsi, ip, plmn, cell: loc.cell, ...(loc.tai !== undefined && { tai: loc.tai }), at });
+    opts.onAttach({ imsi, ip, plmn, cell: loc.cell, ...(loc.tai !== undefined && { tai: loc.tai }), at }, { id: rec.session, nas });
     if (cur !== undefined && cur !== rec.session) end(cur, imsi, 'superseded');
     ended.delete(rec.session);
     sessions.set(rec.session, { imsi, ip, plmn, cell: loc.cell, tai: loc.tai, nas, at });

@@ -3,7 +3,7 @@
 // (open.ts parses int8), blobs are bytes (BLOB / bytea), JSON is text.
 import type { Endpoint } from '@simedge/device-sdk/wire';
 import type { Generated, Selectable } from 'kysely';
-import type { ChargingRecord, EndReason, OrderRecord, Plan, PlacementRecord, ProvisionRecord, ProvisionState, Subscriber, SubscriberStatus, TrustKey } from './types.js';
+import type { AttachRecord, ChargingRecord, EndReason, OrderRecord, Plan, PlacementRecord, ProvisionRecord, ProvisionState, Subscriber, SubscriberStatus, TrustKey } from './types.js';
 
 export interface SubscribersTable { imsi: string; iccid: string; sim_key: Uint8Array | null; status: Generated<string>; plan: string | null }
 export interface TrustKeysTable {
@@ -14,7 +14,8 @@ export interface TrustKeysTable {
 export interface CellEdgesTable { cell: string; edge: string }
 export interface EdgeCostsTable { loc: string; edge: string; cost: number }
 export interface TemplateSeqTable { mfr: string; tid: string; seq: number }
-export interface AttachTable { imsi: string; ip: string; plmn: string; cell: string; at: number; tai: string | null }
+/** `nas`, `session`: the RADIUS NAS and Acct-Session-Id that reported the attach (migration 007). */
+export interface AttachTable { imsi: string; ip: string; plmn: string; cell: string; at: number; tai: string | null; nas: string | null; session: string | null }
 export interface NoncesTable { nonce: Uint8Array; imsi: string; expires: number }
 /** `owner` set = a core is handling the request right now (a claim); null = handled, `reply` is the answer. */
 export interface RequestsTable { imsi: string; t: string; rid: string; reply: Uint8Array | null; at: number; owner: string | null }
@@ -83,6 +84,14 @@ export function provisionRow(p: ProvisionRecord): ProvisionsTable {
     services: p.services ? JSON.stringify(p.services) : null, placement: p.placement ? JSON.stringify(p.placement) : null,
     lease_until: p.leaseUntil ?? null, roam_by: p.roamBy ?? null, owner: p.owner ?? null,
   };
+}
+
+export function toAttach(r: Selectable<AttachTable>): AttachRecord {
+  const a: AttachRecord = { imsi: r.imsi, ip: r.ip, plmn: r.plmn, cell: r.cell, at: r.at };
+  if (r.tai !== null) a.tai = r.tai;
+  if (r.nas !== null) a.nas = r.nas;
+  if (r.session !== null) a.session = r.session;
+  return a;
 }
 
 export function toSubscriber(r: Selectable<SubscribersTable>): Subscriber {

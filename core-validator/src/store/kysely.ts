@@ -9,7 +9,7 @@
 import { Kysely, sql, type Compilable, type Dialect, type Insertable, type Selectable, type Transaction, type Updateable } from 'kysely';
 import { checkPlan } from '../policy.js';
 import { simPublicKey } from '../simproof.js';
-import { bytes, copy, provisionRow, toCharging, toOrder, toProvision, toSubscriber, toTrustKey, type DB, type ProvisionsTable } from './db.js';
+import { bytes, copy, provisionRow, toAttach, toCharging, toOrder, toProvision, toSubscriber, toTrustKey, type DB, type ProvisionsTable } from './db.js';
 import { migrateToLatest, type DialectKind } from './migrations.js';
 import { PreparedQueries, type DirectSql } from './prepared.js';
 import { ACTIVE_STATES } from './types.js';
@@ -137,21 +137,27 @@ abstract class Queries implements CoreStore {
   }
 
   async upsertAttach(a: AttachRecord): Promise<void> {
-    await this.q('upsertAttach', (db, imsi: string, ip: string, plmn: string, cell: string, at: number, tai: string | null) =>
-      db.insertInto('attach').values({ imsi, ip, plmn, cell, at, tai })
+    // The RADIUS session rides on the attach write itself: no second statement on the hot path.
+    await this.q('upsertAttach', (db, imsi: string, ip: string, plmn: string, cell: string, at: number, tai: string | null, nas: string | null, session: string | null) =>
+      db.insertInto('attach').values({ imsi, ip, plmn, cell, at, tai, nas, session })
         .onConflict((oc) => oc.column('imsi').doUpdateSet((eb) => ({
           ip: eb.ref('excluded.ip'), plmn: eb.ref('excluded.plmn'), cell: eb.ref('excluded.cell'), at: eb.ref('excluded.at'), tai: eb.ref('excluded.tai'),
-        }))), a.imsi, a.ip, a.plmn, a.cell, a.at, a.tai ?? null);
+          nas: eb.ref('excluded.nas'), session: eb.ref('excluded.session'),
+        }))), a.imsi, a.ip, a.plmn, a.cell, a.at, a.tai ?? null, a.nas ?? null, a.session ?? null);
   }
   async attachOf(imsi: string): Promise<AttachRecord | undefined> {
     const [r] = await this.q('attachOf', (db, i: string) => db.selectFrom('attach').selectAll().where('imsi', '=', i), imsi);
-    if (!r) return undefined;
-    const a: AttachRecord = { imsi: r.imsi, ip: r.ip, plmn: r.plmn, cell: r.cell, at: r.at };
-    if (r.tai !== null) a.tai = r.tai;
-    return a;
+    return r ? toAttach(r) : undefined;
   }
   async deleteAttach(imsi: string): Promise<void> {
     await this.q('deleteAttach', (db, i: string) => db.deleteFrom('attach').where('imsi', '=', i), imsi);
+  }
+  async endNasSessions(nas: string, at: number): Promise<AttachRecord[]> {
+    // DELETE ... RETURNING: on PostgreSQL a second core's DELETE waits for the first one's row
+    // locks and then finds the rows gone, so each record is returned to one caller.
+    const rows = await this.q('endNasSessions', (db, n: string, a: number) =>
+      db.deleteFrom('attach').where('nas', '=', n).where('at', '<=', a).returningAll(), nas, at);
+    return rows.map(toAttach).sort((x, y) => x.at - y.at || (x.imsi < y.imsi ? -1 : 1));
   }
 
   async putNonce(imsi: string, nonce: Uint8Array, expires: number, now: number): Promise<void> {
@@ -214,6 +220,10 @@ abstract class Queries implements CoreStore {
   }
   async dropLease(owner: string): Promise<void> {
     await this.q('dropLease', (db, o: string) => db.deleteFrom('core_leases').where('owner', '=', o), owner);
+  }
+  async sweepLeases(before: number): Promise<number> {
+    const rows = await this.q('sweepLeases', (db, b: number) => db.deleteFrom('core_leases').where('until', '<', b).returning('owner'), before);
+    return rows.length;
   }
   async adoptOrphans(owner: string, states: readonly ProvisionState[], now: number): Promise<ProvisionRecord[]> {
     if (states.length === 0) return [];

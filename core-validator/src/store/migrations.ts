@@ -10,7 +10,7 @@ import type { Database } from './sqlite-driver.js';
 export type DialectKind = 'sqlite' | 'postgres';
 
 /** Names in order; the legacy user_version n equals "the first n are applied". */
-export const MIGRATION_NAMES = ['001_initial', '002_sim_plans_charging', '003_scale_out', '004_outbox', '005_retention', '006_provision_kid'] as const;
+export const MIGRATION_NAMES = ['001_initial', '002_sim_plans_charging', '003_scale_out', '004_outbox', '005_retention', '006_provision_kid', '007_radius_sessions'] as const;
 
 export function migrations(kind: DialectKind): Record<string, Migration> {
   const pg = kind === 'postgres';
@@ -98,6 +98,15 @@ export function migrations(kind: DialectKind): Record<string, Migration> {
     // The manufacturer key that signed a provision's template, so revoking it can end them.
     '006_provision_kid': { async up(db: Kysely<unknown>) {
       await db.schema.alterTable('provisions').addColumn('kid', 'text').execute();
+    } },
+    // The RADIUS session behind an attach record (NAS and Acct-Session-Id), so an Accounting-On/Off
+    // ends every session of that NAS whichever core heard its Start, and after a restart
+    // (radius/intake.ts). On the attach record itself: the Start / Interim-Update writes it anyway,
+    // and a Stop deletes it. Indexed by NAS for the On/Off's one DELETE.
+    '007_radius_sessions': { async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('attach').addColumn('nas', 'text').execute();
+      await db.schema.alterTable('attach').addColumn('session', 'text').execute();
+      await db.schema.createIndex('attach_nas').on('attach').column('nas').execute();
     } },
   };
 }

@@ -57,6 +57,12 @@ export interface AttachRecord {
   imsi: string; ip: string; plmn: string; cell: string; at: number;
   /** Tracking area, when the network reports it (3GPP User-Location-Info); a placement key like the cell. */
   tai?: string;
+  /** The RADIUS NAS (PGW/SMF) that reported this attach, as the intake names it (radius/accounting.ts
+   *  `nasName`): an Accounting-On/Off from it ends the attach [RFC2866 §5.1]. Absent for an attach
+   *  reported otherwise (the `attach()` method without a session). */
+  nas?: string;
+  /** Its Acct-Session-Id [RFC2866 §5.5], with `nas`. */
+  session?: string;
 }
 
 /** Why placement chose an edge: which table rule matched, and the edges passed over on the way. */
@@ -158,6 +164,12 @@ export interface CoreStore {
   upsertAttach(a: AttachRecord): Promise<void>;
   attachOf(imsi: string): Promise<AttachRecord | undefined>;
   deleteAttach(imsi: string): Promise<void>;
+  /** Delete the attach records NAS `nas` reported at or before `at` (ms) and return them: an
+   *  Accounting-On/Off [RFC2866 §5.1] ends every session the NAS held. One statement, so of
+   *  several cores ending the same NAS's sessions (each heard the On, or it was repeated) each
+   *  record goes to exactly one. A record reported after `at` (a session begun after the NAS
+   *  restarted) stays. */
+  endNasSessions(nas: string, at: number): Promise<AttachRecord[]>;
 
   // challenge nonces: single-use, bound to an IMSI, with an expiry (ms)
   putNonce(imsi: string, nonce: Uint8Array, expires: number, now: number): Promise<void>;
@@ -188,6 +200,11 @@ export interface CoreStore {
   /** Insert or extend core `owner`'s lease to `until` (ms). */
   renewLease(owner: string, until: number): Promise<void>;
   dropLease(owner: string): Promise<void>;
+  /** Delete the lease rows that lapsed before `before` (ms): crashed cores', long after the sweep
+   *  adopted their work. A missing row counts as lapsed wherever leases are read (adoption, claim
+   *  takeover), so this changes no decision; it only keeps the table from growing with every
+   *  core that ever ran. Returns how many. */
+  sweepLeases(before: number): Promise<number>;
   /** Take over the provisions in `states` whose owner holds no live lease at `now` (crashed,
    *  stopped, or none): they become `owner`'s; returns them. One statement. */
   adoptOrphans(owner: string, states: readonly ProvisionState[], now: number): Promise<ProvisionRecord[]>;
