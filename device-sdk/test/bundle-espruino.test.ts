@@ -10,7 +10,9 @@
 // lean-only trims brought it to 20,066; one retry loop instead of two (the lean MQTT session
 // re-opens a lost link through the Provisioner's retries) and a few lean-only trims to 19,434;
 // the CBOR decoder as one walk over local variables and one bookkeeping for the provisioning
-// client's requests and its bye (one map, one deadline, one way to fail) to 19,132:
+// client's requests and its bye (one map, one deadline, one way to fail) to 19,132; the loops
+// and promise handlers the real interpreter needs to 19,544; a data budget that meters the replies
+// before they come and the MQTT link (CONNECT, keep-alive) to 20,613:
 // the budget is NOT met yet (see device-sdk/dist/espruino/size.txt and docs/firmware-guide.md
 // §2). A ratchet keeps it from growing meanwhile.
 import { readFileSync } from 'node:fs';
@@ -24,7 +26,13 @@ import { buildEspruino, ESPRUINO_OUT, SIZE_BUDGET, sizeReport, type EspruinoBuil
 // Raised from 19,200 to 19,600 for the real Espruino interpreter: its RegExp engine has no
 // {n,m}, ? or alternation in a group, so lengths and character sets are checked by loops
 // (wire/chars.ts), and promises always get both handlers (about 400 bytes).
-const SIZE_CEILING = 19_600;
+// Raised from 19,600 to 20,669 by exactly the growth of the bundle (19,544 → 20,613 bytes) for a
+// data budget that holds on the air (core/budget.ts): a send is admitted only with room for the
+// replies it causes, which are reconciled when they come (the client's codec is metered to know
+// which reply it is), and the modem's MQTT link is metered (CONNECT on every open, keep-alive
+// pings while it is up, DISCONNECT), which needs a wrapper around the driver. Before, a reply
+// or the modem's own pings could take the day over its limit unseen.
+const SIZE_CEILING = 20_669;
 
 let fresh: EspruinoBuild;
 beforeAll(async () => {

@@ -4,8 +4,10 @@
 // (test/espruino-modem.ts), whose core answers are decoded and encoded by the Node wire code.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildEspruino, type EspruinoBuild } from '../scripts/build-espruino.js';
-import type { DownMsg, UpMsg } from '../src/wire/messages.js';
-import { binStr, coreAnswers, IMSI, NONCE, QuectelModem, READY, TEMPLATE } from './espruino-modem.js';
+import { connectCost, publishCost, REPLY_BYTES, subscribeCost } from '../src/core/budget.js';
+import { encodeMsg, type DownMsg, type UpMsg } from '../src/wire/messages.js';
+import { topics } from '../src/wire/topics.js';
+import { binStr, coreAnswers, ICCID, IMSI, NONCE, QuectelModem, READY, TEMPLATE } from './espruino-modem.js';
 import { espruinoVm, type EspruinoVm } from './espruino-vm.js';
 
 let bundle: EspruinoBuild;
@@ -44,6 +46,16 @@ async function boot(opts: string, script?: (modem: QuectelModem) => void): Promi
   w.run(firmware(opts));
   return { w, modem };
 }
+
+const UP = topics.deviceUp(IMSI).length;
+const DOWN = topics.deviceDown(IMSI).length;
+const RID = '0'.repeat(16); // the device's rids are 16 hex characters
+/** The firmware's first hello and the scripted core's chal, in bytes. */
+const HELLO = encodeMsg({ t: 'hello', rid: RID, imsi: IMSI, iccid: ICCID, plmn: '24001', cell: '01A2D101', why: 'on' }).length;
+const CHAL = encodeMsg({ t: 'chal', rid: RID, nonce: NONCE, ttl: 60 }).length;
+const reply = (k: string): number => publishCost(DOWN, REPLY_BYTES[k] as number, 40);
+/** The day's bytes up to and including the hello: CONNECT, SUBSCRIBE, hello + room for its reply. */
+const TO_HELLO = connectCost(IMSI.length, 40) + subscribeCost(DOWN, 40) + publishCost(UP, HELLO, 40) + reply('chal');
 
 const hellos = (up: UpMsg[]): Array<Extract<UpMsg, { t: 'hello' }>> => up.filter((m): m is Extract<UpMsg, { t: 'hello' }> => m.t === 'hello');
 
@@ -136,11 +148,11 @@ describe('Espruino bundle: roaming, retries and the data budget (core/provisione
     expect(w.events.filter((e) => e.name === 'error')).toEqual([]);
   });
 
-  it('[DESIGN data budget] fails with BUDGET_EXCEEDED before the prov reaches the modem', async () => {
-    // 700 B a day: the subscription (125 B with its SUBACK and TCP/IP), the hello and the chal fit;
-    // the prov with its 300-byte template does not (core/budget.ts).
+  it('[DESIGN data budget] sends the hello only with room for its reply; the prov without room fails before it reaches the modem', async () => {
+    // Exactly what the hello needs (core/budget.ts): the MQTT link's CONNECT and SUBSCRIBE, the
+    // hello, and the room for its reply (a chal, or a rej, as large as the decoder accepts).
     const dayBefore = Math.floor(Date.now() / 86400000);
-    const { w, modem } = await boot('budgetBytesPerDay: 700, retry: { baseMs: 20 },');
+    const { w, modem } = await boot(`budgetBytesPerDay: ${TO_HELLO}, retry: { baseMs: 20 },`);
     expect(await w.waitEvent('error', 8000)).toBe('BUDGET_EXCEEDED');
     expect(modem.up.map((m) => m.t)).toEqual(['hello']);
     expect(modem.commands.filter((c) => c.startsWith('AT+QMTPUBEX'))).toHaveLength(1);
@@ -149,14 +161,21 @@ describe('Espruino bundle: roaming, retries and the data budget (core/provisione
     const b = JSON.parse(await w.waitEvent('budget', 10)) as { day: number; used: number };
     // Today (UTC day number); a run across midnight may see either day.
     expect([dayBefore, Math.floor(Date.now() / 86400000)]).toContain(b.day);
-    expect(b.used).toBeGreaterThan(0);
-    expect(b.used).toBeLessThanOrEqual(700);
+    // The chal came: its reservation gave way to its actual bytes (smaller); the prov took nothing.
+    expect(b.used).toBe(TO_HELLO - reply('chal') + publishCost(DOWN, CHAL, 40));
   });
 
-  it('[DESIGN data budget] keeps the day count across a reboot (budgetState)', async () => {
+  it('[DESIGN data budget] one byte less and not even the hello goes out', async () => {
+    const { w, modem } = await boot(`budgetBytesPerDay: ${TO_HELLO - 1},`);
+    expect(await w.waitEvent('error', 8000)).toBe('BUDGET_EXCEEDED');
+    expect(modem.commands.some((c) => c.startsWith('AT+QMTSUB'))).toBe(true);
+    expect(modem.commands.some((c) => c.startsWith('AT+QMTPUBEX'))).toBe(false);
+  });
+
+  it('[DESIGN data budget] keeps the day count across a reboot (budgetState): not even the MQTT CONNECT fits', async () => {
     const day = Math.floor(Date.now() / 86400000);
-    const { w, modem } = await boot(`budgetBytesPerDay: 700, budgetState: { day: ${day}, used: 650 },`);
-    expect(await w.waitEvent('error', 8000)).toBe('BUDGET_EXCEEDED'); // not even the subscription fits
-    expect(modem.commands.some((c) => c.startsWith('AT+QMTSUB') || c.startsWith('AT+QMTPUBEX'))).toBe(false);
+    const { w, modem } = await boot(`budgetBytesPerDay: 700, budgetState: { day: ${day}, used: ${700 - connectCost(IMSI.length, 40) + 1} },`);
+    expect(await w.waitEvent('error', 8000)).toBe('BUDGET_EXCEEDED');
+    expect(modem.commands.some((c) => c.startsWith('AT+QMTOPEN') || c.startsWith('AT+QMTCONN'))).toBe(false);
   });
 });

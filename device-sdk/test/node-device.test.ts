@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBroker } from '@simedge/core-validator/broker';
 import { NodeDevice, connectMqtt, endMqtt, openSerial, type MqttClient, type NodeDeviceEvents } from '../src/adapter/node/index.js';
+import { connectCost, subscribeCost } from '../src/core/budget.js';
 import type { AttachInfo } from '../src/core/modem.js';
 import { decodeUp, encodeMsg, type DevReady, type DownMsg, type Term } from '../src/wire/messages.js';
 import { topics } from '../src/wire/topics.js';
@@ -224,6 +225,27 @@ describe('NodeDevice', () => {
     const afterOff = device.budget?.used() ?? 0;
     await device.powerOn('reset');
     expect(device.budget?.used(), 'a power cycle does not reset the day').toBeGreaterThan(afterOff + used / 2);
+  });
+
+  it('meters the MQTT link: a CONNECT that does not fit is refused before connecting [MQTT-3.1]', async () => {
+    const { deviceSide } = startModem(new Radio());
+    core = await startCore(broker.url, svcBase);
+    const hellos: number[] = [];
+    core.on('message', () => hellos.push(1));
+    const connect = connectCost(IMSI.length, 40);
+    device = new NodeDevice({ stream: deviceSide, brokerUrl: broker.url, template: TPL, timeoutMs: 5000, budget: { bytesPerDay: connect - 1 } });
+    await expect(device.powerOn()).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
+    expect(device.budget?.used()).toBe(0);
+    expect(hellos).toEqual([]);
+    device.close();
+    // With room for it, the CONNECT (and the DISCONNECT at switch-off) is counted.
+    const { deviceSide: again } = startModem(new Radio());
+    device = new NodeDevice({ stream: again, brokerUrl: broker.url, template: TPL, timeoutMs: 5000, budget: { bytesPerDay: 100_000 } });
+    await device.powerOn();
+    const used = device.budget?.used() ?? 0;
+    expect(used).toBeGreaterThan(connect + subscribeCost(topics.deviceDown(IMSI).length, 40));
+    await device.switchOff();
+    expect(device.budget?.used()).toBeGreaterThanOrEqual(used + 2 + 40);
   });
 
   it('powerOff: when the core never sends term, it still detaches and reports the unacknowledged pid', async () => {

@@ -13,7 +13,8 @@ export {
   Provisioner, isRetryable, RETRYABLE_REJECTS, type ProvisionerOptions, type RetryInfo, type SwitchOffResult,
 } from './provisioner.js';
 export {
-  DataBudget, isDataBudget, budgetTransport, publishCost, subscribeCost, DAY_MS, type BudgetOptions, type BudgetState,
+  DataBudget, isDataBudget, metered, budgetDriver, publishCost, subscribeCost, connectCost, REPLY_BYTES, DAY_MS,
+  type BudgetOptions, type BudgetState, type ClientIo,
 } from './budget.js';
 export {
   DIALECTS, dialectInfo, readIccidFor, readMncLength, mncLengthFromEfAd, homePlmn, isRoaming, readHomePlmn, crsmData,

@@ -1,9 +1,10 @@
 // The provisioning state machine around ProvisionClient (DESIGN.md: retries with jittered
 // exponential backoff, a per-device data budget): one provisioning per reason (`on` after power-up,
 // `reset` after a reboot, `roam` after a move), retried with backoff when the failure is temporary,
-// every message metered against the data budget, and a graceful switch-off that says bye, waits
-// for the terms with a deadline and reports which provisions the core did not acknowledge; the
-// caller then detaches regardless (a device that is switching off cannot wait forever).
+// every message metered against the data budget (a send only with room for the replies it
+// causes), and a graceful switch-off that says bye, waits for the terms with a deadline and
+// reports which provisions the core did not acknowledge; the caller then detaches regardless (a
+// device that is switching off cannot wait forever).
 //
 // States (`state`): the client's (idle, hello-sent, prov-sent, accepted, ready, bye-sent,
 // terminated, rejected) plus `backoff` while waiting to retry.
@@ -22,7 +23,7 @@
 import { SimedgeError } from '../wire/codes.js';
 import type { DevReady, Reason, Term } from '../wire/messages.js';
 import type { TraceSink } from '../wire/trace.js';
-import { budgetTransport, DataBudget, isDataBudget, type BudgetOptions } from './budget.js';
+import { DataBudget, isDataBudget, metered, type BudgetOptions, type ClientIo } from './budget.js';
 import { isRejected, ProvisionClient, type DeviceInfo, type ProvisionOptions, type ProvState } from './provision.js';
 import { backoffDelay, type BackoffOptions } from './transport/backoff.js';
 import { FULL, TRACE } from './flags.js';
@@ -120,11 +121,14 @@ export const Provisioner = function Provisioner(opts: ProvisionerOptions): Provi
   /** Terms seen since switchOff began. */
   let seen: Term[] | undefined;
   const userTerm = o.onTerm;
-  const client = new ProvisionClient({
-    imsi: o.imsi, codec: o.codec, platform: platform, timeoutMs: o.timeoutMs, trace: o.trace,
+  // With a budget, every message is metered and a send reserves for its replies; a bye is
+  // answered with one term per live provision (core/budget.ts).
+  const io: ClientIo = budget ? metered(o, budget, (): number => client.active().length) : o;
+  const client: ProvisionClient = new ProvisionClient({
+    imsi: o.imsi, codec: io.codec, platform: platform, timeoutMs: o.timeoutMs, trace: o.trace,
     // FULL: options the Espruino firmware API cannot pass (core/flags.ts)
     readyTimeoutMs: FULL ? o.readyTimeoutMs : undefined, prove: FULL ? o.prove : undefined, onUpdate: FULL ? o.onUpdate : undefined,
-    transport: budget ? budgetTransport(o.transport, budget) : o.transport,
+    transport: io.transport,
     onTerm: (t) => {
       if (seen) seen.push(t);
       if (userTerm) userTerm(t);

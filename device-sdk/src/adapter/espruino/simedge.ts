@@ -3,8 +3,9 @@
 // hello → chal → prov → acc → ready (203-207), re-provisioning with reason `roam` when the modem
 // reports a new cell or roaming (+CEREG), and stop(): bye → term (208-210), radio off.
 // Provisioning goes through core/provisioner.ts, as on Node: temporary failures are retried with
-// jittered exponential backoff and, with a budget, every message is metered (DESIGN.md). In the
-// lean bundle the same retry loop re-opens a lost link (the session has no loop of its own there).
+// jittered exponential backoff and, with a budget, every message and the modem's MQTT link are
+// metered (DESIGN.md). In the lean bundle the same retry loop re-opens a lost link (the session
+// has no loop of its own there).
 // Errors are reported through onError, never thrown out of a callback (STYLE #9).
 //
 // Which modem-MQTT drivers the bundle carries is chosen at build time (`drivers`), so a firmware
@@ -23,7 +24,7 @@ import type { MqttDriver } from '../../core/transport/types.js';
 import type { DevReady, Term } from '../../wire/messages.js';
 import type { TraceSink } from '../../wire/trace.js';
 import { byteString } from '../../core/transport/bytes.js';
-import { DataBudget } from '../../core/budget.js';
+import { budgetDriver, DataBudget } from '../../core/budget.js';
 import { SimedgeError } from '../../wire/codes.js';
 import { FULL } from '../../core/flags.js';
 import { espruinoSerial, type EspruinoSerial } from './serial.js';
@@ -56,8 +57,10 @@ export interface SimEdgeOptions {
   retry?: { baseMs?: number; maxMs?: number; attempts?: number };
   /**
    * Bytes per UTC day the provisioning traffic may use (both directions, MQTT and TCP/IP overhead
-   * estimated, core/budget.ts); a send that would exceed it fails with BUDGET_EXCEEDED before it
-   * reaches the modem. Default: no budget.
+   * estimated, with the MQTT connects and keep-alive pings of the modem's link, core/budget.ts); a
+   * send that would not leave room for the replies it causes fails with BUDGET_EXCEEDED before it
+   * reaches the modem. Keep-alive pings are counted, never refused: 60 s costs about 121 KB a day
+   * while connected. Default: no budget.
    */
   budgetBytesPerDay?: number;
   /** The day's usage saved from `budget()` before a reboot, so a reboot loop cannot reset it. */
@@ -116,9 +119,11 @@ export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platf
     if (!o.transport && !make) throw new TypeError('SimEdge: no MQTT driver for ' + dialect + ' in this bundle; pass a transport');
     const broker = o.transport ? undefined : hostPort(o.broker);
     const at = new AtEngine(espruinoSerial(o.serial), platform, { trace: o.atTrace, defaultTimeoutMs: o.atTimeoutMs });
-    const session = !o.transport && make ? new MqttSession(make(at, platform), platform) : undefined;
-    // The meter lives as long as the handle (budget() reads it before the first provisioning).
+    // The meter lives as long as the handle (budget() reads it before the first provisioning);
+    // it meters the modem's MQTT link too: CONNECT and keep-alive (60 s here, core/budget.ts).
     const meter = o.budgetBytesPerDay ? new DataBudget(platform, { bytesPerDay: o.budgetBytesPerDay, state: o.budgetState }) : undefined;
+    const driver = !o.transport && make ? make(at, platform) : undefined;
+    const session = driver ? new MqttSession(meter ? budgetDriver(driver, meter, 60) : driver, platform) : undefined;
     let prov: Provisioner | undefined;
     let cur: AttachInfo | undefined;
     let unwatch: (() => void) | undefined;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { AtEngine, type AtTrace } from '../../core/at/engine.js';
 import { isRegistered, type Registration } from '../../core/cereg.js';
-import { DataBudget, isDataBudget, type BudgetOptions } from '../../core/budget.js';
+import { budgetDriver, connectCost, DataBudget, isDataBudget, subscribeCost, type BudgetOptions } from '../../core/budget.js';
 import { iotSafeProver, type IotSafeOptions } from '../../core/iotsafe.js';
 import { dialectInfo, isRoaming, type Dialect } from '../../core/lifecycle.js';
 import { attach, detach, readOperator, watchRegistration, type AttachInfo } from '../../core/modem.js';
@@ -16,10 +16,11 @@ import { Provisioner, type RetryInfo, type SwitchOffResult } from '../../core/pr
 import type { ProvisionTransport } from '../../core/provision.js';
 import type { ByteStream } from '../../core/stream.js';
 import type { BackoffOptions } from '../../core/transport/backoff.js';
-import { modemMqtt, type ModemMqttOptions } from '../../core/transport/index.js';
+import { MqttSession, mqttDriver, type ModemMqttOptions } from '../../core/transport/index.js';
 import type { ModemMqttTransport } from '../../core/transport/types.js';
 import { SimedgeError } from '../../wire/codes.js';
 import type { DevReady, Reason, Term } from '../../wire/messages.js';
+import { topics } from '../../wire/topics.js';
 import type { Step, TraceSink } from '../../wire/trace.js';
 import { connectMqtt, endMqtt, type MqttClient, type MqttTls } from './mqtt.js';
 import { nodePlatform } from './platform.js';
@@ -59,7 +60,10 @@ export interface NodeDeviceOptions {
   modemMqtt?: ModemMqttOptions;
   /** Retry temporary provisioning failures with jittered backoff (default: no retries). */
   retry?: BackoffOptions;
-  /** Per-device data budget of the provisioning traffic (default: none); kept across power cycles. */
+  /**
+   * Per-device data budget of the provisioning traffic and its MQTT link (default: none); kept
+   * across power cycles (core/budget.ts).
+   */
   budget?: BudgetOptions | DataBudget;
   /** Deadline for the terms after bye at switch-off (default: timeoutMs). */
   byeTimeoutMs?: number;
@@ -312,20 +316,40 @@ export class NodeDevice extends EventEmitter<NodeDeviceEvents> {
     this.unwatch = undefined;
   }
 
-  /** MQTT to the broker, over IP or through the modem; the provisioning transport. */
+  /**
+   * MQTT to the broker, over IP or through the modem; the provisioning transport. With a budget
+   * the link is metered (core/budget.ts): CONNECT + CONNACK taken before it opens, keep-alive
+   * pings charged while it is up.
+   */
   private async connect(imsi: string, timeoutMs: number): Promise<ProvisionTransport> {
+    const meter = this.meter;
     if (this.opts.transport === 'modem') {
-      const link = modemMqtt(this.at, this.platform, this.opts.dialect as Dialect, this.opts.modemMqtt);
+      const mo = this.opts.modemMqtt;
+      const driver = mqttDriver(this.at, this.platform, this.opts.dialect as Dialect, mo);
+      const link = new MqttSession(meter ? budgetDriver(driver, meter, mo?.keepAliveS ?? 60) : driver, this.platform, mo);
       this.modemLink = link;
       link.onFail((e) => this.fail(e));
       const { host, port } = brokerAddress(this.opts.brokerUrl);
       await link.connect(host, port, imsi);
       return link;
     }
-    this.client = await connectMqtt(this.opts.brokerUrl, { clientId: imsi, clean: true, connectTimeoutMs: timeoutMs, ...this.opts.tls }).catch((e: Error) => {
+    const cost = meter ? connectCost(imsi.length, meter.ip) : 0;
+    if (meter && !meter.take(cost)) throw new SimedgeError('BUDGET_EXCEEDED', `connect needs ${cost} B, used ${meter.used()} of ${meter.limit} B today`);
+    const client = await connectMqtt(this.opts.brokerUrl, { clientId: imsi, clean: true, connectTimeoutMs: timeoutMs, ...this.opts.tls }).catch((e: Error) => {
       throw new SimedgeError('TRANSPORT', e.message);
     });
-    this.transport = mqttTransport(this.client);
+    this.client = client;
+    if (meter) {
+      // MQTT.js reconnects and re-subscribes by itself: those bytes are counted, not refused.
+      const ka = client.options.keepalive ?? 60;
+      meter.linked(ka);
+      client.on('connect', () => {
+        meter.add(cost + subscribeCost(topics.deviceDown(imsi).length, meter.ip));
+        meter.linked(ka);
+      });
+      client.on('close', () => meter.linked(0));
+    }
+    this.transport = mqttTransport(client);
     return this.transport;
   }
 
@@ -336,6 +360,7 @@ export class NodeDevice extends EventEmitter<NodeDeviceEvents> {
     this.transport = undefined;
     const c = this.client;
     this.client = undefined;
+    if (c && c.connected && this.meter) this.meter.add(2 + this.meter.ip); // DISCONNECT [MQTT-3.14]
     if (c) await endMqtt(c);
     const link = this.modemLink;
     this.modemLink = undefined;
