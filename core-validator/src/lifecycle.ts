@@ -18,7 +18,7 @@ import { armExpiry } from './expiry.js';
 import { flush, recover, stage } from './outbox.js';
 import { newId } from './ids.js';
 import { publishOrder, sendRemove, signDeploy } from './orders.js';
-import { armRetry, cleaningUp } from './retry.js';
+import { armRetry } from './retry.js';
 import {
   ACTIVE_STATES, type CoreStore, type EndReason, type PlacementRecord, type ProvisionPatch, type ProvisionRecord, type ProvisionState,
 } from './store/types.js';
@@ -197,11 +197,8 @@ export async function onDeadline(ctx: Ctx, pid: string): Promise<void> {
 /** On start without `shared`: give operations left by a previous run (file store) their timers back. */
 export async function resume(ctx: Ctx): Promise<void> {
   const all = await ctx.store.provisions();
-  for (const p of all) {
-    syncTimers(ctx, p);
-    // A timed-out deploy's clean-up remove goes on being re-sent until its own deadline.
-    if (cleaningUp(p) && ctx.now() < (p.deadline ?? 0)) armRetry(ctx, p.pid, 0);
-  }
+  // syncTimers also re-arms a timed-out deploy's clean-up remove still within its deadline.
+  for (const p of all) syncTimers(ctx, p);
   await recover(ctx);
   await dropSuperseded(ctx, all, all);
 }

@@ -7,7 +7,9 @@
 //     clean session, so a copy sent while it was away is lost. Re-signed with a fresh window but the
 //     same oid: the edge applies an oid once and answers a copy with `removed` again;
 //   - the clean-up remove order sent when a deploy timed out (the provision is FAILED_TEMP, its
-//     `deadline` is the clean-up's), until `removed` or that deadline (lifecycle.ts).
+//     `deadline` is the clean-up's), until `removed` or that deadline (lifecycle.ts). Like the
+//     others it survives its core: a restart re-arms it (lifecycle.ts resume), and in shared mode
+//     the core that adopts the provision re-sends it once and re-arms it (cluster.ts).
 // Shared cores (README "Scale-out") also keep re-sending the deploy order while PROCESSING: an edge
 // event goes to one core of the group, and dies with it if that core crashes before handling it;
 // the re-sent order makes the edge repeat its answer, to a live core.
@@ -17,7 +19,7 @@ import { publishOrder, sendRemove } from './orders.js';
 import type { OrderRecord, ProvisionRecord, ProvisionState } from './store/types.js';
 
 /** Whether a provision in `state` has its order re-sent on this core's settings (timers.ts). The
- *  clean-up remove of a timed-out deploy is armed by lifecycle.ts, as FAILED_TEMP has no timers. */
+ *  clean-up remove of a timed-out deploy depends on more than the state: cleanupPending(). */
 export function retrying(ctx: Ctx, state: ProvisionState): boolean {
   return state === 'STARTING' || state === 'REMOVING' || (ctx.cluster && state === 'PROCESSING');
 }
@@ -25,6 +27,12 @@ export function retrying(ctx: Ctx, state: ProvisionState): boolean {
 /** A deploy timed out and its clean-up remove order is still unanswered (its deadline is set). */
 export function cleaningUp(p: ProvisionRecord): boolean {
   return p.state === 'FAILED_TEMP' && p.endWhy === undefined && p.deadline !== undefined;
+}
+
+/** The clean-up remove of `p` is still to be re-sent now: unanswered and within its deadline.
+ *  The store's adoptOrphans recognises the same rows (store/kysely.ts). */
+export function cleanupPending(ctx: Ctx, p: ProvisionRecord): boolean {
+  return cleaningUp(p) && ctx.now() < (p.deadline ?? 0);
 }
 
 /** Schedule retry number `attempt` (0 = first) of the provision's current order. */

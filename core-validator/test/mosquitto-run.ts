@@ -3,7 +3,8 @@
 // freePort(), for servers that cannot be asked for port 0 and tell which one they took (Mosquitto,
 // PostgreSQL). Used by the ACL test here and by the cross-package scale-out test (test/scale).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
@@ -84,4 +85,17 @@ export async function runMosquitto(conf: string, guardMs: number, opts: { verbos
       }
     },
   };
+}
+
+/** A plaintext Mosquitto 2 for tests on an ephemeral 127.0.0.1 port, anonymous, no persistence;
+ *  its config goes to `dir`. */
+export async function startOpenMosquitto(dir: string): Promise<{ broker: RunningMosquitto; url: string }> {
+  const conf = join(dir, 'mosquitto.conf');
+  return onFreePort(async (port) => {
+    writeFileSync(conf, [
+      `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false',
+      'log_dest stderr', 'log_type information', ...(process.getuid?.() === 0 ? ['user root'] : []), '',
+    ].join('\n'));
+    return { broker: await runMosquitto(conf, 5000), url: `mqtt://127.0.0.1:${port}` };
+  });
 }

@@ -3,7 +3,7 @@
 // lease periods, so crashed cores' rows do not pile up in `core_leases`. A real shared core
 // (MQTT 5 on a real Mosquitto 2) on a SQLite file; its first heartbeat runs inside start(), so
 // the test reads the table as soon as start() resolves.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '@simedge/device-sdk/wire';
 import { LEASE_ROWS_KEPT } from '../src/cluster.js';
 import { CoreValidator, openStore, silentLogger } from '../src/index.js';
-import { onFreePort, runMosquitto, type RunningMosquitto } from './mosquitto-run.js';
+import { startOpenMosquitto, type RunningMosquitto } from './mosquitto-run.js';
 import { provision } from './store-backends.js';
 
 const LEASE_MS = 60_000; // the heartbeat timer (every 20 s) never fires during the test
@@ -23,15 +23,7 @@ let core: CoreValidator | undefined;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'simedge-lease-sweep-'));
-  const conf = join(dir, 'mosquitto.conf');
-  await onFreePort(async (port) => {
-    writeFileSync(conf, [
-      `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false',
-      'log_dest stderr', 'log_type information', ...(process.getuid?.() === 0 ? ['user root'] : []), '',
-    ].join('\n'));
-    broker = await runMosquitto(conf, 5000);
-    url = `mqtt://127.0.0.1:${port}`;
-  });
+  ({ broker, url } = await startOpenMosquitto(dir));
 });
 afterEach(async () => {
   await core?.stop();

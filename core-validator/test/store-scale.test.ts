@@ -74,6 +74,37 @@ describe.each(BACKENDS)('scale-out store operations: $name', ({ url }) => {
     expect((await s.adoptOrphans('core-b', ['STARTING'], 6_000)).map((p) => p.pid)).toEqual(['p-a']);
   }));
 
+  it('adoptOrphans: a FAILED_TEMP provision moves only while its clean-up remove is pending (no end reason, deadline not passed, current order a remove)', () => withStore(url, async (s) => {
+    await s.renewLease('core-live', 10_000);
+    await s.renewLease('core-b', 10_000);
+    await s.renewLease('core-dead', 5_000);
+    const failed = (pid: string, over: Partial<ProvisionRecord> = {}) =>
+      prov({ pid, oid: `o-${pid}`, owner: 'core-dead', state: 'FAILED_TEMP', code: 'TIMEOUT', deadline: 9_000, ...over });
+    const cleanup = async (p: ProvisionRecord, kind: 'deploy' | 'remove' = 'remove') => {
+      await s.createProvision(p);
+      await s.createOrder({ oid: p.oid, pid: p.pid, kind, edge: p.edge, at: 1_000 });
+    };
+    await cleanup(failed('p-pending')); // a deploy timed out, its clean-up remove is unanswered
+    await cleanup(failed('p-expired', { deadline: 7_000 })); // the clean-up's deadline is the sweep's now: over
+    await cleanup(failed('p-confirmed', { deadline: undefined })); // the edge answered removed
+    await cleanup(failed('p-teardown', { endWhy: 'bye' })); // a removal that timed out, not a clean-up
+    await cleanup(failed('p-deploy'), 'deploy'); // current order a deploy: a stale deadline, nothing to re-send
+    await s.createProvision(failed('p-no-order')); // its order row is gone
+    await cleanup(failed('p-live', { owner: 'core-live' })); // its core is alive
+    await s.createProvision(prov({ pid: 'p-failed', oid: 'o-p-failed', owner: 'core-dead', state: 'FAILED', deadline: 9_000 }));
+    await s.createProvision(prov({ pid: 'p-removing', oid: 'o-p-removing', owner: 'core-dead', state: 'REMOVING', deadline: 9_000 }));
+
+    // Not asked for: FAILED_TEMP stays.
+    expect((await s.adoptOrphans('core-b', ['REMOVING'], 7_000)).map((p) => p.pid)).toEqual(['p-removing']);
+    const got = await s.adoptOrphans('core-b', ['STARTING', 'PROCESSING', 'COMPLETED', 'REMOVING', 'FAILED_TEMP'], 7_000);
+    expect(got.map((p) => [p.pid, p.state, p.owner, p.oid, p.deadline])).toEqual([['p-pending', 'FAILED_TEMP', 'core-b', 'o-p-pending', 9_000]]);
+    for (const pid of ['p-expired', 'p-confirmed', 'p-teardown', 'p-deploy', 'p-no-order', 'p-failed']) expect((await s.provision(pid))?.owner).toBe('core-dead');
+    expect((await s.provision('p-live'))?.owner).toBe('core-live');
+    // FAILED_TEMP alone is a valid ask too; the adopted one now has a live owner.
+    await s.dropLease('core-live');
+    expect((await s.adoptOrphans('core-c', ['FAILED_TEMP'], 7_000)).map((p) => p.pid)).toEqual(['p-live']);
+  }));
+
   it('outbox: a live core keeps its notifications; a dead core\'s (or a previous run\'s) move in the order written, each once; delete removes', () => withStore(url, async (s) => {
     await s.renewLease('core-a', 10_000);
     await s.renewLease('core-b', 10_000);

@@ -226,13 +226,27 @@ abstract class Queries implements CoreStore {
     return rows.length;
   }
   async adoptOrphans(owner: string, states: readonly ProvisionState[], now: number): Promise<ProvisionRecord[]> {
-    if (states.length === 0) return [];
+    // FAILED_TEMP is final but for one case: a timed-out deploy whose clean-up remove is still
+    // being re-sent (lifecycle.ts onDeadline). Recognised from the row alone: no end reason (not a
+    // removal that timed out), a deadline not passed yet (a confirmed clean-up clears it), and the
+    // current oid naming a remove order (not the deploy of an older row's stale deadline). Any
+    // other FAILED_TEMP row has nothing in flight and stays where it is.
+    const held = states.filter((st) => st !== 'FAILED_TEMP');
+    const cleanup = held.length < states.length;
+    if (held.length === 0 && !cleanup) return [];
     // One UPDATE: on PostgreSQL a row another core took meanwhile is re-checked after its lock is
     // released and then has a live owner, so each orphan goes to one core.
-    const rows = await this.q(`adoptOrphans:${states.length}`, (db, o: string, n: number, ...st: string[]) => db.updateTable('provisions').set({ owner: o })
-      .where('state', 'in', st)
-      .where((eb) => eb.or([eb('owner', 'is', null), eb('owner', 'not in', eb.selectFrom('core_leases').select('owner').where('until', '>', n))]))
-      .returningAll(), owner, now, ...states);
+    const rows = await this.q(`adoptOrphans:${held.length}:${cleanup}`, (db, o: string, n: number, failedTemp: string, removeKind: 'remove', ...st: string[]) =>
+      db.updateTable('provisions').set({ owner: o })
+        .where((eb) => eb.or([
+          ...(st.length > 0 ? [eb('state', 'in', st)] : []),
+          ...(cleanup ? [eb.and([
+            eb('state', '=', failedTemp), eb('end_why', 'is', null), eb('deadline', '>', n),
+            eb.exists(eb.selectFrom('orders').select('orders.oid').whereRef('orders.oid', '=', 'provisions.oid').where('orders.kind', '=', removeKind)),
+          ])] : []),
+        ]))
+        .where((eb) => eb.or([eb('owner', 'is', null), eb('owner', 'not in', eb.selectFrom('core_leases').select('owner').where('until', '>', n))]))
+        .returningAll(), owner, now, 'FAILED_TEMP', 'remove', ...held);
     return rows.map(toProvision);
   }
 

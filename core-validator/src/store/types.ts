@@ -206,7 +206,9 @@ export interface CoreStore {
    *  core that ever ran. Returns how many. */
   sweepLeases(before: number): Promise<number>;
   /** Take over the provisions in `states` whose owner holds no live lease at `now` (crashed,
-   *  stopped, or none): they become `owner`'s; returns them. One statement. */
+   *  stopped, or none): they become `owner`'s; returns them. One statement. `FAILED_TEMP` rows
+   *  qualify only while a timed-out deploy's clean-up remove is pending (no end reason, deadline
+   *  after `now`, current oid a remove order). */
   adoptOrphans(owner: string, states: readonly ProvisionState[], now: number): Promise<ProvisionRecord[]>;
   // device notifications committed with the state change they report (src/outbox.ts)
   putOutbox(r: OutboxRecord): Promise<void>;
