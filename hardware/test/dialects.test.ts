@@ -75,6 +75,23 @@ describe('Quectel BG95/BG96 QMT [BG95&BG96 MQTT AN §3]', () => {
     });
   }
 
+  it('"dataformat" receive mode 1: +QMTRECV carries the payload as hex, its length in bytes; hex publishing is refused', async () => {
+    const { host, port } = await bench('bg95');
+    expect(await host.cmd('AT+QMTCFG="dataformat",0')).toEqual({ lines: ['+QMTCFG: "dataformat",0,0'], final: 'OK' });
+    expect(await host.cmd('AT+QMTCFG="dataformat",0,1,1')).toEqual({ lines: [], final: '+CME ERROR: 4' });
+    expect(await host.cmd('AT+QMTCFG="dataformat",0,0,1')).toEqual(OK);
+    expect(await host.cmd('AT+QMTCFG="dataformat",0')).toEqual({ lines: ['+QMTCFG: "dataformat",0,1'], final: 'OK' });
+    expect(await host.cmd(`AT+QMTOPEN=0,"127.0.0.1",${port}`)).toEqual(OK);
+    await host.take(/\r\n\+QMTOPEN: 0,0\r\n/);
+    expect(await host.cmd('AT+QMTCONN=0,"dev-hex"')).toEqual(OK);
+    await host.take(/\r\n\+QMTCONN: 0,0,0\r\n/);
+    expect(await host.cmd('AT+QMTSUB=0,1,"t/hex",1')).toEqual(OK);
+    await host.take(/\r\n\+QMTSUB: 0,1,0,1\r\n/);
+    expect(await host.withData(`AT+QMTPUBEX=0,2,1,0,"t/hex",${PAYLOAD.length}`, PAYLOAD)).toEqual(OK);
+    const rx = await host.take(new RegExp(`\\r\\n\\+QMTRECV: 0,\\d+,"t/hex",${PAYLOAD.length},"([0-9A-F]+)"\\r\\n`));
+    expect(rx.m[1]).toBe(hex(PAYLOAD));
+  });
+
   it('QMTOPEN before registration reports PDP failure (3); QoS 0 needs msgid 0', async () => {
     const broker = await startEmbeddedBroker();
     const network = new NetworkSim({ cells: CELLS });

@@ -13,6 +13,8 @@ export interface QmtClient {
   timeoutS: number;
   /** "recv/mode" <msg_len_enable>: the payload length in +QMTRECV (on here: binary-safe). */
   recvLen: boolean;
+  /** "dataformat" <recv_mode> 1: +QMTRECV payloads as hex (the length still counts bytes). */
+  recvHex: boolean;
   /** Set by QMTOPEN (the network side is open), cleared by QMTCLOSE/QMTDISC/link loss. */
   host: string | undefined;
   port: number;
@@ -31,7 +33,7 @@ export class QmtState {
 
   constructor(readonly ctx: DialectContext) {
     this.clients = Array.from({ length: QMT_CLIENTS }, () => ({
-      version: 4, keepalive: 120, clean: true, timeoutS: 5, recvLen: true,
+      version: 4, keepalive: 120, clean: true, timeoutS: 5, recvLen: true, recvHex: false,
       host: undefined, port: 0, opening: false, connecting: false, link: undefined,
     }));
   }
@@ -40,10 +42,13 @@ export class QmtState {
     return this.clients[idx] as QmtClient;
   }
 
-  /** +QMTRECV: <idx>,<msgid>,"<topic>"[,<len>],"<payload>" - raw bytes between the quotes. */
+  /** +QMTRECV: <idx>,<msgid>,"<topic>"[,<len>],"<payload>" - raw bytes between the quotes, or
+   *  upper-case hex with "dataformat" <recv_mode> 1. */
   received(idx: number, topic: string, payload: Uint8Array, msgId: number): void {
-    const len = this.client(idx).recvLen ? `${payload.length},` : '';
-    this.ctx.urcRaw([`\r\n+QMTRECV: ${idx},${msgId},"${topicToAt(topic)}",${len}"`, payload, '"\r\n']);
+    const cl = this.client(idx);
+    const len = cl.recvLen ? `${payload.length},` : '';
+    const body = cl.recvHex ? Buffer.from(payload).toString('hex').toUpperCase() : payload;
+    this.ctx.urcRaw([`\r\n+QMTRECV: ${idx},${msgId},"${topicToAt(topic)}",${len}"`, body, '"\r\n']);
   }
 
   lost(idx: number): void {
