@@ -1,7 +1,11 @@
-// Build of the Espruino bundle: dist/espruino/simedge.min.js from the same TypeScript sources as
-// the Node SDK (run: `npm run build:espruino -w @simedge/device-sdk`, or `npx tsx` this file).
+// Build of the Espruino bundles from the same TypeScript sources as the Node SDK (run: `npm run
+// build:espruino -w @simedge/device-sdk`, or `npx tsx` this file): dist/espruino/simedge.min.js
+// (entry.ts: Quectel QMT driver) and dist/espruino/simedge-iotsafe.min.js (entry-iotsafe.ts: the
+// same plus the IoT SAFE client, built with core/flags-lean-iotsafe.ts instead of
+// core/flags-lean.ts), so a firmware that needs no SIM proofs does not pay for them in RAM (about
+// 3.3 KB). size.txt lists both.
 //
-// - esbuild bundles src/adapter/espruino/entry.ts to one minified IIFE; target es2015 lowers what
+// - esbuild bundles the entry to one minified IIFE; target es2015 lowers what
 //   Espruino lacks and esbuild can lower (`**`, `?.`, `??=`), and class fields become constructor
 //   assignments (useDefineForClassFields false) instead of defineProperty helpers.
 // - wire/codes.ts is swapped for core/errors.ts (STYLE #3, platform chosen at build time): same
@@ -10,7 +14,8 @@
 // - Size (every byte of code lives in RAM on Espruino; the issue's budget is 12 KB):
 //   * core/flags.ts is swapped for core/flags-lean.ts: traces, free-text error detail, and
 //     features and options the firmware API cannot reach are compiled out (the list is in
-//     docs/firmware-guide.md §2);
+//     docs/firmware-guide.md §2); with `iotSafe`, core/flags-lean-iotsafe.ts, which keeps the
+//     IoT SAFE proofs (IOTSAFE);
 //   * internal property names are shortened (esbuild mangleProps); the rule, in
 //     scripts/espruino-mangle.ts: every name except those that can cross the bundle's boundary
 //     (wire messages, the firmware's options, callbacks, transport and serial port, the errors,
@@ -28,7 +33,7 @@
 // - The output must pass the Espruino subset check (scripts/espruino-subset.ts).
 // - examples/espruino-thermometer builds its own bundle (another modem driver) with bundleEspruino().
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { minify } from 'terser';
@@ -38,7 +43,11 @@ import { checkEspruinoSubset, type Violation } from './espruino-subset.js';
 
 export const SDK_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const ESPRUINO_ENTRY = join(SDK_DIR, 'src/adapter/espruino/entry.ts');
+/** entry.ts plus the IoT SAFE client (core/iotsafe.ts). */
+export const ESPRUINO_IOTSAFE_ENTRY = join(SDK_DIR, 'src/adapter/espruino/entry-iotsafe.ts');
 export const ESPRUINO_OUT = join(SDK_DIR, 'dist/espruino/simedge.min.js');
+/** The same bundle with the IoT SAFE client (SimEdge.start's `iotSafe` option). */
+export const ESPRUINO_IOTSAFE_OUT = join(SDK_DIR, 'dist/espruino/simedge-iotsafe.min.js');
 /** The issue's budget for the minified bundle: every byte of code lives in RAM on Espruino. */
 export const SIZE_BUDGET = 12288;
 
@@ -50,20 +59,32 @@ export interface EspruinoBuild {
   violations: Violation[];
 }
 
-const portableErrors: Plugin = {
-  name: 'portable-errors',
-  setup(b) {
-    b.onResolve({ filter: /(^|\/)wire\/codes\.js$/ }, () => ({ path: join(SDK_DIR, 'src/core/errors.ts') }));
-    const full = join(SDK_DIR, 'src/core/flags.js');
-    b.onResolve({ filter: /(^|\/)flags\.js$/ }, (a) => (join(a.resolveDir, a.path) === full ? { path: join(SDK_DIR, 'src/core/flags-lean.ts') } : undefined));
-  },
-};
+export interface BundleOptions {
+  /**
+   * Build with core/flags-lean-iotsafe.ts, which keeps the provisioning client's IoT SAFE proof
+   * path. The entry hands the client to simEdge() (entry-iotsafe.ts); SimEdge.start takes the
+   * `iotSafe` option only when both are there, and refuses it otherwise.
+   */
+  iotSafe?: boolean;
+}
+
+/** wire/codes.ts → core/errors.ts, core/flags.ts → the lean flags (STYLE #3). */
+function portableErrors(flags: string): Plugin {
+  return {
+    name: 'portable-errors',
+    setup(b) {
+      b.onResolve({ filter: /(^|\/)wire\/codes\.js$/ }, () => ({ path: join(SDK_DIR, 'src/core/errors.ts') }));
+      const full = join(SDK_DIR, 'src/core/flags.js');
+      b.onResolve({ filter: /(^|\/)flags\.js$/ }, (a) => (join(a.resolveDir, a.path) === full ? { path: join(SDK_DIR, 'src/core', flags) } : undefined));
+    },
+  };
+}
 
 /**
  * Bundle an Espruino entry (deterministic for the same sources and esbuild version). `srcDirs`
  * are scanned for private names besides the SDK's src/ (e.g. an example's own entry folder).
  */
-export async function bundleEspruino(entry: string, srcDirs: string[] = []): Promise<EspruinoBuild> {
+export async function bundleEspruino(entry: string, srcDirs: string[] = [], opts: BundleOptions = {}): Promise<EspruinoBuild> {
   const names = internalNames([join(SDK_DIR, 'src/core'), join(SDK_DIR, 'src/adapter/espruino'), dirname(entry)].concat(srcDirs), join(SDK_DIR, 'src/wire'));
   // Pass 1: bundle as ESM. Cross-module constants (core/flags-lean.ts) are inlined and the dead
   // branches dropped, but what only those branches used is still linked in.
@@ -78,7 +99,7 @@ export async function bundleEspruino(entry: string, srcDirs: string[] = []): Pro
     write: false,
     metafile: true,
     logLevel: 'silent',
-    plugins: [portableErrors],
+    plugins: [portableErrors(opts.iotSafe ? 'flags-lean-iotsafe.ts' : 'flags-lean.ts')],
     mangleProps: mangleRegExp(names),
     mangleCache: {},
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
@@ -133,22 +154,30 @@ export function buildEspruino(): Promise<EspruinoBuild> {
   return bundleEspruino(ESPRUINO_ENTRY);
 }
 
-export function sizeReport(b: EspruinoBuild): string {
-  const lines = [`simedge.min.js: ${b.bytes} bytes (budget ${SIZE_BUDGET}: ${b.bytes <= SIZE_BUDGET ? 'within' : `OVER by ${b.bytes - SIZE_BUDGET}`})`,
+/** Build the SDK's bundle with the IoT SAFE client in memory. */
+export function buildEspruinoIotSafe(): Promise<EspruinoBuild> {
+  return bundleEspruino(ESPRUINO_IOTSAFE_ENTRY, [], { iotSafe: true });
+}
+
+/** The size report of one bundle (`name` defaults to simedge.min.js). */
+export function sizeReport(b: EspruinoBuild, name = 'simedge.min.js'): string {
+  const lines = [`${name}: ${b.bytes} bytes (budget ${SIZE_BUDGET}: ${b.bytes <= SIZE_BUDGET ? 'within' : `OVER by ${b.bytes - SIZE_BUDGET}`})`,
     'bytes per source file after the first pass, before the lean build\'s dead code is shaken out and terser runs (so they add up to more):'];
   for (const m of b.modules) lines.push(`  ${String(m.bytes).padStart(6)}  ${m.path}`);
   return lines.join('\n') + '\n';
 }
 
 async function main(): Promise<number> {
-  const b = await buildEspruino();
-  if (b.violations.length > 0) {
-    for (const v of b.violations) process.stderr.write(`espruino subset: ${v.rule} at ${v.line}:${v.column}\n`);
-    return 1;
+  const outs: Array<[string, EspruinoBuild]> = [[ESPRUINO_OUT, await buildEspruino()], [ESPRUINO_IOTSAFE_OUT, await buildEspruinoIotSafe()]];
+  let bad = false;
+  for (const [out, b] of outs) {
+    for (const v of b.violations) process.stderr.write(`espruino subset: ${basename(out)}: ${v.rule} at ${v.line}:${v.column}\n`);
+    bad = bad || b.violations.length > 0;
   }
+  if (bad) return 1;
   mkdirSync(dirname(ESPRUINO_OUT), { recursive: true });
-  writeFileSync(ESPRUINO_OUT, b.code);
-  const report = sizeReport(b);
+  for (const [out, b] of outs) writeFileSync(out, b.code);
+  const report = outs.map(([out, b]) => sizeReport(b, basename(out))).join('\n');
   writeFileSync(join(dirname(ESPRUINO_OUT), 'size.txt'), report);
   process.stdout.write(report);
   return 0;

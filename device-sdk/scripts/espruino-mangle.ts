@@ -48,11 +48,11 @@ export function mangleRegExp(names: string[]): RegExp {
 
 /**
  * Interfaces whose members cross the bundle's boundary: what the firmware passes in or reads back
- * (its options, callbacks, transport and serial port, Espruino's `E`, the attach info and the
- * errors it gets).
+ * (its options - with the IoT SAFE key options - callbacks, transport and serial port, Espruino's
+ * `E`, the attach info and the errors it gets).
  * Wire messages (src/wire) cross it too, on the network.
  */
-export const BOUNDARY = ['SimEdgeOptions', 'SimEdge', 'RetryInfo', 'ProvisionTransport', 'EspruinoSerial', 'EspruinoE', 'AttachInfo', 'PortableError', 'RejectedError'];
+export const BOUNDARY = ['SimEdgeOptions', 'SimEdge', 'RetryInfo', 'ProvisionTransport', 'EspruinoSerial', 'EspruinoE', 'AttachInfo', 'PortableError', 'RejectedError', 'IotSafeOptions'];
 
 /**
  * The wider rule of the Espruino bundle: every property name of the device sources is shortened

@@ -1,6 +1,6 @@
 // STYLE #3: the exports map and the files agree. Every subpath (./wire, ./core, ./node, ./tools,
 // ./espruino, ./moddable) lists `types` first and points at files that exist; the shipped Espruino
-// bundle and the Moddable manifest are exported too; the portable entries load without Node-only
+// bundles and the Moddable manifest are exported too; the portable entries load without Node-only
 // modules.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,6 +28,7 @@ describe('package.json exports [STYLE #3]', () => {
       }
     }
     expect(pkg.exports['./espruino/simedge.min.js']).toBe('./dist/espruino/simedge.min.js');
+    expect(pkg.exports['./espruino/simedge-iotsafe.min.js']).toBe('./dist/espruino/simedge-iotsafe.min.js');
     expect(pkg.scripts['build:espruino']).toBe('tsx scripts/build-espruino.ts');
   });
 

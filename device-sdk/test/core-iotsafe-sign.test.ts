@@ -3,7 +3,7 @@
 import { createHash, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AtEngine } from '../src/core/at/engine.js';
-import { iotSafeSign, proofMessage, provisionProof } from '../src/core/iotsafe.js';
+import { iotSafeProver, iotSafeSign, proofMessage, provisionProof } from '../src/core/iotsafe.js';
 import { parseCsim } from '../src/core/iotsafe/csim.js';
 import { derToRaw } from '../src/core/iotsafe/der.js';
 import { nodePlatform } from '../src/adapter/node/platform.js';
@@ -79,10 +79,44 @@ describe('iotSafeSign', () => {
   });
 
   it('rejects bad arguments with TypeError before any APDU', () => {
-    const { at } = setup();
+    const { applet, at } = setup();
     expect(() => iotSafeSign(at, MSG, sha256, { label: 'x"y\n' })).toThrow(TypeError);
     expect(() => iotSafeSign(at, MSG, () => new Uint8Array(31))).toThrow(TypeError);
     expect(() => iotSafeSign(at, MSG, sha256, { keyId: new Uint8Array(0) })).toThrow(TypeError);
+    // A label is 1..60 printable ASCII characters (checked by a loop: Espruino's RegExp has no {n,m}).
+    for (const label of ['', 'x'.repeat(61), 'caf\u00e9', 'a\x7f', 'tab\t', 42 as unknown as string]) {
+      expect(() => iotSafeSign(at, MSG, sha256, { label }), JSON.stringify(label)).toThrow(TypeError);
+    }
+    for (const session of [-1, 256, 1.5]) expect(() => iotSafeSign(at, MSG, sha256, { session })).toThrow(TypeError);
+    expect(applet.apdus).toEqual([]);
+  });
+
+  it('takes a label of 60 printable characters, space and ~ included, as TLV 74', async () => {
+    const { applet, at } = setup(); // this applet knows only the label "iot": 6A80, but the label went out
+    const label = ' ~'.repeat(30);
+    await expect(iotSafeSign(at, MSG, sha256, { label })).rejects.toMatchObject({ code: 'IOTSAFE_FAILED' });
+    expect(applet.apdus[2]).toBe(`812A0001${(2 + 60 + 9).toString(16).toUpperCase()}743C${Buffer.from(label).toString('hex').toUpperCase()}A10103910101920104`);
+  });
+});
+
+describe('iotSafeProver', () => {
+  it('checks its arguments where it is made (TypeError), not at the first chal', () => {
+    const { applet, at } = setup();
+    expect(() => iotSafeProver(at, sha256, '240011234000001', { label: 'x'.repeat(61) })).toThrow(TypeError);
+    expect(() => iotSafeProver(at, sha256, '240011234000001', { session: 300 })).toThrow(TypeError);
+    expect(() => iotSafeProver(at, sha256, '240011234000001', { keyId: new Uint8Array(17) })).toThrow(TypeError);
+    expect(() => iotSafeProver(at, undefined as unknown as typeof sha256, '240011234000001')).toThrow(TypeError);
+    expect(() => iotSafeProver(at, sha256, '24001')).toThrow(TypeError);
+    expect(applet.apdus).toEqual([]);
+  });
+
+  it('answers a chal with the proof over nonce ‖ SHA-256(template) ‖ IMSI', async () => {
+    const { applet, at } = setup();
+    const nonce = new Uint8Array(16).fill(3);
+    const tpl = new Uint8Array([0xd2, 0x84, 0x43, 0xa1, 0x01, 0x27]);
+    const sig = await iotSafeProver(at, sha256, '240011234000001', { keyId: new Uint8Array([1]) })(nonce, tpl);
+    expect(verifies(applet, Buffer.concat([nonce, sha256(tpl), Buffer.from('240011234000001')]), sig)).toBe(true);
+    expect(applet.closed).toEqual([1]);
   });
 });
 
@@ -103,7 +137,9 @@ describe('reply and signature parsers', () => {
   it('takes +CSIM quoted and unquoted, and refuses a wrong length or odd hex', () => {
     expect(parseCsim('+CSIM: 6,"019000"')).toEqual({ data: new Uint8Array([1]), sw: 0x9000 });
     expect(parseCsim('+CSIM: 4,6A82')).toEqual({ data: new Uint8Array(0), sw: 0x6a82 });
-    for (const l of ['+CSIM: 5,"019000"', '+CSIM: 2,"90"', '+CSIM: 3,"900"', '+CSIM: 4,"9G00"', '+CRSM: 4,"9000"']) expect(parseCsim(l), l).toBeUndefined();
+    expect(parseCsim('+CSIM:4, "9000" ')).toEqual({ data: new Uint8Array(0), sw: 0x9000 });
+    for (const l of ['+CSIM: 5,"019000"', '+CSIM: 2,"90"', '+CSIM: 3,"900"', '+CSIM: 4,"9G00"', '+CRSM: 4,"9000"',
+      '+CSIM: 00004,"9000"', '+CSIM: 4,"9000",1', '+CSIM: ,"9000"', '+CSIM: 4', '+CSIM: x4,"9000"']) expect(parseCsim(l), l).toBeUndefined();
   });
 
   it('converts DER to raw r‖s, including short and zero-padded integers', () => {

@@ -106,6 +106,15 @@ describe('ProvisionClient [FIG. 2 203-210]', () => {
     c.close();
   });
 
+  it('fails the request at once, not by its deadline, when prove() throws instead of rejecting', async () => {
+    const { c, core } = client({ timeoutMs: 60_000, prove: () => { throw new Error('no SIM'); } });
+    const p = c.provision(INFO, 'on', TPL);
+    const hello = await core.nth(1);
+    core.down({ t: 'chal', rid: hello.rid, nonce: NONCE, ttl: 30 });
+    await expect(p).rejects.toMatchObject({ code: 'TRANSPORT', detail: 'no SIM' });
+    expect(core.up.map((m) => m.t)).toEqual(['hello']);
+  });
+
   it('rejects with REJECTED carrying the core code when rej answers hello', async () => {
     const { c, core, events } = client();
     const p = c.provision(INFO, 'on', TPL);

@@ -3,7 +3,8 @@
 // checker (scripts/espruino-subset.ts, regexpRules) bans the syntax it lacks, and this test proves
 // what remains: each literal is run through native RegExp.exec and through a port of Espruino's
 // matcher (espruino-regexp.ts, a test oracle) over a corpus of the modem lines the regexes are
-// written for (device-sdk/src/core/transport/qmt.ts, sm.ts, bytes.ts, core/cereg.ts), their
+// written for (device-sdk/src/core/transport/qmt.ts, sm.ts, bytes.ts, core/cereg.ts; the IoT SAFE
+// client's +CSIM replies are parsed with loops, core/iotsafe/csim.ts), their
 // near misses and mutants, and the results must be identical (match, groups, index, lastIndex).
 // `.test()` is exec() !== null and Espruino's String.replace is built on exec(), so exec covers
 // every use the bundles make of their regexes.
@@ -18,6 +19,7 @@ import {
 
 const BUNDLES: Array<{ name: string; file: string }> = [
   { name: 'device-sdk/dist/espruino/simedge.min.js', file: fileURLToPath(new URL('../dist/espruino/simedge.min.js', import.meta.url)) },
+  { name: 'device-sdk/dist/espruino/simedge-iotsafe.min.js', file: fileURLToPath(new URL('../dist/espruino/simedge-iotsafe.min.js', import.meta.url)) },
   { name: 'examples/espruino-thermometer/simedge-sim7080.min.js', file: fileURLToPath(new URL('../../examples/espruino-thermometer/simedge-sim7080.min.js', import.meta.url)) },
 ];
 
@@ -190,7 +192,8 @@ function regexLiterals(code: string): Literal[] {
 }
 
 /** Lines the regexes are written for (device-sdk/src/core: QMT and SM receive and link-loss URCs,
- *  ICCID lines with F padding, hex payloads; test/core-at-fixtures.ts) and near misses. */
+ *  ICCID lines with F padding, hex payloads, +CSIM replies and their hex; test/core-at-fixtures.ts)
+ *  and near misses. */
 const BASE: string[] = [
   '+QMTRECV: 0,1,"simedge/v1/d/240011234567890/down",4,"A1617463"',
   '+QMTRECV: 0,65535,"t",0,""',
@@ -213,6 +216,9 @@ const BASE: string[] = [
   '+SMSTATE: 0 ',
   '+SMSTATE: 1',
   '+SMSTATE: 0\t',
+  '+CSIM: 6,"019000"',
+  '+CSIM: 4,6A82',
+  '61423340C3A1B2',
   '89460123456789012345',
   '8946012345678901234F',
   '894601234567890123FF',

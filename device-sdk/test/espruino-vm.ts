@@ -1,10 +1,12 @@
 // Test helper: an Espruino-like world inside QuickJS (quickjs-emscripten), with no Node globals.
 // The bundle sees only what Espruino offers: a `Serial1` object (on/removeListener/write with
-// binary strings), setTimeout/clearTimeout, `E.hwRand`, Date, Promise, Uint8Array. Map, Set,
+// binary strings), setTimeout/clearTimeout, `E.hwRand`, Date, Promise, Uint8Array, and with
+// `{ crypto: true }` Espruino's `require('crypto').SHA256` (a string or bytes in, an ArrayBuffer
+// of 32 bytes out; computed by node:crypto on the host). Map, Set,
 // WeakMap, Symbol, Proxy and Reflect are deleted from the global object first, so a bundle that
 // used them would fail here. This is a stand-in: the real Espruino interpreter is not packaged for
 // Debian or npm (see README), so it cannot run in CI.
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { getQuickJS, type QuickJSContext, type QuickJSHandle } from 'quickjs-emscripten';
 
 export interface EspruinoVm {
@@ -24,7 +26,12 @@ export interface EspruinoVm {
 
 const NOT_ON_ESPRUINO = ['Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'Symbol', 'Proxy', 'Reflect', 'BigInt'];
 
-export async function espruinoVm(): Promise<EspruinoVm> {
+export interface EspruinoVmOptions {
+  /** A global `require` that knows the 'crypto' module's SHA256, as Espruino builds with crypto have. */
+  crypto?: boolean;
+}
+
+export async function espruinoVm(opts: EspruinoVmOptions = {}): Promise<EspruinoVm> {
   const QuickJS = await getQuickJS();
   const vm = QuickJS.newContext();
   const timers: { [id: number]: { t: NodeJS.Timeout; fn: QuickJSHandle } } = {};
@@ -143,6 +150,25 @@ export async function espruinoVm(): Promise<EspruinoVm> {
       _data: function (codes) { var s = String.fromCharCode.apply(null, codes.split(',').map(Number)); fns.slice().forEach(function (f) { f(s); }); }
     };
   })();`);
+  if (opts.crypto) {
+    // Bytes cross the boundary as comma-separated char codes (as Serial1's do), the digest as hex.
+    fn(vm.global, '__sha256', (d) => {
+      const codes = vm.getString(d!);
+      const bytes = Uint8Array.from(codes ? codes.split(',').map(Number) : []);
+      return vm.newString(createHash('sha256').update(bytes).digest('hex'));
+    });
+    world.run(`var require = (function () {
+      function SHA256(d) {
+        var a = [];
+        for (var i = 0; i < d.length; i++) a.push((typeof d === 'string' ? d.charCodeAt(i) : d[i]) & 255);
+        var h = __sha256(a.join(',')), out = new Uint8Array(32);
+        for (var j = 0; j < 32; j++) out[j] = parseInt(h.substr(2 * j, 2), 16);
+        return out.buffer;
+      }
+      var crypto = { SHA256: SHA256 };
+      return function (name) { if (name === 'crypto') return crypto; throw new Error('Module ' + name + ' not found'); };
+    })();`);
+  }
   fn(vm.global, 'host', (name, text) => {
     const ev = { name: vm.getString(name!), text: text ? vm.getString(text) : '' };
     world.events.push(ev);

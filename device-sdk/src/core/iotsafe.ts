@@ -12,8 +12,9 @@ import { claFor, exchange, swHex, type Rapdu } from './iotsafe/csim.js';
 import { signatureToRaw } from './iotsafe/der.js';
 import { findTlv, tlv } from './iotsafe/tlv.js';
 import { byteString, concatBytes } from './transport/bytes.js';
-import { digits } from '../wire/chars.js';
+import { allChars, digits } from '../wire/chars.js';
 import { rangeError } from './platform.js';
+import { FULL } from './flags.js';
 
 /** GSMA IoT SAFE applet AID. */
 export const IOTSAFE_AID = new Uint8Array([0xa0, 0x00, 0x00, 0x05, 0x59, 0x00, 0x10]);
@@ -46,7 +47,7 @@ function check(r: Rapdu, what: string): Rapdu {
 }
 
 function apdu(head: number[], data: Uint8Array): Uint8Array {
-  if (data.length > 255) throw rangeError('APDU data longer than 255 bytes');
+  if (FULL && data.length > 255) throw rangeError('APDU data longer than 255 bytes'); // FULL: as tlv()
   const out = new Uint8Array(head.length + 1 + data.length);
   out.set(head, 0);
   out[head.length] = data.length;
@@ -54,27 +55,36 @@ function apdu(head: number[], data: Uint8Array): Uint8Array {
   return out;
 }
 
-function keyTlv(o: IotSafeOptions): Uint8Array {
-  if (o.label !== undefined) {
-    if (typeof o.label !== 'string' || !/^[\x20-\x7e]{1,60}$/.test(o.label)) throw new TypeError('iotSafeSign: label must be 1..60 printable ASCII characters');
-    return tlv(TAG_KEY_LABEL, byteString(o.label));
-  }
-  const id = o.keyId === undefined ? new Uint8Array([0x01]) : o.keyId;
-  if (!(id instanceof Uint8Array) || id.length < 1 || id.length > 16) throw new TypeError('iotSafeSign: keyId must be 1..16 bytes');
-  return tlv(TAG_KEY_ID, id);
+/** Printable ASCII, 0x20..0x7e (a loop: Espruino's RegExp has no `{n,m}`, wire/chars.ts). */
+const isPrintable = (c: number): boolean => c >= 0x20 && c <= 0x7e;
+
+/** The key reference and session of COMPUTE SIGNATURE, checked (TypeError on a bad option). */
+interface SignParams {
+  key: Uint8Array;
+  session: number;
 }
 
-/**
- * Sign message with the SIM's IoT SAFE key (ECDSA P-256 over SHA-256(message)); resolves with the
- * raw r‖s signature (64 bytes), whether the applet returned raw or DER.
- */
-export function iotSafeSign(at: AtEngine, message: Uint8Array, sha256: (b: Uint8Array) => Uint8Array, opts?: IotSafeOptions): Promise<Uint8Array> {
-  if (!(message instanceof Uint8Array)) throw new TypeError('iotSafeSign: message must be a Uint8Array');
-  if (typeof sha256 !== 'function') throw new TypeError('iotSafeSign: sha256 must be a function');
+function signParams(opts: IotSafeOptions | undefined): SignParams {
   const o = opts || {};
   const session = o.session === undefined ? 1 : o.session;
   if (!(session >= 0 && session <= 255 && Math.floor(session) === session)) throw new TypeError('iotSafeSign: session is 0..255');
-  const key = keyTlv(o);
+  if (o.label !== undefined) {
+    if (!allChars(o.label, 1, 60, isPrintable)) throw new TypeError('iotSafeSign: label must be 1..60 printable ASCII characters');
+    return { key: tlv(TAG_KEY_LABEL, byteString(o.label)), session: session };
+  }
+  const id = o.keyId === undefined ? new Uint8Array([0x01]) : o.keyId;
+  if (!(id instanceof Uint8Array) || id.length < 1 || id.length > 16) throw new TypeError('iotSafeSign: keyId must be 1..16 bytes');
+  return { key: tlv(TAG_KEY_ID, id), session: session };
+}
+
+function needSha256(sha256: unknown): void {
+  if (typeof sha256 !== 'function') throw new TypeError('iotSafeSign: sha256 must be a function');
+}
+
+/** The APDU sequence of the header, with checked parameters. */
+function sign(at: AtEngine, message: Uint8Array, sha256: (b: Uint8Array) => Uint8Array, p: SignParams): Promise<Uint8Array> {
+  const key = p.key;
+  const session = p.session;
   const hash = sha256(message);
   if (!(hash instanceof Uint8Array) || hash.length !== 32) throw new TypeError('iotSafeSign: sha256 must return 32 bytes');
   let ch = -1;
@@ -117,9 +127,19 @@ export function iotSafeSign(at: AtEngine, message: Uint8Array, sha256: (b: Uint8
   }));
 }
 
+/**
+ * Sign message with the SIM's IoT SAFE key (ECDSA P-256 over SHA-256(message)); resolves with the
+ * raw r‖s signature (64 bytes), whether the applet returned raw or DER.
+ */
+export function iotSafeSign(at: AtEngine, message: Uint8Array, sha256: (b: Uint8Array) => Uint8Array, opts?: IotSafeOptions): Promise<Uint8Array> {
+  if (!(message instanceof Uint8Array)) throw new TypeError('iotSafeSign: message must be a Uint8Array');
+  needSha256(sha256);
+  return sign(at, message, sha256, signParams(opts));
+}
+
 /** The bytes the SIM signs for a provisioning proof: nonce ‖ SHA-256(template) ‖ IMSI (ASCII). */
 export function proofMessage(nonce: Uint8Array, templateCose: Uint8Array, imsi: string, sha256: (b: Uint8Array) => Uint8Array): Uint8Array {
-  if (!digits(imsi, 6, 15)) throw new TypeError('proofMessage: IMSI must be 6..15 digits');
+  if (FULL && !digits(imsi, 6, 15)) throw new TypeError('proofMessage: IMSI must be 6..15 digits'); // FULL: as iotSafeProver
   return concatBytes([nonce, sha256(templateCose), byteString(imsi)]);
 }
 
@@ -130,9 +150,17 @@ export function provisionProof(
   return iotSafeSign(at, proofMessage(nonce, templateCose, imsi, sha256), sha256, opts);
 }
 
-/** A `prove` for ProvisionOptions: every chal is answered with an IoT SAFE proof. */
+/**
+ * A `prove` for ProvisionOptions: every chal is answered with an IoT SAFE proof. The arguments
+ * are checked here (TypeError), so a bad option fails where the prover is made, not at the first
+ * chal, where the provisioning client could only report a failed proof.
+ */
 export function iotSafeProver(
   at: AtEngine, sha256: (b: Uint8Array) => Uint8Array, imsi: string, opts?: IotSafeOptions,
 ): (nonce: Uint8Array, template: Uint8Array) => Promise<Uint8Array> {
-  return (nonce, template) => provisionProof(at, sha256, nonce, template, imsi, opts);
+  // FULL: the Espruino firmware API checked sha256 and passes the IMSI attach read (core/flags.ts).
+  if (FULL) needSha256(sha256);
+  if (FULL && !digits(imsi, 6, 15)) throw new TypeError('iotSafeProver: IMSI must be 6..15 digits');
+  const p = signParams(opts);
+  return (nonce, template) => sign(at, proofMessage(nonce, template, imsi, sha256), sha256, p);
 }

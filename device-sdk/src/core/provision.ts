@@ -11,7 +11,7 @@ import type { Acc, Chal, DevReady, DownMsg, Reason, Rej, Term, UpMsg } from '../
 import { topics } from '../wire/topics.js';
 import type { Step, TraceEvent, TraceSink } from '../wire/trace.js';
 import { has, noop, toHex, type Platform } from './platform.js';
-import { DETAIL, FULL, TRACE } from './flags.js';
+import { DETAIL, FULL, IOTSAFE, TRACE } from './flags.js';
 
 export type ProvState = 'idle' | 'hello-sent' | 'prov-sent' | 'accepted' | 'ready' | 'bye-sent' | 'terminated' | 'rejected';
 
@@ -214,7 +214,7 @@ export const ProvisionClient = function ProvisionClient(opts: ProvisionOptions):
     setState(req, 'prov-sent');
     arm(req, timeoutMs, 'acc');
     if (TRACE) trace(203, 'chal');
-    // IoT SAFE proofs are not reachable from the Espruino firmware API (FULL: core/flags.ts).
+    // IoT SAFE proofs: only the Espruino bundle built with the IoT SAFE client has them (IOTSAFE: core/flags.ts).
     const prov = (proof: Uint8Array | undefined): void => {
       if (requests[req.rid] !== req) return; // timed out meanwhile
       const msg: UpMsg = { t: 'prov', rid: req.rid, imsi: o.imsi, nonce: m.nonce, tpl: req.template };
@@ -223,8 +223,15 @@ export const ProvisionClient = function ProvisionClient(opts: ProvisionOptions):
       send(req, msg);
     };
     // Without proofs (the lean build) the prov goes out at once; with them, when the SIM signed.
-    if (!FULL) return prov(undefined);
-    const prove = o.prove ? o.prove(m.nonce, req.template) : Promise.resolve(undefined);
+    if (!FULL && !IOTSAFE) return prov(undefined);
+    let prove: Promise<Uint8Array | undefined>;
+    try {
+      prove = o.prove ? o.prove(m.nonce, req.template) : Promise.resolve(undefined);
+    } catch (e) {
+      // A prover that throws (instead of rejecting) fails this request now, not by its deadline:
+      // this runs inside the down-message handler, which swallows what is thrown.
+      prove = Promise.reject(e);
+    }
     prove.then(prov, (e: unknown) => fail(req, asTransport(e)));
   };
 

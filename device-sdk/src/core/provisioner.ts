@@ -26,7 +26,7 @@ import type { TraceSink } from '../wire/trace.js';
 import { DataBudget, isDataBudget, metered, type BudgetOptions, type ClientIo } from './budget.js';
 import { isRejected, ProvisionClient, type DeviceInfo, type ProvisionOptions, type ProvState } from './provision.js';
 import { backoffDelay, type BackoffOptions } from './transport/backoff.js';
-import { FULL, TRACE } from './flags.js';
+import { FULL, IOTSAFE, TRACE } from './flags.js';
 import { same } from './platform.js';
 
 /** `rej` codes worth another attempt (see the header). */
@@ -126,8 +126,8 @@ export const Provisioner = function Provisioner(opts: ProvisionerOptions): Provi
   const io: ClientIo = budget ? metered(o, budget, (): number => client.active().length) : o;
   const client: ProvisionClient = new ProvisionClient({
     imsi: o.imsi, codec: io.codec, platform: platform, timeoutMs: o.timeoutMs, trace: o.trace,
-    // FULL: options the Espruino firmware API cannot pass (core/flags.ts)
-    readyTimeoutMs: FULL ? o.readyTimeoutMs : undefined, prove: FULL ? o.prove : undefined, onUpdate: FULL ? o.onUpdate : undefined,
+    // FULL: options the Espruino firmware API cannot pass; IOTSAFE: proofs, in the bundle built with them (core/flags.ts)
+    readyTimeoutMs: FULL ? o.readyTimeoutMs : undefined, prove: FULL || IOTSAFE ? o.prove : undefined, onUpdate: FULL ? o.onUpdate : undefined,
     transport: io.transport,
     onTerm: (t) => {
       if (seen) seen.push(t);

@@ -11,6 +11,13 @@
 // Which modem-MQTT drivers the bundle carries is chosen at build time (`drivers`), so a firmware
 // pays only for its modem. A `generic` 27.007 modem has no internal MQTT: the firmware then passes
 // its own `transport` (e.g. Espruino's MQTT module over the board's network).
+//
+// IoT SAFE is a build-time choice too: the entry hands over the client (`iotSafe`: core/iotsafe.ts
+// iotSafeProver, entry-iotsafe.ts) and the bundle is built with IOTSAFE (core/flags.ts), which
+// keeps the provisioning client's proof path. Then the firmware's `iotSafe` option answers every
+// chal with the SIM's proof (the SIM signs, the MCU only moves APDUs through AT+CSIM; SHA-256 comes
+// from the firmware, `require('crypto').SHA256`). A bundle without both refuses the option (a
+// TypeError from start()) rather than provision without the proof the firmware asked for.
 import { AtEngine, type AtTrace } from '../../core/at/engine.js';
 import { deviceCodec } from '../../core/codec/device-codec.js';
 import type { Dialect } from '../../core/lifecycle.js';
@@ -26,11 +33,15 @@ import type { TraceSink } from '../../wire/trace.js';
 import { byteString } from '../../core/transport/bytes.js';
 import { budgetDriver, DataBudget } from '../../core/budget.js';
 import { SimedgeError } from '../../wire/codes.js';
-import { FULL } from '../../core/flags.js';
+import { FULL, IOTSAFE } from '../../core/flags.js';
+import type { IotSafeOptions, iotSafeProver } from '../../core/iotsafe.js';
 import { espruinoSerial, type EspruinoSerial } from './serial.js';
 import { allChars, alnumOr, digits } from '../../wire/chars.js';
 
 export type DriverFactory = (at: AtEngine, platform: Platform) => MqttDriver;
+
+/** The IoT SAFE client a bundle carries: core/iotsafe.ts iotSafeProver (entry-iotsafe.ts). */
+export type IotSafeProver = typeof iotSafeProver;
 
 export interface SimEdgeOptions {
   /** Serial1 (already set up by the firmware). */
@@ -45,6 +56,18 @@ export interface SimEdgeOptions {
   transport?: ProvisionTransport;
   apn?: string;
   pin?: string;
+  /**
+   * IoT SAFE [GSMA IoT.05]: every prov carries the SIM's P-256 signature over nonce ‖
+   * SHA-256(template) ‖ IMSI, made by the SIM's applet through AT+CSIM (a core whose policy has
+   * requireSimProof needs it). `true` signs with private key id 01 in session 1; or name the key
+   * by `keyId` (bytes) or `label`, and the `session`. Needs `sha256`. Only bundles built with the
+   * IoT SAFE client have it (dist/espruino/simedge-iotsafe.min.js): start() throws a TypeError
+   * in the others, and without `sha256`. A bad key option is a TypeError through onError, after
+   * attach and before anything is sent.
+   */
+  iotSafe?: boolean | IotSafeOptions;
+  /** `require('crypto').SHA256` (gives an ArrayBuffer); IoT SAFE needs it. */
+  sha256?: (data: Uint8Array) => ArrayBuffer;
   /** Deadline of an AT command without its own (default 5000 ms). */
   atTimeoutMs?: number;
   /** Deadline of each provisioning wait (default 10000 ms; ready 30000 ms). */
@@ -109,8 +132,11 @@ function hostPort(broker: string | undefined): { host: string; port: number } {
   return { host: host, port: parseInt(port, 10) };
 }
 
-/** The `start` of a bundle that carries these modem-MQTT drivers. */
-export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platform): (o: SimEdgeOptions) => SimEdge {
+/**
+ * The `start` of a bundle that carries these modem-MQTT drivers and, given `iotSafe` (and built
+ * with IOTSAFE, core/flags.ts), the IoT SAFE client.
+ */
+export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platform, iotSafe?: IotSafeProver): (o: SimEdgeOptions) => SimEdge {
   return (o) => {
     const tpl = typeof o.template === 'string' ? byteString(o.template) : o.template;
     if (!(tpl instanceof Uint8Array) || tpl.length === 0) throw new TypeError('SimEdge: template must be COSE bytes');
@@ -118,6 +144,12 @@ export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platf
     const make = has(drivers, dialect) ? drivers[dialect] : undefined;
     if (!o.transport && !make) throw new TypeError('SimEdge: no MQTT driver for ' + dialect + ' in this bundle; pass a transport');
     const broker = o.transport ? undefined : hostPort(o.broker);
+    // IoT SAFE: refused by a bundle without the client (rather than provision without proofs);
+    // both the core's proofs (IOTSAFE) and the client (`iotSafe`) must be built in.
+    const safe = o.iotSafe;
+    if (safe && (!IOTSAFE || !iotSafe)) throw new TypeError('SimEdge: iotSafe needs a bundle built with the IoT SAFE client (simedge-iotsafe.min.js)');
+    const sha = o.sha256;
+    if (IOTSAFE && safe && typeof sha !== 'function') throw new TypeError("SimEdge: iotSafe needs sha256: require('crypto').SHA256");
     const at = new AtEngine(espruinoSerial(o.serial), platform, { trace: o.atTrace, defaultTimeoutMs: o.atTimeoutMs });
     // The meter lives as long as the handle (budget() reads it before the first provisioning);
     // it meters the modem's MQTT link too: CONNECT and keep-alive (60 s here, core/budget.ts).
@@ -126,6 +158,8 @@ export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platf
     const session = driver ? new MqttSession(meter ? budgetDriver(driver, meter, 60) : driver, platform) : undefined;
     let prov: Provisioner | undefined;
     let cur: AttachInfo | undefined;
+    /** The IoT SAFE prover, made once the IMSI is known. */
+    let prove: ((nonce: Uint8Array, template: Uint8Array) => Promise<Uint8Array>) | undefined;
     let unwatch: (() => void) | undefined;
     /** Moves are handled one after the other, as on Node (adapter/node/device.ts). */
     let moves: Promise<void> = Promise.resolve();
@@ -170,11 +204,13 @@ export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platf
       .then((info) => {
         if (stopping) return undefined;
         cur = info;
+        // The prover checks the key options (TypeError) before the link opens; it signs each chal.
+        if (IOTSAFE && safe) prove = (iotSafe as IotSafeProver)(at, (d) => new Uint8Array((sha as (data: Uint8Array) => ArrayBuffer)(d)), info.imsi, safe === true ? undefined : safe);
         const connected = session && broker ? session.connect(broker.host, broker.port, info.imsi) : Promise.resolve();
         return connected.then(() => {
           prov = new Provisioner({
             imsi: info.imsi, codec: deviceCodec(), transport: session || (o.transport as ProvisionTransport), platform: platform,
-            timeoutMs: o.timeoutMs, trace: o.trace, onTerm: o.onTerm, retry: o.retry, budget: meter, onRetry: o.onRetry,
+            timeoutMs: o.timeoutMs, trace: o.trace, onTerm: o.onTerm, retry: o.retry, budget: meter, onRetry: o.onRetry, prove: prove,
           });
           return prov.provision(info, 'on', tpl);
         }).then((r) => {

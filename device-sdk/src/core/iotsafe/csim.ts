@@ -5,7 +5,10 @@
 import { SimedgeError } from '../../wire/codes.js';
 import type { AtEngine } from '../at/engine.js';
 import { concatBytes, fromHex, upperHex } from '../transport/bytes.js';
-import { rangeError } from '../platform.js';
+import { rangeError, toHex } from '../platform.js';
+import { FULL } from '../flags.js';
+import { fieldsOf } from '../cereg.js';
+import { digits } from '../../wire/chars.js';
 
 export interface Rapdu {
   data: Uint8Array;
@@ -15,12 +18,16 @@ export interface Rapdu {
 /** Bound on GET RESPONSE rounds: a card that keeps answering 61xx is broken or hostile. */
 const MAX_CHAIN = 16;
 
-/** Parse one `+CSIM:` line; undefined when the line is not a well-formed reply. */
+/**
+ * Parse one `+CSIM: <len>,"<hex>"` line (quotes optional); undefined when the line is not a
+ * well-formed reply. Fields and lengths are checked by the field splitter and loops, not a
+ * RegExp: Espruino's has no `{n,m}` or `?` (wire/chars.ts).
+ */
 export function parseCsim(line: string): Rapdu | undefined {
-  const m = /^\+CSIM:\s*([0-9]{1,4}),\s*"?([0-9A-Fa-f]*)"?\s*$/.exec(line);
-  if (!m) return undefined;
-  const hex = m[2] as string;
-  if (parseInt(m[1] as string, 10) !== hex.length || hex.length < 4) return undefined;
+  const f = fieldsOf(line, '+CSIM:');
+  if (!f || f.length !== 2) return undefined;
+  const hex = f[1] as string;
+  if (!digits(f[0], 1, 4) || parseInt(f[0] as string, 10) !== hex.length || hex.length < 4) return undefined;
   const b = fromHex(hex);
   if (!b) return undefined;
   const n = b.length;
@@ -38,13 +45,15 @@ export function swHex(sw: number): string {
  * [ISO7816-4 §5.4.1]
  */
 export function claFor(base: number, channel: number): number {
-  if (!(channel >= 0 && channel <= 19 && Math.floor(channel) === channel)) throw rangeError('logical channel is 0..19');
+  // FULL: in the Espruino bundle only iotsafe.ts calls this, with a channel it checked (core/flags.ts).
+  if (FULL && !(channel >= 0 && channel <= 19 && Math.floor(channel) === channel)) throw rangeError('logical channel is 0..19');
   return channel <= 3 ? base | channel : base | 0x40 | (channel - 4);
 }
 
 /** Send one APDU, no chaining. */
 export function transmit(at: AtEngine, apdu: Uint8Array): Promise<Rapdu> {
-  const hex = upperHex(apdu);
+  // toHex is in every bundle already (request ids); upperHex would be a second copy on Espruino.
+  const hex = toHex(apdu).toUpperCase();
   return at.send('AT+CSIM=' + hex.length + ',"' + hex + '"', { timeoutMs: 10000 }).then((lines) => {
     for (let i = 0; i < lines.length; i++) {
       const r = parseCsim(lines[i] as string);

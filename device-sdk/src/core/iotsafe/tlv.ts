@@ -2,9 +2,11 @@
 // [ISO7816-4 §5.2] [GSMA IoT.05-A03]
 import { SimedgeError } from '../../wire/codes.js';
 import { rangeError } from '../platform.js';
+import { FULL } from '../flags.js';
 
 export function tlv(tag: number, value: Uint8Array): Uint8Array {
-  if (value.length > 255) throw rangeError('tlv: value longer than 255 bytes');
+  // FULL: the Espruino bundle's values are the SDK's own, all short (core/flags.ts).
+  if (FULL && value.length > 255) throw rangeError('tlv: value longer than 255 bytes');
   const head = value.length > 127 ? [tag, 0x81, value.length] : [tag, value.length];
   const out = new Uint8Array(head.length + value.length);
   out.set(head, 0);
