@@ -233,6 +233,19 @@ describe.each(BACKENDS)('CoreStore contract: $name', ({ url }) => {
     expect(await s.sweep(5_000)).toEqual({ requests: 0, orders: 0 });
   }));
 
+  it('sweep: a timed-out deploy\'s clean-up remove stays while it is re-sent, whatever the retention; an ended or long-expired one goes', () => withStore(async (s) => {
+    await s.createProvision(prov({ pid: 'p-clean', oid: 'o-clean', state: 'FAILED_TEMP', code: 'TIMEOUT', deadline: 20_000 }));
+    await s.createProvision(prov({ pid: 'p-expired', oid: 'o-expired', state: 'FAILED_TEMP', code: 'TIMEOUT', deadline: 2_000 }));
+    await s.createProvision(prov({ pid: 'p-ended', oid: 'o-ended', state: 'FAILED_TEMP', code: 'TIMEOUT', deadline: 20_000, endWhy: 'bye' }));
+    for (const [oid, pid] of [['o-clean', 'p-clean'], ['o-expired', 'p-expired'], ['o-ended', 'p-ended']] as const) {
+      await s.createOrder({ oid, pid, kind: 'remove', edge: 'edge-a', at: 1_000 });
+    }
+    expect(await s.sweep(5_000)).toEqual({ requests: 0, orders: 2 });
+    expect(await s.order('o-clean')).toBeDefined();
+    expect(await s.order('o-expired')).toBeUndefined();
+    expect(await s.order('o-ended')).toBeUndefined();
+  }));
+
   it('tx: all or nothing; calls on the transaction see its own writes', () => withStore(async (s) => {
     await expect(s.tx(async (tx) => {
       await tx.createProvision(prov());

@@ -332,9 +332,16 @@ abstract class Queries implements CoreStore {
   async sweep(before: number): Promise<{ requests: number; orders: number }> {
     const db = await this.conn();
     const req = await db.deleteFrom('requests').where('at', '<', before).where('owner', 'is', null).executeTakeFirst();
+    // An order stays while it is its provision's current one and that provision is unfinished,
+    // or is a timed-out deploy whose clean-up remove (this order) is still re-sent: no end reason
+    // and a deadline within the retention window (retry.ts cleaningUp), whatever retentionSec is.
     const ord = await db.deleteFrom('orders').where('at', '<', before)
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom('provisions').select('pid')
-        .whereRef('provisions.oid', '=', 'orders.oid').where('provisions.state', 'in', UNFINISHED_STATES))))
+        .whereRef('provisions.oid', '=', 'orders.oid')
+        .where((p) => p.or([
+          p('provisions.state', 'in', UNFINISHED_STATES),
+          p.and([p('provisions.state', '=', 'FAILED_TEMP'), p('provisions.end_why', 'is', null), p('provisions.deadline', '>=', before)]),
+        ])))))
       .executeTakeFirst();
     return { requests: Number(req.numDeletedRows), orders: Number(ord.numDeletedRows) };
   }
