@@ -15,6 +15,12 @@ export interface SimProfile {
   puk?: string;
   /** Digits of the MNC in the IMSI (EF_AD byte 4) [TS31.102 §4.2.18]; default 2. */
   mncLength?: 2 | 3;
+  /**
+   * Equivalent home PLMNs (EF_EHPLMN [TS31.102 §4.2.84]): registered on one of them the modem
+   * reports `<stat>` 1, home, although the PLMN is not the IMSI's - as SIMs of MVNOs and
+   * national roaming do. Default none: every PLMN but the home one gives stat 5.
+   */
+  ehplmn?: string[];
   /** The IoT SAFE applet's P-256 private key (KeyObject or PKCS#8/SEC1 PEM); generated when absent. */
   iotSafeKey?: KeyObject | string;
   /** How COMPUTE SIGNATURE returns the signature in tag 33: raw r‖s (IoT.05, default) or DER. */
@@ -35,6 +41,9 @@ export function checkSimProfile(p: SimProfile): void {
   if (p.pin !== undefined && !/^[0-9]{4,8}$/.test(p.pin)) throw new RangeError('sim.pin must be 4-8 digits');
   if (p.puk !== undefined && !/^[0-9]{8}$/.test(p.puk)) throw new RangeError('sim.puk must be 8 digits');
   if (p.mncLength !== undefined && p.mncLength !== 2 && p.mncLength !== 3) throw new RangeError('sim.mncLength must be 2 or 3');
+  if (p.ehplmn !== undefined && (!Array.isArray(p.ehplmn) || !p.ehplmn.every((x) => typeof x === 'string' && /^[0-9]{5,6}$/.test(x)))) {
+    throw new RangeError('sim.ehplmn must be a list of 5-6 digit PLMNs');
+  }
   if (p.iotSafeSignatureFormat !== undefined && p.iotSafeSignatureFormat !== 'raw' && p.iotSafeSignatureFormat !== 'der') {
     throw new RangeError("sim.iotSafeSignatureFormat must be 'raw' or 'der'");
   }
@@ -65,7 +74,7 @@ export class SimCard {
 
   constructor(profile: SimProfile) {
     checkSimProfile(profile);
-    this.profile = { ...profile };
+    this.profile = { ...profile, ...(profile.ehplmn ? { ehplmn: [...profile.ehplmn] } : {}) };
     this.pin = profile.pin;
     this._state = profile.pin === undefined ? 'READY' : 'SIM PIN';
     if (profile.iotSafeKey !== undefined) {
@@ -89,6 +98,8 @@ export class SimCard {
   get imsi(): string { return this.profile.imsi; }
   get iccid(): string { return this.profile.iccid; }
   get homePlmn(): string { return homePlmn(this.profile); }
+  /** Whether the modem reports `plmn` as home (stat 1): the home PLMN or an equivalent one (EF_EHPLMN). */
+  isHome(plmn: string): boolean { return plmn === this.homePlmn || (this.profile.ehplmn ?? []).includes(plmn); }
 
   /** Throws the +CME ERROR a locked SIM answers with [TS27.007 §9.2.1]. */
   requireReady(): void {

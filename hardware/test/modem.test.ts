@@ -163,6 +163,21 @@ describe('moving and roaming', () => {
     expect(await r.host.cmd('AT')).toEqual({ lines: [], final: 'OK' });
   });
 
+  it('an equivalent home PLMN (EF_EHPLMN [TS31.102 §4.2.84]) is reported as home: stat 1 in the visited PLMN', async () => {
+    const r = make({ echo: false, sim: { ...SIM, ehplmn: ['24001'] } });
+    expect(await attach(r)).toBe('+CEREG: 1,"0A01","01A2D101",7');
+    const moved = once(r.network, 'attach') as Promise<[AttachEvent]>;
+    r.modem.moveTo('visited');
+    expect((await moved)[0]).toMatchObject({ plmn: '24001', cell: 'visited' });
+    // [TS27.007 §10.1.22] n=2: the location changed, <stat> stays 1 (home).
+    expect(await r.host.next()).toBe('+CEREG: 1,"0B01","2B3E201",7');
+    expect(await r.host.cmd('AT+COPS=3,2;+COPS?')).toEqual({ lines: ['+COPS: 0,2,"24001",7'], final: 'OK' });
+    // Only the listed PLMN: the 3-digit-MNC network is still roaming.
+    r.modem.moveTo('us');
+    expect(await r.host.next()).toBe('+CEREG: 5,"1C01","0C4F3011",7');
+    expect(() => new ModemEmulator({ sim: { ...SIM, ehplmn: ['2400'] }, network: r.network, cell: 'home-1' })).toThrow(RangeError);
+  });
+
   it('honours a 3-digit MNC: IMSI 310410... is at home on PLMN 310410', async () => {
     const r = make({ echo: false, sim: { imsi: '310410123456789', iccid: '89014103211118510720', mncLength: 3 }, cell: 'us' });
     expect(await attach(r)).toBe('+CEREG: 1,"1C01","0C4F3011",7');

@@ -166,7 +166,8 @@ export class ModemCore {
   /** Registers (or updates the location) on the current cell; `before` is for the URC decision. */
   private attachOn(before: { stat: RegStat; tac: string; ci: string }): void {
     const r = this.network.register(this.sim.imsi, this._cellId, { homePlmn: this.sim.homePlmn });
-    this._stat = r.roaming ? 5 : 1;
+    // The network's view is r.roaming; the modem says home (1) on an equivalent home PLMN too.
+    this._stat = r.roaming && !this.sim.isHome(r.cell.plmn) ? 5 : 1;
     this._ip = r.ip;
     const confirm = () => {
       this.trace?.({
