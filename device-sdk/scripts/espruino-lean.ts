@@ -3,7 +3,9 @@
 // the message up in wire/codes.ts). Every byte of code lives in RAM on Espruino.
 //
 // The same holds for the message of argument errors, `new TypeError(text)` / `new RangeError(text)`
-// (a firmware bug, found on the desk with the Node SDK, which keeps every message).
+// (a firmware bug, found on the desk with the Node SDK, which keeps every message), also when it
+// goes through a helper that only wraps its one argument in one, `rangeError(text)`
+// (core/platform.ts: `function H(e){return new TypeError(e)}` once esbuild has inlined FULL).
 //
 // Rule: in `new E("CODE", detail)` where "CODE" is a code of wire/codes.ts, and in a call of a
 // throwing helper of the same shape, `fail("CODE", detail)` (cbor.ts), the detail argument is
@@ -45,17 +47,86 @@ function pure(n: AnyNode): boolean {
   return ok;
 }
 
-/** Source with error detail text and argument error messages removed, and how many were dropped. */
+/** The argument of `new TypeError(p)` / `new RangeError(p)` when n is that, of the identifier p. */
+function argErrorOf(n: AnyNode | null | undefined, p: string): AnyNode | undefined {
+  if (!n || n.type !== 'NewExpression') return undefined;
+  const c = n.callee as AnyNode;
+  const a = n.arguments as AnyNode[];
+  const m = a[0];
+  return c.type === 'Identifier' && (c.name === 'TypeError' || c.name === 'RangeError') && a.length === 1 && m
+    && m.type === 'Identifier' && m.name === p ? m : undefined;
+}
+
+/**
+ * The functions that only make an argument error of their one parameter, by name, each with that
+ * parameter where the error takes it: `function f(m){return new TypeError(m)}`,
+ * `var f=function(m){...}`, `var f=m=>new TypeError(m)`. A name counts only when the whole source
+ * binds it once, so no scope's own `f` is mistaken for it.
+ */
+function argErrorHelpers(ast: AnyNode): { [name: string]: AnyNode } {
+  const bound: { [n: string]: number } = {};
+  const count = (p: AnyNode | null | undefined): void => {
+    if (p) walk(p, (x) => { if (x.type === 'Identifier') bound[x.name as string] = (bound[x.name as string] || 0) + 1; });
+  };
+  const found: Array<[string, AnyNode]> = [];
+  const arg = (fn: AnyNode): AnyNode | undefined => {
+    const ps = fn.params as AnyNode[];
+    const p = ps.length === 1 && (ps[0] as AnyNode).type === 'Identifier' ? (ps[0] as AnyNode).name as string : undefined;
+    if (p === undefined) return undefined;
+    const body = fn.body as AnyNode;
+    if (body.type !== 'BlockStatement') return argErrorOf(body, p);
+    const st = body.body as AnyNode[];
+    return st.length === 1 && (st[0] as AnyNode).type === 'ReturnStatement' ? argErrorOf((st[0] as AnyNode).argument as AnyNode | null, p) : undefined;
+  };
+  walk(ast, (n) => {
+    if (n.type === 'VariableDeclarator') {
+      count(n.id as AnyNode);
+      const init = n.init as AnyNode | null;
+      const a = (n.id as AnyNode).type === 'Identifier' && init && (init.type === 'FunctionExpression' || init.type === 'ArrowFunctionExpression') ? arg(init) : undefined;
+      if (a) found.push([(n.id as AnyNode).name as string, a]);
+    } else if (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression') {
+      count(n.id as AnyNode | null);
+      for (const p of n.params as AnyNode[]) count(p);
+      const a = n.type === 'FunctionDeclaration' && n.id ? arg(n) : undefined;
+      if (a) found.push([(n.id as AnyNode).name as string, a]);
+    } else if (n.type === 'ClassDeclaration' || n.type === 'ClassExpression') count(n.id as AnyNode | null);
+    else if (n.type === 'CatchClause') count(n.param as AnyNode | null);
+    else if (n.type === 'ImportSpecifier' || n.type === 'ImportDefaultSpecifier' || n.type === 'ImportNamespaceSpecifier') count(n.local as AnyNode);
+  });
+  const out: { [name: string]: AnyNode } = {};
+  for (const [f, a] of found) if (bound[f] === 1) out[f] = a;
+  return out;
+}
+
+/**
+ * Source with error detail text and argument error messages removed, and how many were dropped.
+ * When every use of an argument error helper is a call that lost its text, the helper makes its
+ * error without an argument too (`new TypeError(m)` of an undefined `m` is `new TypeError()`;
+ * a minifier that inlines the helper would otherwise write `new TypeError(void 0)`).
+ */
 export function dropErrorDetails(code: string): { code: string; dropped: number } {
   const ast = parse(code, { ecmaVersion: 'latest', sourceType: 'module' }) as unknown as AnyNode;
+  const helpers = argErrorHelpers(ast);
+  const isHelper = (n: AnyNode): boolean => n.type === 'Identifier' && Object.prototype.hasOwnProperty.call(helpers, n.name as string);
   const cuts: Array<[number, number]> = [];
-  walk(ast, (n) => {
+  // Per helper: its references, and those that are calls whose text went.
+  const refs: { [name: string]: number } = {};
+  const cut: { [name: string]: number } = {};
+  walkWithParent(ast, undefined, (n, parent) => {
+    // A key or member of the same name (`{F:1}`, `o.F`) is not the helper.
+    const key = parent && ((parent.type === 'MemberExpression' && parent.property === n && !parent.computed)
+      || ((parent.type === 'Property' || parent.type === 'MethodDefinition') && parent.key === n && !parent.computed && !parent.shorthand));
+    if (isHelper(n) && !key) refs[n.name as string] = (refs[n.name as string] || 0) + 1;
     if (n.type !== 'NewExpression' && n.type !== 'CallExpression') return;
     const args = n.arguments as AnyNode[];
     const callee = n.callee as AnyNode;
-    if (n.type === 'NewExpression' && callee.type === 'Identifier' && (callee.name === 'TypeError' || callee.name === 'RangeError')) {
+    if ((n.type === 'NewExpression' && callee.type === 'Identifier' && (callee.name === 'TypeError' || callee.name === 'RangeError'))
+      || (n.type === 'CallExpression' && isHelper(callee))) {
       const m = args[0];
-      if (args.length === 1 && m && isText(m) && pure(m)) cuts.push([m.start, m.end]);
+      if (args.length === 1 && m && isText(m) && pure(m)) {
+        cuts.push([m.start, m.end]);
+        if (n.type === 'CallExpression') cut[callee.name as string] = (cut[callee.name as string] || 0) + 1;
+      }
       return;
     }
     const [c, d] = args;
@@ -63,6 +134,11 @@ export function dropErrorDetails(code: string): { code: string; dropped: number 
     if (!Object.prototype.hasOwnProperty.call(CODES, c.value)) return;
     if (isText(d) && pure(d)) cuts.push([c.end, d.end]);
   });
+  // The declaration's own name is one reference (a declarator's or function's id).
+  for (const name of Object.keys(helpers)) {
+    const a = helpers[name] as AnyNode;
+    if ((cut[name] || 0) > 0 && refs[name] === (cut[name] || 0) + 1) cuts.push([a.start, a.end]);
+  }
   cuts.sort((a, b) => b[0] - a[0]);
   let out = code;
   for (const [from, to] of cuts) out = out.slice(0, from) + out.slice(to);

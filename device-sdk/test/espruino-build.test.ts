@@ -47,6 +47,26 @@ describe('dropErrorDetails', () => {
     expect(r.dropped).toBe(2);
     expect(r.code).toBe('if(x)throw new TypeError();throw new RangeError();');
   });
+
+  it('drops the message text passed through an argument error helper (core/platform.ts rangeError), and then the helper\'s argument', () => {
+    const src = 'function H(e){return new TypeError(e)}var o={H:1};if(x)throw H("budget: ipOverheadBytes must be 0..1500");'
+      + 'f(()=>Promise.reject(H("QMT publish: payload is 1.."+4096+" bytes")));';
+    const r = dropErrorDetails(src);
+    expect(r.code).toBe('function H(e){return new TypeError()}var o={H:1};if(x)throw H();f(()=>Promise.reject(H()));');
+    expect(r.dropped).toBe(3);
+    // A helper passed on as a value, or called with data, keeps its argument; its text calls still lose theirs.
+    expect(dropErrorDetails('var R=e=>new RangeError(e);g(R);throw R("text");').code).toBe('var R=e=>new RangeError(e);g(R);throw R();');
+    expect(dropErrorDetails('function H(e){return new TypeError(e)}H(m);throw H("text");').code).toBe('function H(e){return new TypeError(e)}H(m);throw H();');
+  });
+
+  it('leaves a helper alone whose name another scope binds, and functions that do more than wrap their argument', () => {
+    for (const src of [
+      'function H(e){return new TypeError(e)}function g(H){return H("keep")}throw H("keep too");',
+      'function H(e){log(e);return new TypeError(e)}throw H("keep");',
+      'function H(e,t){return new TypeError(e)}throw H("keep");',
+      'function H(e){return new Error(e)}throw H("keep");',
+    ]) expect(dropErrorDetails(src)).toEqual({ code: src, dropped: 0 });
+  });
 });
 
 /** Run a script and give back what it assigns to `out`. */

@@ -6,7 +6,7 @@
 import type { DETAIL as FullDetail, FULL as Full, IOTSAFE as FullIotSafe, TRACE as FullTrace } from './flags.js';
 
 export const TRACE: typeof FullTrace = false;
-/** E.g. attach() never reads the home PLMN here: SimEdgeOptions has no `homePlmn` (core/flags.ts). */
+/** E.g. no onLinkLost listeners here: SimEdgeOptions has no such option (core/flags.ts). */
 export const FULL: typeof Full = false;
 /** Errors carry their stable code only; diagnostics are silent. */
 export const DETAIL: typeof FullDetail = false;

@@ -17,7 +17,7 @@ export const IOTSAFE: boolean = true;
 
 /**
  * Features and options the Espruino firmware API (adapter/espruino/simedge.ts) does not expose,
- * such as the home-PLMN roaming check of attach(), onUpdate and onLinkLost,
+ * such as onUpdate and onLinkLost, attach()'s registration timeout and onSim,
  * driver, session and codec options, and argument checks of calls only the SDK makes; and what
  * the microcontroller build simplifies: the full CBOR profile, raw QMT receive, the EF_ICCID
  * fallback. False in the lean build so their code is dropped (docs/firmware-guide.md §2).

@@ -16,8 +16,12 @@ import { allChars, digits } from '../wire/chars.js';
 import { rangeError } from './platform.js';
 import { FULL } from './flags.js';
 
-/** GSMA IoT SAFE applet AID. */
-export const IOTSAFE_AID = new Uint8Array([0xa0, 0x00, 0x00, 0x05, 0x59, 0x00, 0x10]);
+/**
+ * GSMA IoT SAFE applet AID. Marked pure so that a bundle which imports the core index but not
+ * the IoT SAFE client (the Espruino thermometer's) leaves the array out: a bundler keeps a
+ * top-level `new` it cannot prove free of side effects.
+ */
+export const IOTSAFE_AID = /* @__PURE__ */ new Uint8Array([0xa0, 0x00, 0x00, 0x05, 0x59, 0x00, 0x10]);
 
 export interface IotSafeOptions {
   /** Private key object id (TLV 84); default 01 when no label is given. */

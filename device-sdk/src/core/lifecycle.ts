@@ -131,15 +131,19 @@ export function readMncLength(at: AtEngine): Promise<number | undefined> {
 
 /** The MNC length coded in EF_AD (hex of its bytes). */
 export function mncLengthFromEfAd(hex: string | undefined): number | undefined {
-  if (!hex || hex.length < 8 || !/^[0-9A-Fa-f]+$/.test(hex)) return undefined;
-  const n = parseInt(hex.charAt(7), 16);
+  if (!hex || !/^[0-9A-Fa-f]+$/.test(hex)) return undefined;
+  const n = parseInt(hex.charAt(7), 16); // NaN when shorter than 4 bytes
   return n === 2 || n === 3 ? n : undefined;
 }
 
-/** Home PLMN (MCC + MNC digits) of an IMSI. [TS23.003 §2.2] */
+/**
+ * Home PLMN (MCC + MNC digits) of an IMSI. [TS23.003 §2.2] The lean build (Espruino) calls it only
+ * from readHomePlmn, with the IMSI attach read and an MNC length of 2 or 3, so it skips the checks
+ * (FULL: core/flags.ts).
+ */
 export function homePlmn(imsi: string, mncLength: number): string {
-  if (!digits(imsi, 6, 15)) throw new TypeError('homePlmn: IMSI must be 6..15 digits');
-  if (mncLength !== 2 && mncLength !== 3) throw rangeError('homePlmn: MNC length is 2 or 3');
+  if (FULL && !digits(imsi, 6, 15)) throw new TypeError('homePlmn: IMSI must be 6..15 digits');
+  if (FULL && mncLength !== 2 && mncLength !== 3) throw rangeError('homePlmn: MNC length is 2 or 3');
   return imsi.substring(0, 3 + mncLength);
 }
 
@@ -150,7 +154,9 @@ export function homePlmn(imsi: string, mncLength: number): string {
  */
 export function isRoaming(stat: number, servingPlmn: string, imsi: string, home: string | undefined): boolean {
   if (stat === STAT_ROAMING) return true;
-  if (!digits(servingPlmn, 5, 6)) return false; // nothing to compare: trust the network's stat
+  // Nothing to compare: trust the network's stat. The lean build passes only what readOperator
+  // gave, 5-6 digits already (parseCops), so it skips the check (FULL: core/flags.ts).
+  if (FULL && !digits(servingPlmn, 5, 6)) return false;
   if (home) return servingPlmn !== home;
   return imsi.substring(0, servingPlmn.length) !== servingPlmn;
 }

@@ -36,7 +36,8 @@ export interface AttachOptions {
   dialect?: Dialect;
   /**
    * Also call it roaming when the serving PLMN is not the SIM's home PLMN (read from IMSI + EF_AD),
-   * not only on +CEREG stat 5 (patent claim 2). Off by default: one more SIM read.
+   * not only on +CEREG stat 5 (patent claim 2). Off by default: one more SIM read. In every build,
+   * the Espruino one included (SimEdge.start's `homePlmn`).
    */
   homePlmn?: boolean;
 }
@@ -159,7 +160,7 @@ export function attach(at: AtEngine, platform: Platform, opts?: AttachOptions): 
     .then((c) => {
       iccid = c;
       if (FULL && o.onSim) o.onSim(imsi, iccid); // not reachable from the Espruino firmware API
-      return FULL && o.homePlmn ? readHomePlmn(at, imsi) : undefined;
+      return o.homePlmn ? readHomePlmn(at, imsi) : undefined;
     })
     .then((h) => {
       home = h;
@@ -177,7 +178,7 @@ export function attach(at: AtEngine, platform: Platform, opts?: AttachOptions): 
     .then(() => {
       const r = reg as Registration;
       const info: AttachInfo = { imsi: imsi, iccid: iccid, plmn: plmn, cell: r.ci, tac: r.tac, ci: r.ci, roaming: r.roaming };
-      if (FULL && o.homePlmn) {
+      if (o.homePlmn) {
         info.roaming = isRoaming(r.stat, plmn, imsi, home);
         if (home) info.home = home;
       }

@@ -24,7 +24,8 @@ export const noop = (): undefined => undefined;
 export const same = <T>(v: T): T => v;
 
 /** A RangeError where there is one. Espruino has no RangeError (only Error, TypeError,
- *  SyntaxError, ReferenceError, InternalError), so the Espruino build throws a TypeError. */
+ *  SyntaxError, ReferenceError, InternalError), so the Espruino build throws a TypeError, and
+ *  without the message (scripts/espruino-lean.ts drops the text passed here, as for TypeError). */
 export function rangeError(msg: string): Error {
   return FULL ? new RangeError(msg) : new TypeError(msg);
 }

@@ -1,7 +1,8 @@
 // The firmware-facing API of the Espruino bundle: one call that runs FIG. 2 from the device's side
 // over a modem on a serial port: attach (201-202), modem-internal MQTT to the broker, provisioning
 // hello → chal → prov → acc → ready (203-207), re-provisioning with reason `roam` when the modem
-// reports a new cell or roaming (+CEREG), and stop(): bye → term (208-210), radio off.
+// reports a new cell or roaming (+CEREG; with `homePlmn` also a serving PLMN other than the SIM's
+// home PLMN, as NodeDevice), and stop(): bye → term (208-210), radio off.
 // Provisioning goes through core/provisioner.ts, as on Node: temporary failures are retried with
 // jittered exponential backoff and, with a budget, every message and the modem's MQTT link are
 // metered (DESIGN.md). In the lean bundle the same retry loop re-opens a lost link (the session
@@ -20,7 +21,7 @@
 // TypeError from start()) rather than provision without the proof the firmware asked for.
 import { AtEngine, type AtTrace } from '../../core/at/engine.js';
 import { deviceCodec } from '../../core/codec/device-codec.js';
-import type { Dialect } from '../../core/lifecycle.js';
+import { isRoaming, type Dialect } from '../../core/lifecycle.js';
 import { isRegistered, type Registration } from '../../core/cereg.js';
 import { attach, detach, readOperator, watchRegistration, type AttachInfo } from '../../core/modem.js';
 import { has, noop, type Platform } from '../../core/platform.js';
@@ -57,6 +58,13 @@ export interface SimEdgeOptions {
   apn?: string;
   pin?: string;
   /**
+   * Also call it roaming when the serving PLMN (AT+COPS?) is not the SIM's home PLMN (IMSI + MNC
+   * length from EF_AD), not only on +CEREG stat 5 (patent claim 2): SIMs of MVNOs and national
+   * roaming often register with stat 1 in a visited network. Attach reads EF_AD once more
+   * (AT+CRSM); a move into such a network then re-provisions with `roaming: true`. Off by default.
+   */
+  homePlmn?: boolean;
+  /**
    * IoT SAFE [GSMA IoT.05]: every prov carries the SIM's P-256 signature over nonce ‖
    * SHA-256(template) ‖ IMSI, made by the SIM's applet through AT+CSIM (a core whose policy has
    * requireSimProof needs it). `true` signs with private key id 01 in session 1; or name the key
@@ -90,7 +98,7 @@ export interface SimEdgeOptions {
   budgetState?: { day: number; used: number };
   /** Called with every ready: after start, and again after each re-provisioning for a move. */
   onReady?: (r: DevReady, info: AttachInfo) => void;
-  /** The device moved (new cell, or roaming changed: +CEREG stat 5); a `roam` provisioning follows. */
+  /** The device moved (new cell, or roaming changed: +CEREG stat 5, or with `homePlmn` a visited PLMN); a `roam` provisioning follows. */
   onRoam?: (info: AttachInfo) => void;
   /** Told before each wait for a retry. */
   onRetry?: (r: RetryInfo) => void;
@@ -168,16 +176,19 @@ export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platf
     const ready = (r: DevReady, info: AttachInfo): void => {
       if (!stopping && o.onReady) o.onReady(r, info);
     };
-    // A new cell or a change of roaming (+CEREG stat 5) re-provisions with reason `roam`;
-    // make-before-break as in the core: the old provision stays until the core terms it.
+    // A new cell or a change of roaming (+CEREG stat 5; with homePlmn, a serving PLMN other than
+    // home, patent claim 2) re-provisions with reason `roam`, decided as NodeDevice does
+    // (adapter/node/device.ts); make-before-break as in the core: the old provision stays until
+    // the core terms it.
     const moved = (r: Registration): void => {
       const old = cur as AttachInfo;
       if (stopping || !isRegistered(r) || (r.ci === old.ci && r.roaming === old.roaming)) return;
       moves = moves.then(() => readOperator(at)).then((plmn) => {
         const p = prov as Provisioner;
         const was = cur as AttachInfo;
-        if (stopping || (r.ci === was.ci && r.roaming === was.roaming && plmn === was.plmn)) return undefined;
-        const info: AttachInfo = { imsi: was.imsi, iccid: was.iccid, plmn: plmn, cell: r.ci, tac: r.tac, ci: r.ci, roaming: r.roaming };
+        const roaming = o.homePlmn ? isRoaming(r.stat, plmn, was.imsi, was.home) : r.roaming;
+        if (stopping || (r.ci === was.ci && roaming === was.roaming && plmn === was.plmn)) return undefined;
+        const info: AttachInfo = { imsi: was.imsi, iccid: was.iccid, plmn: plmn, cell: r.ci, tac: r.tac, ci: r.ci, roaming: roaming, home: was.home };
         cur = info;
         if (o.onRoam) o.onRoam(info);
         return p.provision(info, 'roam', tpl).then((rd) => ready(rd, info));
@@ -200,7 +211,7 @@ export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platf
         });
     };
     if (session) session.onFail(FULL ? (e) => report(o, e) : relink);
-    attach(at, platform, { dialect: dialect, apn: o.apn, pin: o.pin })
+    attach(at, platform, { dialect: dialect, apn: o.apn, pin: o.pin, homePlmn: o.homePlmn })
       .then((info) => {
         if (stopping) return undefined;
         cur = info;

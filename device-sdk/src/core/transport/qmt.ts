@@ -76,7 +76,8 @@ export const QmtDriver = function QmtDriver(at: AtEngine, platform: Platform, op
       offs.push(at.onUrc('+QMTRECV:', (line: string, term?: number) => onRecv(line, term, ev)));
       offs.push(at.onUrc('+QMTSTAT:', (line) => {
         const m = /^\+QMTSTAT: ([0-9]+),([0-9]+)/.exec(line);
-        if (m && parseInt(m[1] as string, 10) === idx) ev.lost('QMTSTAT ' + m[2]);
+        // The cause is a diagnostic: the lean session reads none of it (DETAIL: core/flags.ts).
+        if (m && parseInt(m[1] as string, 10) === idx) ev.lost(DETAIL ? 'QMTSTAT ' + m[2] : '');
       }));
     },
 

@@ -7,7 +7,7 @@ import { noop, rangeError, type Platform } from '../platform.js';
 import { asciiTopic, fromHex } from './bytes.js';
 import type { DriverEvents, DriverOptions, MqttDriver } from './types.js';
 import { sendAs, sendQuiet } from './urc-wait.js';
-import { FULL, TRACE } from '../flags.js';
+import { DETAIL, FULL, TRACE } from '../flags.js';
 
 /** Largest SMPUB payload accepted here. */
 export const SM_MAX_PAYLOAD = 10240;
@@ -41,7 +41,7 @@ export const SmDriver = function SmDriver(at: AtEngine, platform: Platform, opts
         ev.message(m[1] as string, b);
       }));
       offs.push(at.onUrc('+SMSTATE:', (line) => {
-        if (/^\+SMSTATE: 0\s*$/.test(line)) ev.lost('SMSTATE 0');
+        if (/^\+SMSTATE: 0\s*$/.test(line)) ev.lost(DETAIL ? 'SMSTATE 0' : ''); // a diagnostic (DETAIL: core/flags.ts)
       }));
     },
 

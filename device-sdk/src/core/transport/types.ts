@@ -24,6 +24,7 @@ export type SessionState = 'idle' | 'connecting' | 'up' | 'reconnecting' | 'fail
 /** What a dialect driver reports to its session. */
 export interface DriverEvents {
   message(topic: string, payload: Uint8Array): void;
+  /** `cause`: the modem's words for traces and onLinkLost; empty in the lean build (DETAIL). */
   lost(cause: string): void;
   /** Diagnostics (a dropped or malformed receive URC); never an error path. */
   note(text: string): void;
