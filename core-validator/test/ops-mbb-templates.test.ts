@@ -33,6 +33,15 @@ const readyOf = (x: World, pid: string) => x.obs.waitFor(downOf(IMSI, 'ready', (
 const removals = (x: World) => [...x.edgeA.orders, ...x.edgeB.orders].filter((o) => o.t === 'remove').map((o) => o.pid);
 const terms = (x: World) => x.obs.down().filter((m) => m.t === 'term');
 
+/** Once the core is idle: no remove order and no term went out, and every pid is still COMPLETED. */
+async function allStillRunning(x: World, ...pids: string[]): Promise<void> {
+  await x.core.idle();
+  await x.marker();
+  expect(removals(x)).toEqual([]);
+  expect(terms(x)).toEqual([]);
+  for (const pid of pids) expect((await x.core.store.provision(pid))?.state, pid).toBe('COMPLETED');
+}
+
 describe('make-before-break per template [FIG. 2 207-210]', () => {
   it('a second template does not replace the first; a re-provision of the first replaces only it (term roam)', async () => {
     w = await world();
@@ -43,13 +52,8 @@ describe('make-before-break per template [FIG. 2 207-210]', () => {
     w.clock.ms += 1000;
     const b = await provisioned(w, 'pb', w.template({ tid: 'acme.fwupdate' }));
     await readyOf(w, b);
-    await w.core.idle();
-    await w.marker();
     // Both templates run: no remove order, no term, the first still COMPLETED.
-    expect(removals(w)).toEqual([]);
-    expect(terms(w)).toEqual([]);
-    expect((await w.core.store.provision(a1))?.state).toBe('COMPLETED');
-    expect((await w.core.store.provision(b))?.state).toBe('COMPLETED');
+    await allStillRunning(w, a1, b);
 
     // The device resets and provisions the thermometer template again: make-before-break for it.
     w.clock.ms += 1000;
@@ -80,12 +84,7 @@ describe('make-before-break per template [FIG. 2 207-210]', () => {
     await readyOf(w, b);
     w.edgeA.send({ t: 'ready', oid: deployA.oid, pid: a, edge: 'edge-a', svc: w.edgeA.svc });
     await readyOf(w, a);
-    await w.core.idle();
-    await w.marker();
-    expect(removals(w)).toEqual([]);
-    expect(terms(w)).toEqual([]);
-    expect((await w.core.store.provision(a))?.state).toBe('COMPLETED');
-    expect((await w.core.store.provision(b))?.state).toBe('COMPLETED');
+    await allStillRunning(w, a, b);
   });
 
   it('another manufacturer\'s template with the same template id is another template', async () => {
@@ -97,11 +96,6 @@ describe('make-before-break per template [FIG. 2 207-210]', () => {
     w.clock.ms += 1000;
     const g = await provisioned(w, 'pg', w.template({ tid: 'acme.thermo', mfr: 'globex', cls: 'globex/thermo' }, globex));
     await readyOf(w, g);
-    await w.core.idle();
-    await w.marker();
-    expect(removals(w)).toEqual([]);
-    expect(terms(w)).toEqual([]);
-    expect((await w.core.store.provision(a))?.state).toBe('COMPLETED');
-    expect((await w.core.store.provision(g))?.state).toBe('COMPLETED');
+    await allStillRunning(w, a, g);
   });
 });
