@@ -1,9 +1,13 @@
 // Build of the Espruino bundles from the same TypeScript sources as the Node SDK (run: `npm run
 // build:espruino -w @simedge/device-sdk`, or `npx tsx` this file): dist/espruino/simedge.min.js
 // (entry.ts: Quectel QMT driver) and dist/espruino/simedge-iotsafe.min.js (entry-iotsafe.ts: the
-// same plus the IoT SAFE client, built with core/flags-lean-iotsafe.ts instead of
-// core/flags-lean.ts), so a firmware that needs no SIM proofs does not pay for them in RAM (about
-// 3.3 KB). size.txt lists both.
+// same plus the IoT SAFE client, built with IOTSAFE on), so a firmware that needs no SIM proofs
+// does not pay for them in RAM (about 3.3 KB). size.txt lists both.
+//
+// A firmware's own bundle (buildFirmwareBundle, `simedge espruino build`): the drivers of its
+// modems only (ESPRUINO_MODEMS), IoT SAFE if it signs with the SIM, and without the data budget
+// or roaming by home PLMN if it does not use them (BundleOptions), from a generated entry like
+// entry.ts. A bundle refuses the options of what it was built without (TypeError from start()).
 //
 // - esbuild bundles the entry to one minified IIFE; target es2015 lowers what
 //   Espruino lacks and esbuild can lower (`**`, `?.`, `??=`), and class fields become constructor
@@ -14,8 +18,8 @@
 // - Size (every byte of code lives in RAM on Espruino; the issue's budget is 12 KB):
 //   * core/flags.ts is swapped for core/flags-lean.ts: traces, free-text error detail, and
 //     features and options the firmware API cannot reach are compiled out (the list is in
-//     docs/firmware-guide.md §2); with `iotSafe`, core/flags-lean-iotsafe.ts, which keeps the
-//     IoT SAFE proofs (IOTSAFE);
+//     docs/firmware-guide.md §2); its feature switches (IOTSAFE, BUDGET, HOMEPLMN, RAWREAD) are set
+//     from the BundleOptions (leanFlags);
 //   * internal property names are shortened (esbuild mangleProps); the rule, in
 //     scripts/espruino-mangle.ts: every name except those that can cross the bundle's boundary
 //     (wire messages, the firmware's options, callbacks, transport and serial port, the errors,
@@ -32,7 +36,8 @@
 //     into arrows because no `new` of a function expression is left (the build checks).
 // - The output must pass the Espruino subset check (scripts/espruino-subset.ts).
 // - examples/espruino-thermometer builds its own bundle (another modem driver) with bundleEspruino().
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -61,21 +66,48 @@ export interface EspruinoBuild {
 
 export interface BundleOptions {
   /**
-   * Build with core/flags-lean-iotsafe.ts, which keeps the provisioning client's IoT SAFE proof
-   * path. The entry hands the client to simEdge() (entry-iotsafe.ts); SimEdge.start takes the
-   * `iotSafe` option only when both are there, and refuses it otherwise.
+   * Keep the provisioning client's IoT SAFE proof path (IOTSAFE, core/flags.ts; default off). The
+   * entry hands the client to simEdge() (entry-iotsafe.ts); SimEdge.start takes the `iotSafe`
+   * option only when both are there, and refuses it otherwise.
    */
   iotSafe?: boolean;
+  /** The data budget (BUDGET; default on): `budgetBytesPerDay`, `budgetState`, `budget()`. */
+  budget?: boolean;
+  /** Roaming by home PLMN (HOMEPLMN; default on): SimEdge.start's `homePlmn`. */
+  homePlmn?: boolean;
+  /** Raw binary blocks in the AT engine (RAWREAD; default off): the CMQTT and UMQTT drivers need them. */
+  rawRead?: boolean;
 }
 
-/** wire/codes.ts → core/errors.ts, core/flags.ts → the lean flags (STYLE #3). */
-function portableErrors(flags: string): Plugin {
+/**
+ * The lean flags module of a build: core/flags-lean.ts with its feature switches set from the
+ * options. Throws when core/flags.ts has a switch flags-lean.ts does not define, or a feature
+ * switch is missing there (the two files must not drift apart).
+ */
+export function leanFlags(opts: BundleOptions = {}): string {
+  const full = readFileSync(join(SDK_DIR, 'src/core/flags.ts'), 'utf8');
+  let lean = readFileSync(join(SDK_DIR, 'src/core/flags-lean.ts'), 'utf8');
+  const names = (t: string): string[] => Array.from(t.matchAll(/^export const ([A-Z_]+)\b/gm), (m) => m[1] as string).sort();
+  if (names(full).join() !== names(lean).join()) throw new Error(`core/flags-lean.ts defines ${names(lean).join(', ')}, core/flags.ts ${names(full).join(', ')}`);
+  const set: Array<[string, boolean]> = [['IOTSAFE', opts.iotSafe === true], ['BUDGET', opts.budget !== false], ['HOMEPLMN', opts.homePlmn !== false], ['RAWREAD', opts.rawRead === true]];
+  for (const [name, on] of set) {
+    const re = new RegExp(`^(export const ${name}: [^=]+= )(true|false);$`, 'm');
+    if (!re.test(lean)) throw new Error(`core/flags-lean.ts has no feature switch ${name}`);
+    lean = lean.replace(re, `$1${on};`);
+  }
+  return lean;
+}
+
+/** wire/codes.ts → core/errors.ts, core/flags.ts → the lean flags of this build (STYLE #3). */
+function portableErrors(opts: BundleOptions): Plugin {
   return {
     name: 'portable-errors',
     setup(b) {
       b.onResolve({ filter: /(^|\/)wire\/codes\.js$/ }, () => ({ path: join(SDK_DIR, 'src/core/errors.ts') }));
       const full = join(SDK_DIR, 'src/core/flags.js');
-      b.onResolve({ filter: /(^|\/)flags\.js$/ }, (a) => (join(a.resolveDir, a.path) === full ? { path: join(SDK_DIR, 'src/core', flags) } : undefined));
+      const lean = join(SDK_DIR, 'src/core/flags-lean.ts');
+      b.onResolve({ filter: /(^|\/)flags\.js$/ }, (a) => (join(a.resolveDir, a.path) === full ? { path: lean } : undefined));
+      b.onLoad({ filter: /(^|\/)flags-lean\.ts$/ }, () => ({ contents: leanFlags(opts), loader: 'ts' }));
     },
   };
 }
@@ -99,7 +131,7 @@ export async function bundleEspruino(entry: string, srcDirs: string[] = [], opts
     write: false,
     metafile: true,
     logLevel: 'silent',
-    plugins: [portableErrors(opts.iotSafe ? 'flags-lean-iotsafe.ts' : 'flags-lean.ts')],
+    plugins: [portableErrors(opts)],
     mangleProps: mangleRegExp(names),
     mangleCache: {},
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
@@ -147,6 +179,64 @@ export async function bundleEspruino(entry: string, srcDirs: string[] = [], opts
     : [];
   modules.sort((a, b) => b.bytes - a.bytes);
   return { code, bytes: Buffer.byteLength(code), modules, violations: checkEspruinoSubset(code) };
+}
+
+/**
+ * The modem-MQTT drivers a firmware's bundle can carry, by modem family: the driver (under
+ * src/core/transport/), the `dialect` names SimEdge.start accepts for it, and the driver options.
+ */
+export const ESPRUINO_MODEMS: { [family: string]: { driver: string; file: string; dialects: string[]; opts?: string; rawRead?: boolean } } = {
+  quectel: { driver: 'QmtDriver', file: 'qmt', dialects: ['quectel', 'bg95', 'bg96'] },
+  sim7600: { driver: 'CmqttDriver', file: 'cmqtt', dialects: ['sim7600'], rawRead: true },
+  sim7080: { driver: 'SmDriver', file: 'sm', dialects: ['sim7080'] },
+  sara: { driver: 'UmqttDriver', file: 'umqtt', dialects: ['sara', 'sara-r5'], rawRead: true },
+  'sara-r4': { driver: 'UmqttDriver', file: 'umqtt', dialects: ['sara-r4'], opts: '{ r410m: true }', rawRead: true },
+};
+
+/**
+ * The entry of a firmware's bundle (like src/adapter/espruino/entry.ts): the drivers of these
+ * modem families (ESPRUINO_MODEMS; none: a firmware `transport` only, the `generic` dialect) and,
+ * with `iotSafe`, the IoT SAFE client. Imports are absolute paths into the SDK's sources.
+ */
+export function firmwareEntry(modems: string[], iotSafe = false): string {
+  const src = (p: string): string => JSON.stringify(join(SDK_DIR, 'src', p));
+  const lines = ['// Generated by scripts/build-espruino.ts firmwareEntry() for: ' + (modems.join(', ') || 'no modem driver') + (iotSafe ? ', IoT SAFE' : '')];
+  const entries: string[] = [];
+  const imported: string[] = [];
+  for (const m of modems) {
+    const d = ESPRUINO_MODEMS[m];
+    if (!d) throw new TypeError(`unknown modem family ${m} (known: ${Object.keys(ESPRUINO_MODEMS).join(', ')})`);
+    if (imported.indexOf(d.driver) < 0) {
+      imported.push(d.driver);
+      lines.push(`import { ${d.driver} } from ${src(`core/transport/${d.file}.js`)};`);
+    }
+    const v = m.replace(/[^a-z0-9]/g, '_');
+    lines.push(`const ${v}: DriverFactory = (at, p) => new ${d.driver}(at, p${d.opts ? ', ' + d.opts : ''});`);
+    for (const n of d.dialects) entries.push(`${JSON.stringify(n)}: ${v}`);
+  }
+  if (iotSafe) lines.push(`import { iotSafeProver } from ${src('core/iotsafe.js')};`);
+  lines.push(`import { espruinoEnv, espruinoPlatform } from ${src('adapter/espruino/platform.js')};`);
+  lines.push(`import { simEdge, type DriverFactory, type SimEdge as Handle, type SimEdgeOptions } from ${src('adapter/espruino/simedge.js')};`);
+  lines.push('declare let SimEdge: { start: (o: SimEdgeOptions) => Handle; version: string };');
+  lines.push(`SimEdge = { start: simEdge({ ${entries.join(', ')} }, espruinoPlatform(espruinoEnv())${iotSafe ? ', iotSafeProver' : ''}), version: '0.1.0' };`);
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * A firmware's own bundle: the drivers of `modems` (ESPRUINO_MODEMS) and the features of `opts`;
+ * raw AT reads (RAWREAD) whenever a driver needs them.
+ */
+export async function buildFirmwareBundle(modems: string[], opts: BundleOptions = {}): Promise<EspruinoBuild> {
+  const code = firmwareEntry(modems, opts.iotSafe === true);
+  const rawRead = opts.rawRead === true || modems.some((m) => ESPRUINO_MODEMS[m]?.rawRead === true);
+  const dir = mkdtempSync(join(tmpdir(), 'simedge-entry-'));
+  try {
+    const entry = join(dir, 'entry.ts');
+    writeFileSync(entry, code);
+    return await bundleEspruino(entry, [], { ...opts, rawRead: rawRead });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Build the SDK's bundle in memory. */

@@ -410,6 +410,8 @@ export function callFactories(code: string): { code: string; dropped: number; un
   const bindings: { [n: string]: number } = {};
   const fns: { [n: string]: AnyNode } = {};
   const aliases: { [n: string]: string } = {};
+  /** Locals bound to a class expression (`var X=class{...}`): terser never makes a class an arrow. */
+  const classes: { [n: string]: true } = {};
   const bind = (p: AnyNode | null | undefined): void => {
     if (p) walk(p, (x) => { if (x.type === 'Identifier') bindings[x.name as string] = (bindings[x.name as string] || 0) + 1; });
   };
@@ -419,6 +421,7 @@ export function callFactories(code: string): { code: string; dropped: number; un
       bind(n.id as AnyNode);
       const init = n.init as AnyNode | null;
       if ((n.id as AnyNode).type === 'Identifier' && init && init.type === 'FunctionExpression') fns[(n.id as AnyNode).name as string] = init;
+      if ((n.id as AnyNode).type === 'Identifier' && init && init.type === 'ClassExpression') classes[(n.id as AnyNode).name as string] = true;
       // `var Y=q` after `function q(){}` (esbuild's name for an export): Y constructs what q does.
       if ((n.id as AnyNode).type === 'Identifier' && init && init.type === 'Identifier') aliases[(n.id as AnyNode).name as string] = init.name as string;
     } else if (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression') {
@@ -442,6 +445,8 @@ export function callFactories(code: string): { code: string; dropped: number; un
     const target = Object.prototype.hasOwnProperty.call(aliases, name) ? aliases[name] as string : name;
     const fn = Object.prototype.hasOwnProperty.call(fns, target) ? fns[target] : undefined;
     if (!fn) {
+      // A class (a driver the lean build keeps as one) is constructed as written.
+      if (bindings[target] === 1 && classes[target]) continue;
       // A global (Uint8Array, Promise, Error: bound nowhere in the source) is safe; a local bound
       // to something this pass cannot see (an assignment, a parameter) might be a function
       // expression terser turns into an arrow: reported.

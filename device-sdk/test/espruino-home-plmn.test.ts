@@ -12,10 +12,9 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBroker } from '@simedge/core-validator/broker';
 import { ModemEmulator, NetworkSim, duplexPair } from '@simedge/hardware';
 import { buildEspruino, type EspruinoBuild } from '../scripts/build-espruino.js';
-import { connectMqtt, endMqtt } from '../src/adapter/node/index.js';
-import { decodeUp, encodeMsg, type DownMsg, type UpMsg } from '../src/wire/messages.js';
-import { topics } from '../src/wire/topics.js';
-import { binStr, NONCE, TEMPLATE } from './espruino-modem.js';
+import type { UpMsg } from '../src/wire/messages.js';
+import { binStr, TEMPLATE } from './espruino-modem.js';
+import { scriptedCore } from './scripted-core.js';
 import { espruinoVm, type EspruinoVm } from './espruino-vm.js';
 
 const HOME = { id: 'home-1', plmn: '24405', tac: '0A01', ci: '01A2D101' };
@@ -51,29 +50,7 @@ async function bench(opts: string): Promise<Bench> {
   const broker = await startEmbeddedBroker();
   stops.push(() => broker.close());
 
-  // The core's side of FIG. 2: chal for a hello; acc and ready (a new pid) for a prov, then the
-  // term of the provision it replaces [DESIGN roaming]; a term per live pid for a bye.
-  const core = await connectMqtt(broker.url, { clientId: 'core' });
-  stops.push(() => endMqtt(core, true));
-  const up: UpMsg[] = [];
-  let live: string[] = [];
-  const send = (m: DownMsg): void => void core.publish(topics.deviceDown(SIM.imsi), Buffer.from(encodeMsg(m)), { qos: 1 });
-  core.on('message', (_t, payload) => {
-    const m = decodeUp(new Uint8Array(payload));
-    up.push(m);
-    if (m.t === 'hello') send({ t: 'chal', rid: m.rid, nonce: NONCE, ttl: 60 });
-    else if (m.t === 'prov') {
-      const pid = `p-${up.filter((x) => x.t === 'prov').length}`;
-      send({ t: 'acc', rid: m.rid, pid, edge: 'edge-a' });
-      send({ t: 'ready', pid, edge: 'edge-a', svc: [{ n: 'fn', ep: 'http://10.0.0.7:8080/fn' }] });
-      for (const old of live) send({ t: 'term', pid: old, why: 'roam' });
-      live = [pid];
-    } else if (m.t === 'bye') {
-      for (const pid of live) send({ t: 'term', pid, why: 'bye' });
-      live = [];
-    }
-  });
-  await core.subscribeAsync(topics.deviceUp(SIM.imsi), { qos: 1 });
+  const up = await scriptedCore(broker.url, SIM.imsi, stops);
 
   const network = new NetworkSim({ cells: [HOME, VISITED] });
   const [modemSide, deviceSide] = duplexPair();

@@ -1,9 +1,14 @@
-// Build-time switches of the Espruino bundle (scripts/build-espruino.ts substitutes this module
+// Build-time switches of the Espruino bundles (scripts/build-espruino.ts substitutes this module
 // for core/flags.ts): no traces - the `trace`/`atTrace` options are accepted but stay silent,
 // which saves the strings and the code that builds them (every byte of code lives in RAM) - no
 // free-text error detail, and none of the features the firmware API cannot reach.
-// core/flags-lean-iotsafe.ts is the same with the IoT SAFE client.
-import type { DETAIL as FullDetail, FULL as Full, IOTSAFE as FullIotSafe, TRACE as FullTrace } from './flags.js';
+// The feature switches below (IOTSAFE, BUDGET, HOMEPLMN, RAWREAD) are the values of the SDK's
+// dist/espruino/simedge.min.js; the build sets each from its options (BundleOptions: the bundle
+// with the IoT SAFE client, a firmware's own bundle built by `simedge espruino build`), and
+// refuses a flags.ts switch this file does not have.
+import type {
+  BUDGET as FullBudget, DETAIL as FullDetail, FULL as Full, HOMEPLMN as FullHomePlmn, IOTSAFE as FullIotSafe, RAWREAD as FullRawRead, TRACE as FullTrace,
+} from './flags.js';
 
 export const TRACE: typeof FullTrace = false;
 /** E.g. no onLinkLost listeners here: SimEdgeOptions has no such option (core/flags.ts). */
@@ -12,3 +17,9 @@ export const FULL: typeof Full = false;
 export const DETAIL: typeof FullDetail = false;
 /** No IoT SAFE client: SimEdge.start refuses the `iotSafe` option instead of sending no proof. */
 export const IOTSAFE: typeof FullIotSafe = false;
+/** The data budget: SimEdge.start's `budgetBytesPerDay`, `budgetState` and `budget()`. */
+export const BUDGET: typeof FullBudget = true;
+/** Roaming by home PLMN: SimEdge.start's `homePlmn`. */
+export const HOMEPLMN: typeof FullHomePlmn = true;
+/** Raw binary blocks in the AT engine: on in a bundle with the CMQTT or UMQTT driver (the QMT driver reads hex). */
+export const RAWREAD: typeof FullRawRead = false;

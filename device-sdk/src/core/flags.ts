@@ -1,8 +1,9 @@
 // Build-time switches of the portable core (STYLE #3: platform chosen at build time). This is the
-// full build (Node, Moddable, tests). The Espruino build substitutes core/flags-lean.ts (or
-// core/flags-lean-iotsafe.ts for the bundle with the IoT SAFE client), and esbuild inlines the
-// constant, so `if (TRACE) …` call sites and the strings they build vanish from a bundle that
-// must fit in a microcontroller's RAM.
+// full build (Node, Moddable, tests). The Espruino build substitutes core/flags-lean.ts, with the
+// features a bundle is built with (IOTSAFE, BUDGET, HOMEPLMN: scripts/build-espruino.ts
+// BundleOptions, `simedge espruino build`), and esbuild inlines the constants, so `if (TRACE) …`
+// call sites and the strings they build vanish from a bundle that must fit in a microcontroller's
+// RAM.
 
 /** Emit trace events and AT line logs (their detail strings cost bytes on a device). */
 export const TRACE: boolean = true;
@@ -30,3 +31,27 @@ export const FULL: boolean = true;
  * wire/codes.ts); false in the lean build, where every byte of text costs RAM.
  */
 export const DETAIL: boolean = true;
+
+/**
+ * The per-device data budget (core/budget.ts) in the Espruino firmware API: SimEdge.start's
+ * `budgetBytesPerDay` and `budgetState`, and `budget()`. Always on here and in the SDK's Espruino
+ * bundles; a firmware that sets no budget can build without it (about 1.9 KB less), and then
+ * start() refuses those options with a TypeError rather than run unmetered.
+ */
+export const BUDGET: boolean = true;
+
+/**
+ * Roaming by home PLMN (patent claim 2): attach()'s `homePlmn` (the EF_AD read and isRoaming) and
+ * SimEdge.start's `homePlmn`. Always on here and in the SDK's Espruino bundles; a firmware that
+ * does not use it can build without it (about 0.6 KB less), and then start() refuses the option
+ * with a TypeError. Roaming by +CEREG stat 5 and re-provisioning on a new cell stay.
+ */
+export const HOMEPLMN: boolean = true;
+
+/**
+ * Raw binary blocks in the AT engine (AtFramer expectBytes): the SIM7600's CMQTT receive, and
+ * the quoted UMQTT payload that holds a CR or LF (transport/quoted.ts). Always on here; an
+ * Espruino bundle has it only when it carries one of those drivers (the SDK's QMT bundle reads
+ * hex, the SIM7080 SM driver too).
+ */
+export const RAWREAD: boolean = true;

@@ -5,7 +5,7 @@ import { SimedgeError } from '../wire/codes.js';
 import type { AtEngine } from './at/engine.js';
 import { fieldsOf, isRegistered, parseCereg, parseCops, STAT_DENIED, type Registration } from './cereg.js';
 import { dialectInfo, isRoaming, readHomePlmn, readIccidFor, type Dialect } from './lifecycle.js';
-import { DETAIL, FULL } from './flags.js';
+import { DETAIL, FULL, HOMEPLMN } from './flags.js';
 import { noop, type Platform } from './platform.js';
 import { allChars, alnumOr, digits } from '../wire/chars.js';
 
@@ -160,7 +160,7 @@ export function attach(at: AtEngine, platform: Platform, opts?: AttachOptions): 
     .then((c) => {
       iccid = c;
       if (FULL && o.onSim) o.onSim(imsi, iccid); // not reachable from the Espruino firmware API
-      return o.homePlmn ? readHomePlmn(at, imsi) : undefined;
+      return HOMEPLMN && o.homePlmn ? readHomePlmn(at, imsi) : undefined; // HOMEPLMN: core/flags.ts
     })
     .then((h) => {
       home = h;
@@ -178,7 +178,7 @@ export function attach(at: AtEngine, platform: Platform, opts?: AttachOptions): 
     .then(() => {
       const r = reg as Registration;
       const info: AttachInfo = { imsi: imsi, iccid: iccid, plmn: plmn, cell: r.ci, tac: r.tac, ci: r.ci, roaming: r.roaming };
-      if (o.homePlmn) {
+      if (HOMEPLMN && o.homePlmn) {
         info.roaming = isRoaming(r.stat, plmn, imsi, home);
         if (home) info.home = home;
       }

@@ -26,7 +26,7 @@ import type { TraceSink } from '../wire/trace.js';
 import { DataBudget, isDataBudget, metered, type BudgetOptions, type ClientIo } from './budget.js';
 import { isRejected, ProvisionClient, type DeviceInfo, type ProvisionOptions, type ProvState } from './provision.js';
 import { backoffDelay, type BackoffOptions } from './transport/backoff.js';
-import { FULL, IOTSAFE, TRACE } from './flags.js';
+import { BUDGET, FULL, IOTSAFE, TRACE } from './flags.js';
 import { same } from './platform.js';
 
 /** `rej` codes worth another attempt (see the header). */
@@ -114,7 +114,8 @@ export const Provisioner = function Provisioner(opts: ProvisionerOptions): Provi
   const platform = o.platform;
   const b = o.budget;
   // The Espruino firmware API passes its own meter (it outlives the Provisioner): FULL only.
-  const budget = b === undefined ? undefined : !FULL || isDataBudget(b) ? b as DataBudget : new DataBudget(platform, b);
+  // A bundle built without the data budget (BUDGET, core/flags.ts) has none to pass.
+  const budget = !BUDGET || b === undefined ? undefined : !FULL || isDataBudget(b) ? b as DataBudget : new DataBudget(platform, b);
   let wait: Wait | undefined;
   /** Bumped by every provision(), switchOff() and close(): older retry loops stop. */
   let gen = 0;

@@ -13,6 +13,10 @@
 // pays only for its modem. A `generic` 27.007 modem has no internal MQTT: the firmware then passes
 // its own `transport` (e.g. Espruino's MQTT module over the board's network).
 //
+// So are the data budget (BUDGET) and roaming by home PLMN (HOMEPLMN), for a firmware that does not
+// use them (`simedge espruino build --without budget,home-plmn`): a bundle built without one
+// refuses its options with a TypeError from start() rather than run unmetered, or miss a roam.
+//
 // IoT SAFE is a build-time choice too: the entry hands over the client (`iotSafe`: core/iotsafe.ts
 // iotSafeProver, entry-iotsafe.ts) and the bundle is built with IOTSAFE (core/flags.ts), which
 // keeps the provisioning client's proof path. Then the firmware's `iotSafe` option answers every
@@ -34,7 +38,7 @@ import type { TraceSink } from '../../wire/trace.js';
 import { byteString } from '../../core/transport/bytes.js';
 import { budgetDriver, DataBudget } from '../../core/budget.js';
 import { SimedgeError } from '../../wire/codes.js';
-import { FULL, IOTSAFE } from '../../core/flags.js';
+import { BUDGET, FULL, HOMEPLMN, IOTSAFE } from '../../core/flags.js';
 import type { IotSafeOptions, iotSafeProver } from '../../core/iotsafe.js';
 import { espruinoSerial, type EspruinoSerial } from './serial.js';
 import { allChars, alnumOr, digits } from '../../wire/chars.js';
@@ -156,12 +160,15 @@ export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platf
     // both the core's proofs (IOTSAFE) and the client (`iotSafe`) must be built in.
     const safe = o.iotSafe;
     if (safe && (!IOTSAFE || !iotSafe)) throw new TypeError('SimEdge: iotSafe needs a bundle built with the IoT SAFE client (simedge-iotsafe.min.js)');
+    // Options of features this bundle was built without: refused, never silently ignored.
+    if (!BUDGET && (o.budgetBytesPerDay !== undefined || o.budgetState !== undefined)) throw new TypeError('SimEdge: budgetBytesPerDay needs a bundle built with the data budget');
+    if (!HOMEPLMN && o.homePlmn) throw new TypeError('SimEdge: homePlmn needs a bundle built with it');
     const sha = o.sha256;
     if (IOTSAFE && safe && typeof sha !== 'function') throw new TypeError("SimEdge: iotSafe needs sha256: require('crypto').SHA256");
     const at = new AtEngine(espruinoSerial(o.serial), platform, { trace: o.atTrace, defaultTimeoutMs: o.atTimeoutMs });
     // The meter lives as long as the handle (budget() reads it before the first provisioning);
     // it meters the modem's MQTT link too: CONNECT and keep-alive (60 s here, core/budget.ts).
-    const meter = o.budgetBytesPerDay ? new DataBudget(platform, { bytesPerDay: o.budgetBytesPerDay, state: o.budgetState }) : undefined;
+    const meter = BUDGET && o.budgetBytesPerDay ? new DataBudget(platform, { bytesPerDay: o.budgetBytesPerDay, state: o.budgetState }) : undefined;
     const driver = !o.transport && make ? make(at, platform) : undefined;
     const session = driver ? new MqttSession(meter ? budgetDriver(driver, meter, 60) : driver, platform) : undefined;
     let prov: Provisioner | undefined;
@@ -186,7 +193,7 @@ export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platf
       moves = moves.then(() => readOperator(at)).then((plmn) => {
         const p = prov as Provisioner;
         const was = cur as AttachInfo;
-        const roaming = o.homePlmn ? isRoaming(r.stat, plmn, was.imsi, was.home) : r.roaming;
+        const roaming = HOMEPLMN && o.homePlmn ? isRoaming(r.stat, plmn, was.imsi, was.home) : r.roaming;
         if (stopping || (r.ci === was.ci && roaming === was.roaming && plmn === was.plmn)) return undefined;
         const info: AttachInfo = { imsi: was.imsi, iccid: was.iccid, plmn: plmn, cell: r.ci, tac: r.tac, ci: r.ci, roaming: roaming, home: was.home };
         cur = info;
@@ -211,7 +218,7 @@ export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platf
         });
     };
     if (session) session.onFail(FULL ? (e) => report(o, e) : relink);
-    attach(at, platform, { dialect: dialect, apn: o.apn, pin: o.pin, homePlmn: o.homePlmn })
+    attach(at, platform, { dialect: dialect, apn: o.apn, pin: o.pin, homePlmn: HOMEPLMN && o.homePlmn })
       .then((info) => {
         if (stopping) return undefined;
         cur = info;
@@ -233,7 +240,7 @@ export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platf
 
     return {
       state: () => (prov ? prov.state : 'idle'),
-      budget: () => (meter ? meter.snapshot() : undefined),
+      budget: () => (BUDGET && meter ? meter.snapshot() : undefined),
       stop: () => {
         stopping = true;
         if (unwatch) unwatch();

@@ -7,7 +7,7 @@ import { has, noop, type Platform } from '../platform.js';
 import type { ByteStream } from '../stream.js';
 import { AtFramer } from './framer.js';
 import { byteString } from '../transport/bytes.js';
-import { FULL, TRACE } from '../flags.js';
+import { FULL, RAWREAD, TRACE } from '../flags.js';
 import { allChars, isAlnum } from '../../wire/chars.js';
 
 /** Line-level trace: what went to the modem (tx) and what came back (rx). */
@@ -195,7 +195,7 @@ export const AtEngine = function AtEngine(stream: ByteStream, platform: Platform
   };
 
   const onData = (bytes: Uint8Array): void => {
-    if (!FULL) return; // no raw blocks in the lean build (framer.ts expectBytes)
+    if (!RAWREAD) return; // no raw blocks in a lean build without RAWREAD (framer.ts expectBytes)
     const fn = binaryFn;
     binaryFn = undefined;
     if (TRACE) log('rx', '<' + bytes.length + ' bytes>');
@@ -210,8 +210,8 @@ export const AtEngine = function AtEngine(stream: ByteStream, platform: Platform
   framer = new AtFramer({
     line: onLine,
     prompt: onPrompt,
-    // Lean: nothing to do for either (no raw blocks, no traces): the shared no-op.
-    data: FULL ? onData : noop,
+    // Lean: nothing to do for either (no raw blocks without RAWREAD, no traces): the shared no-op.
+    data: RAWREAD ? onData : noop,
     overflow: TRACE ? () => log('rx', '<line too long, dropped>') : noop,
   }, o.maxLine);
   stream.onReadable((bytes) => {

@@ -8,12 +8,13 @@
 //   PROMPTED a `>` arrived while a prompt was expected and was reported at once: swallow the
 //            space of `> ` if it follows
 //   DISCARD  the line grew past maxLine: drop bytes until the next terminator
-//   BINARY   collecting exactly `want` raw bytes (after expectBytes), no line rules apply; not in
-//            the lean build (core/flags-lean.ts), whose QMT driver reads hex payloads only
+//   BINARY   collecting exactly `want` raw bytes (after expectBytes), no line rules apply; only
+//            in a lean build with RAWREAD (core/flags.ts: a bundle with the CMQTT or UMQTT
+//            driver), since the QMT and SM drivers read hex payloads
 //
 // Lines are byte strings (one char per byte, as on Espruino): AT responses are ASCII, and the
 // core never needs a text decoder this way.
-import { FULL } from '../flags.js';
+import { FULL, RAWREAD } from '../flags.js';
 import { rangeError } from '../platform.js';
 
 export interface FramerSink {
@@ -83,8 +84,9 @@ export const AtFramer = function AtFramer(sink: FramerSink, maxLineOpt?: number)
 
   const framer = {
     expectBytes(n: number): void {
-      // The lean build reads no raw payloads: its QMT driver takes hex only (transport/qmt.ts).
-      if (!FULL) throw rangeError('expectBytes: raw payloads are not read in this build');
+      // A lean build without RAWREAD reads no raw payloads: its QMT and SM drivers take hex only
+      // (transport/qmt.ts, sm.ts); one with the CMQTT or UMQTT driver has RAWREAD (core/flags.ts).
+      if (!RAWREAD) throw rangeError('expectBytes: raw payloads are not read in this build');
       if (!(n >= 0 && n <= MAX_BINARY && Math.floor(n) === n)) throw rangeError('expectBytes: n must be an integer in 0..' + MAX_BINARY);
       if (n === 0) return;
       if (state === CR) {
@@ -102,7 +104,7 @@ export const AtFramer = function AtFramer(sink: FramerSink, maxLineOpt?: number)
     push(chunk: Uint8Array): void {
       let i = 0;
       while (i < chunk.length) {
-        if (FULL && state === BINARY) {
+        if (RAWREAD && state === BINARY) {
           const block = bin as Uint8Array;
           const take = Math.min(block.length - got, chunk.length - i);
           block.set(chunk.subarray(i, i + take), got);
@@ -119,7 +121,7 @@ export const AtFramer = function AtFramer(sink: FramerSink, maxLineOpt?: number)
         // An if/else chain, not a switch: Espruino's switch forgets it is inside a loop, and a
         // `continue` in a case is a SyntaxError there (espruino/Espruino#2339).
         if (state === CR) {
-          if (FULL && pendingBin > 0) {
+          if (RAWREAD && pendingBin > 0) {
             const n = pendingBin;
             pendingBin = 0;
             startBinary(n);

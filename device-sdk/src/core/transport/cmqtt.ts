@@ -15,6 +15,7 @@ import { asciiTopic, concatBytes, toByteString } from './bytes.js';
 import type { DriverEvents, DriverOptions, MqttDriver } from './types.js';
 import { sendAs, sendForUrc, sendQuiet } from './urc-wait.js';
 import { rangeError } from '../platform.js';
+import { digits } from '../../wire/chars.js';
 
 /** Largest CMQTTPAYLOAD. */
 export const CMQTT_MAX_PAYLOAD = 10240;
@@ -28,7 +29,7 @@ interface Rx {
 }
 
 function int(s: string | undefined): number {
-  return s !== undefined && /^[0-9]{1,6}$/.test(s) ? parseInt(s, 10) : -1;
+  return digits(s, 1, 6) ? parseInt(s as string, 10) : -1; // loops: Espruino's RegExp has no {n,m}
 }
 
 export class CmqttDriver implements MqttDriver {

@@ -16,6 +16,7 @@ import { readQuoted } from './quoted.js';
 import type { DriverEvents, DriverOptions, MqttDriver } from './types.js';
 import { sendAs, sendForUrc, sendQuiet } from './urc-wait.js';
 import { rangeError } from '../platform.js';
+import { digits } from '../../wire/chars.js';
 
 /** Largest binary publish accepted here. */
 export const UMQTT_MAX_PAYLOAD = 1024;
@@ -25,7 +26,8 @@ export interface UmqttOptions extends DriverOptions {
   r410m?: boolean;
 }
 
-const READ = /^\+UMQTTC: 6,([0-9]),([0-9]{1,5}),([0-9]{1,5}),"/;
+// Espruino's RegExp has no {n,m} (wire/chars.ts): the lengths are checked with digits().
+const READ = /^\+UMQTTC: 6,([0-9]),([0-9]+),([0-9]+),"/;
 /** AtEngine's longest command line. */
 const MAX_CMD = 1024;
 
@@ -122,7 +124,7 @@ export class UmqttDriver implements MqttDriver {
 
   private onRead(line: string, term: number | undefined, ev: DriverEvents): void {
     const m = READ.exec(line);
-    if (!m) return; // `+UMQTTC: 6,1`: the read command's own result line
+    if (!m || !digits(m[2], 1, 5) || !digits(m[3], 1, 5)) return; // `+UMQTTC: 6,1`: the read command's own result line
     const a = parseInt(m[2] as string, 10);
     const b = parseInt(m[3] as string, 10);
     const ts = (m[0] as string).length;
@@ -131,7 +133,8 @@ export class UmqttDriver implements MqttDriver {
     let sep: RegExpExecArray | null;
     if (this.o.r410m) {
       tl = b; // R4: <topic+msg len>,<topic len>,"<topic>",<msg len>,"<msg>"
-      sep = /^",([0-9]{1,5}),"/.exec(line.substring(ts + tl));
+      sep = /^",([0-9]+),"/.exec(line.substring(ts + tl));
+      if (sep && !digits(sep[1], 1, 5)) sep = null;
       n = sep ? parseInt(sep[1] as string, 10) : -1;
       if (n + tl !== a) sep = null;
     } else {
