@@ -15,8 +15,9 @@ import { isSimedgeError } from '../wire/codes.js';
 import { helpText, parseCommandArgs, usageLine, UsageError, type Entry, type Group, type Io } from './command.js';
 import { keysGroup } from './cmd-keys.js';
 import { templateGroup } from './cmd-template.js';
+import { espruinoGroup } from './cmd-espruino.js';
 
-const BUILTIN: Entry[] = [keysGroup, templateGroup];
+const BUILTIN: Entry[] = [keysGroup, templateGroup, espruinoGroup];
 
 /** Packages whose "./cli" export contributes `commands: Entry[]` (loaded when present). */
 export const PLUGINS: readonly string[] = ['@simedge/hardware', '@simedge/core-validator', '@simedge/edge-agent'];
