@@ -51,16 +51,21 @@ import {
 // Not raised for the 26 bytes (21,166 → 21,192) of the QMT driver under the dialect names bg95
 // and bg96 too (entry.ts): before, `dialect: 'bg95'` - the name the guide's table gives - was a
 // TypeError in this bundle.
-const SIZE_CEILING = 21_193;
+// Raised from 21,193 to 21,326 by exactly the growth of the bundle (21,192 → 21,325) for a
+// switch-off that survives a link lost under its bye (core/provisioner.ts BYE_RESEND_MS): the
+// modem's link-loss URC can come just after the publish it broke, and the bye was then lost with
+// its term - the core kept the provision until its lease ran out. Found by the device lab's test.
+const SIZE_CEILING = 21_326;
 /**
  * Ratchet of simedge-iotsafe.min.js, the same bundle with the IoT SAFE client (about 3.3 KB more:
  * the APDU exchange over AT+CSIM with GET RESPONSE, TLV and DER parsing, the key options and the
  * proof path of the provisioning client): 23,895 bytes when it was added, plus the 27 bytes of
  * headroom simedge.min.js has under its ceiling. Lowered to 23,858 (23,831 + 27) with the message
  * trims of simedge.min.js, raised by the same 588 bytes of `homePlmn` (23,831 → 24,419) to 24,446;
- * not raised for the 26 bytes of the bg95/bg96 dialect names (24,445).
+ * not raised for the 26 bytes of the bg95/bg96 dialect names (24,445); raised by the same 134
+ * bytes of the bye resend (24,445 → 24,579) to 24,580.
  */
-const IOTSAFE_SIZE_CEILING = 24_446;
+const IOTSAFE_SIZE_CEILING = 24_580;
 /** The thermometer example's bundle (SM driver; examples/test checks it equals a fresh build). */
 const THERMO_OUT = fileURLToPath(new URL('../../examples/espruino-thermometer/simedge-sim7080.min.js', import.meta.url));
 /**
@@ -68,9 +73,10 @@ const THERMO_OUT = fileURLToPath(new URL('../../examples/espruino-thermometer/si
  * message trims above and before tree shaking dropped the IoT SAFE applet AID its entry linked in
  * through the core index (19,610), then `homePlmn` added the same 588 bytes as here. Lowered to
  * 17,856 (17,829 + 27) when the example was built without the data budget and `homePlmn`, which
- * its main.js does not use (BundleOptions; SimEdge.start refuses their options in it).
+ * its main.js does not use (BundleOptions; SimEdge.start refuses their options in it); raised by
+ * the 127 bytes of the bye resend (17,829 → 17,956) to 17,983.
  */
-const THERMO_SIZE_CEILING = 17_856;
+const THERMO_SIZE_CEILING = 17_983;
 
 let fresh: EspruinoBuild;
 let freshIotSafe: EspruinoBuild;

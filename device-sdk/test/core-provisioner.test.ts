@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { budgetDriver, connectCost, DataBudget, DAY_MS, metered, publishCost, REPLY_BYTES, subscribeCost } from '../src/core/budget.js';
 import { MqttSession } from '../src/core/transport/session.js';
 import type { DriverEvents, MqttDriver } from '../src/core/transport/types.js';
-import { isRetryable, Provisioner, type ProvisionerOptions, type RetryInfo } from '../src/core/provisioner.js';
+import { BYE_RESEND_MS, isRetryable, Provisioner, type ProvisionerOptions, type RetryInfo } from '../src/core/provisioner.js';
 import type { ProvisionTransport } from '../src/core/provision.js';
 import { wireCodec } from '../src/adapter/node/transport.js';
 import { SimedgeError } from '../src/wire/codes.js';
@@ -532,6 +532,51 @@ describe('Provisioner: graceful switch-off [FIG. 2 208-210]', () => {
     expect(r.unacked).toEqual(['p1']);
     expect(r.error).toMatchObject({ code: 'TIMEOUT' });
     expect(events.find((e) => e.ev === 'bye-unacked')?.detail).toMatch(/^pids=p1 /);
+    expect(core.up.filter((m) => m.t === 'bye')).toHaveLength(1); // a TIMEOUT is not a lost link: no resend
+    expect(clock.pending).toBe(0);
+  });
+
+  it('[issue: link loss] a bye the link failed under is sent once more after BYE_RESEND_MS, and then gets its term', async () => {
+    const clock = new FakeClock();
+    const core = new ScriptedCore((m) => (m.t === 'bye' ? [{ t: 'term', pid: 'p1', why: 'bye' }] : flaky(undefined, 0)(m)));
+    const { p, events } = machine(core, clock);
+    await drive(clock, p.provision(INFO, 'on', TPL));
+    // The modem's link went down under the publish (its link-loss URC comes just after).
+    core.failPublish = new SimedgeError('MODEM_MQTT_PUBLISH');
+    const off = p.switchOff();
+    await clock.advance(BYE_RESEND_MS - 1);
+    expect(p.state).toBe('backoff');
+    core.failPublish = undefined; // the session has re-opened the link by the time of the resend
+    expect(core.up.filter((m) => m.t === 'bye')).toHaveLength(0);
+    await clock.advance(1);
+    await expect(off).resolves.toEqual({ terms: [{ t: 'term', pid: 'p1', why: 'bye' }], unacked: [] });
+    expect(core.up.filter((m) => m.t === 'bye')).toHaveLength(1);
+    expect(events.find((e) => e.ev === 'bye-resend')?.detail).toBe('after MODEM_MQTT_PUBLISH');
+    expect(clock.pending).toBe(0);
+  });
+
+  it('sends a failed bye only once more: a second failure is reported with every pid unacknowledged', async () => {
+    const clock = new FakeClock();
+    const core = new ScriptedCore(flaky(undefined, 0));
+    const { p, events } = machine(core, clock);
+    await drive(clock, p.provision(INFO, 'on', TPL));
+    core.failPublish = new SimedgeError('LINK_LOST');
+    const r = await drive(clock, p.switchOff());
+    expect(r).toMatchObject({ terms: [], unacked: ['p1'], error: { code: 'LINK_LOST' } });
+    expect(events.filter((e) => e.ev === 'bye-resend')).toHaveLength(1);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('close() during the pause before the resend ends the switch-off at once', async () => {
+    const clock = new FakeClock();
+    const core = new ScriptedCore(flaky(undefined, 0));
+    const { p } = machine(core, clock);
+    await drive(clock, p.provision(INFO, 'on', TPL));
+    core.failPublish = new SimedgeError('TRANSPORT');
+    const off = p.switchOff();
+    await clock.advance(10);
+    p.close();
+    await expect(off).resolves.toMatchObject({ unacked: ['p1'], error: { code: 'TRANSPORT' } });
     expect(clock.pending).toBe(0);
   });
 

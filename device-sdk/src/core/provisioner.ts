@@ -32,6 +32,12 @@ import { same } from './platform.js';
 /** `rej` codes worth another attempt (see the header). */
 export const RETRYABLE_REJECTS = ['NO_EDGE', 'NO_CAPACITY', 'DEPLOY_FAILED', 'TIMEOUT', 'BAD_NONCE', 'NO_ATTACH'];
 const RETRYABLE_CODES = ['TIMEOUT', 'TRANSPORT', 'LINK_LOST', 'MODEM_MQTT_CONNECT', 'MODEM_MQTT_PUBLISH', 'MODEM_MQTT_SUBSCRIBE'];
+/**
+ * A bye the link failed under is sent once more after this pause (switchOff): the modem's
+ * link-loss URC can arrive just after the publish it broke, and by then the session knows the
+ * link is down and the second bye re-opens it. A TIMEOUT (no term came) is not sent again.
+ */
+export const BYE_RESEND_MS = 1000;
 
 /** Whether a failed provisioning is worth another attempt. */
 export function isRetryable(e: unknown): boolean {
@@ -97,7 +103,9 @@ export interface Provisioner {
   /**
    * Graceful switch-off (steps 208-210): stop retrying, say bye, wait up to byeTimeoutMs for the
    * term of every live provision. Never rejects: what was not acknowledged is in the result. The
-   * client is closed afterwards (a request still in flight fails with TRANSPORT).
+   * client is closed afterwards (a request still in flight fails with TRANSPORT). A bye the link
+   * failed under (TRANSPORT, LINK_LOST, MODEM_MQTT_*) is sent once more after BYE_RESEND_MS, so
+   * the wait can reach twice byeTimeoutMs plus that pause.
    */
   switchOff(why?: 'off' | 'leave', timeoutMs?: number): Promise<SwitchOffResult>;
   /** Stop at once: no bye; pending requests and waits fail. */
@@ -227,13 +235,23 @@ export const Provisioner = function Provisioner(opts: ProvisionerOptions): Provi
         return res;
       };
       const t = timeoutMs !== undefined ? timeoutMs : o.byeTimeoutMs;
-      let bye: Promise<Term[]>;
-      try {
-        bye = client.bye(why, t);
-      } catch (e) {
-        return Promise.resolve(done(e instanceof Error ? e : new Error(String(e))));
-      }
-      return bye.then(() => done(undefined), (e: Error) => done(e));
+      const g = gen;
+      const bye = (again: boolean): Promise<Term[]> => {
+        let sent: Promise<Term[]>;
+        try {
+          sent = client.bye(why, t);
+        } catch (e) {
+          return Promise.reject(e);
+        }
+        return sent.then(same, (e: Error) => {
+          // The link went down under it (not a TIMEOUT, not the budget): once more, after the
+          // link-loss URC had time to arrive (BYE_RESEND_MS). close() ends the pause.
+          if (!again || g !== gen || !isRetryable(e) || (e as SimedgeError).code === 'TIMEOUT') throw e;
+          if (TRACE) trace('bye-resend', 'after ' + (e as SimedgeError).code);
+          return sleep(BYE_RESEND_MS, e).then(() => bye(false));
+        });
+      };
+      return bye(true).then(() => done(undefined), (e: unknown) => done(e instanceof Error ? e : new Error(String(e))));
     },
 
     close(): void {

@@ -209,8 +209,9 @@ export function simEdge(drivers: { [d: string]: DriverFactory }, platform: Platf
     // (`onRetry` with why `link`), queued with the moves so it never races a roam. Before the
     // first ready the provisioning's own retries re-open it. The full session retries itself and
     // calls onFail only when it gives up.
+    // Not while stopping: the bye's own publish re-opens the link (core/provisioner.ts switchOff).
     const relink = (): void => {
-      if (!unwatch || !session || !broker) return;
+      if (stopping || !unwatch || !session || !broker) return;
       const p = prov as Provisioner;
       moves = moves.then(() => p.withRetries('link', () => session.connect(broker.host, broker.port, (cur as AttachInfo).imsi)))
         .then(noop, (e: unknown) => {
