@@ -445,7 +445,8 @@ export function callFactories(code: string): { code: string; dropped: number; un
     const target = Object.prototype.hasOwnProperty.call(aliases, name) ? aliases[name] as string : name;
     const fn = Object.prototype.hasOwnProperty.call(fns, target) ? fns[target] : undefined;
     if (!fn) {
-      // A class (a driver the lean build keeps as one) is constructed as written.
+      // A class (none in the SDK's sources today; a firmware's own entry may bring one) is
+      // constructed as written: terser never turns a class into an arrow.
       if (bindings[target] === 1 && classes[target]) continue;
       // A global (Uint8Array, Promise, Error: bound nowhere in the source) is safe; a local bound
       // to something this pass cannot see (an assignment, a parameter) might be a function

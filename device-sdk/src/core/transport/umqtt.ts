@@ -10,13 +10,13 @@
 import { SimedgeError } from '../../wire/codes.js';
 import type { AtEngine } from '../at/engine.js';
 import { fieldsOf } from '../cereg.js';
-import type { Platform } from '../platform.js';
+import { rangeError, type Platform } from '../platform.js';
 import { asciiTopic, upperHex } from './bytes.js';
 import { readQuoted } from './quoted.js';
 import type { DriverEvents, DriverOptions, MqttDriver } from './types.js';
 import { sendAs, sendForUrc, sendQuiet } from './urc-wait.js';
-import { rangeError } from '../platform.js';
 import { digits } from '../../wire/chars.js';
+import { DETAIL, FULL, TRACE } from '../flags.js';
 
 /** Largest binary publish accepted here. */
 export const UMQTT_MAX_PAYLOAD = 1024;
@@ -40,89 +40,38 @@ function accepted(lines: string[], op: string): boolean {
   return true; // firmware that answers with a bare OK
 }
 
-export class UmqttDriver implements MqttDriver {
-  private readonly at: AtEngine;
-  private readonly platform: Platform;
-  private readonly o: UmqttOptions;
-  private offs: Array<() => void> = [];
-  private reading = false;
+/** The UMQTT driver (an MqttDriver). */
+export type UmqttDriver = MqttDriver;
 
-  constructor(at: AtEngine, platform: Platform, opts?: UmqttOptions) {
-    this.at = at;
-    this.platform = platform;
-    this.o = opts || {};
-  }
-
-  start(ev: DriverEvents): void {
-    this.offs.push(this.at.onUrc('+UUMQTTC:', (line) => {
-      const f = fieldsOf(line, '+UUMQTTC:');
-      if (!f) return;
-      if (f[0] === '0') ev.lost('UUMQTTC 0,' + (f[1] === undefined ? '?' : f[1]));
-      else if (f[0] === '6' && f[1] !== '0') this.read(ev);
-    }));
-    // `term`: the byte that ended the line, when the engine reports it (see quoted.ts).
-    this.offs.push(this.at.onUrc('+UMQTTC: 6,', (line: string, term?: number) => this.onRead(line, term, ev)));
-  }
-
-  open(host: string, port: number, clientId: string): Promise<void> {
-    const ct = this.o.connectTimeoutMs === undefined ? 30000 : this.o.connectTimeoutMs;
-    const set = (s: string) => sendAs(this.at, 'AT+UMQTT=' + s, 'MODEM_MQTT_CONNECT');
-    return set('0,"' + clientId + '"')
-      .then(() => set('2,"' + host + '",' + port))
-      .then(() => set('12,1')) // clean session
-      .then(() => sendForUrc(this.at, this.platform, 'AT+UMQTTC=1', '+UUMQTTC:', (f) => f[0] === '1', ct, 'MODEM_MQTT_CONNECT'))
-      .then((f) => {
-        const ok = this.o.r410m ? '0' : '1';
-        if (f[1] !== ok) throw new SimedgeError('MODEM_MQTT_CONNECT', 'UUMQTTC login result ' + f[1]);
-      });
-  }
-
-  publish(topic: string, payload: Uint8Array): Promise<void> {
-    asciiTopic(topic, 255);
-    if (this.o.r410m) {
-      const cmd = 'AT+UMQTTC=2,1,0,1,"' + topic + '","' + upperHex(payload) + '"';
-      if (payload.length === 0 || cmd.length > MAX_CMD) return Promise.reject(rangeError('UMQTT hex publish: payload too long for one command line'));
-      return sendAs(this.at, cmd, 'MODEM_MQTT_PUBLISH', { timeoutMs: this.opTimeout() }).then((lines) => {
-        if (!accepted(lines, '2')) throw new SimedgeError('MODEM_MQTT_PUBLISH', 'UMQTTC 2 refused');
-      });
-    }
-    if (payload.length === 0 || payload.length > UMQTT_MAX_PAYLOAD) return Promise.reject(rangeError('UMQTT publish: payload is 1..' + UMQTT_MAX_PAYLOAD + ' bytes'));
-    return sendAs(this.at, 'AT+UMQTTC=9,1,0,"' + topic + '",' + payload.length, 'MODEM_MQTT_PUBLISH', { payload: payload, timeoutMs: this.opTimeout() })
-      .then((lines) => {
-        if (!accepted(lines, '9')) throw new SimedgeError('MODEM_MQTT_PUBLISH', 'UMQTTC 9 refused');
-      });
-  }
-
-  subscribe(topic: string): Promise<void> {
-    asciiTopic(topic, 255);
-    return sendAs(this.at, 'AT+UMQTTC=4,1,"' + topic + '"', 'MODEM_MQTT_SUBSCRIBE', { timeoutMs: this.opTimeout() })
-      .then((lines) => {
-        if (!accepted(lines, '4')) throw new SimedgeError('MODEM_MQTT_SUBSCRIBE', 'UMQTTC 4 refused');
-      });
-  }
-
-  disconnect(): Promise<void> {
-    return sendQuiet(this.at, 'AT+UMQTTC=0');
-  }
-
-  stop(): void {
-    for (let i = 0; i < this.offs.length; i++) (this.offs[i] as () => void)();
-    this.offs = [];
-  }
+/**
+ * `new UmqttDriver(at, platform, opts)`. Closures instead of a class, like qmt.ts: locals minify
+ * to one letter where a class pays `this.` and a member name (the Espruino bundle keeps its
+ * source in RAM).
+ */
+export const UmqttDriver = function UmqttDriver(at: AtEngine, platform: Platform, opts?: UmqttOptions): UmqttDriver {
+  const o = opts || {};
+  // `r410m` is read in every build: the Espruino bundle for the SARA-R410M passes it
+  // (ESPRUINO_MODEMS in scripts/build-espruino.ts). The other options only in the full build: the
+  // Espruino firmware API cannot pass them (FULL: core/flags.ts). Read on every call, as the
+  // options object is the caller's.
+  const opTimeout = (): number => FULL && o.opTimeoutMs !== undefined ? o.opTimeoutMs : 15000;
+  let offs: Array<() => void> = [];
+  let reading = false;
 
   /** Fetch unread messages; one read at a time (a count URC during a read is served by it). */
-  private read(ev: DriverEvents): void {
-    if (this.reading) return;
-    this.reading = true;
-    this.at.send('AT+UMQTTC=6', { timeoutMs: this.opTimeout() }).then(() => {
-      this.reading = false;
+  const read = (ev: DriverEvents): void => {
+    if (reading) return;
+    reading = true;
+    at.send('AT+UMQTTC=6', { timeoutMs: opTimeout() }).then(() => {
+      reading = false;
     }, (e: unknown) => {
-      this.reading = false;
-      ev.note('AT+UMQTTC=6 failed: ' + String(e instanceof Error ? e.message : e));
+      reading = false;
+      if (TRACE) ev.note('AT+UMQTTC=6 failed: ' + String(e instanceof Error ? e.message : e));
     });
-  }
+  };
 
-  private onRead(line: string, term: number | undefined, ev: DriverEvents): void {
+  // The notes are diagnostics: the lean session reads none of them (TRACE: core/flags.ts).
+  const onRead = (line: string, term: number | undefined, ev: DriverEvents): void => {
     const m = READ.exec(line);
     if (!m || !digits(m[2], 1, 5) || !digits(m[3], 1, 5)) return; // `+UMQTTC: 6,1`: the read command's own result line
     const a = parseInt(m[2] as string, 10);
@@ -131,7 +80,7 @@ export class UmqttDriver implements MqttDriver {
     let tl: number;
     let n: number;
     let sep: RegExpExecArray | null;
-    if (this.o.r410m) {
+    if (o.r410m) {
       tl = b; // R4: <topic+msg len>,<topic len>,"<topic>",<msg len>,"<msg>"
       sep = /^",([0-9]+),"/.exec(line.substring(ts + tl));
       if (sep && !digits(sep[1], 1, 5)) sep = null;
@@ -143,12 +92,75 @@ export class UmqttDriver implements MqttDriver {
       sep = /^","/.exec(line.substring(ts + tl));
     }
     const topic = line.substring(ts, ts + tl);
-    if (topic.length !== tl || !sep) return ev.note('malformed +UMQTTC: 6 line dropped');
-    if (n > UMQTT_MAX_PAYLOAD) return ev.note('+UMQTTC: 6 message of ' + n + ' bytes exceeds ' + UMQTT_MAX_PAYLOAD + ', dropped');
-    readQuoted(this.at, line, ts + tl + (sep[0] as string).length, n, term, (p) => ev.message(topic, p), (why) => ev.note('UMQTT message on ' + topic + ' dropped: ' + why));
-  }
+    if (topic.length !== tl || !sep) {
+      if (TRACE) ev.note('malformed +UMQTTC: 6 line dropped');
+      return;
+    }
+    if (n > UMQTT_MAX_PAYLOAD) {
+      if (TRACE) ev.note('+UMQTTC: 6 message of ' + n + ' bytes exceeds ' + UMQTT_MAX_PAYLOAD + ', dropped');
+      return;
+    }
+    readQuoted(at, line, ts + tl + (sep[0] as string).length, n, term, (p) => ev.message(topic, p), (why) => {
+      if (TRACE) ev.note('UMQTT message on ' + topic + ' dropped: ' + why);
+    });
+  };
 
-  private opTimeout(): number {
-    return this.o.opTimeoutMs === undefined ? 15000 : this.o.opTimeoutMs;
-  }
-}
+  return {
+    start(ev: DriverEvents): void {
+      offs.push(at.onUrc('+UUMQTTC:', (line) => {
+        const f = fieldsOf(line, '+UUMQTTC:');
+        if (!f) return;
+        if (f[0] === '0') ev.lost(DETAIL ? 'UUMQTTC 0,' + (f[1] === undefined ? '?' : f[1]) : ''); // a diagnostic (DETAIL: core/flags.ts)
+        else if (f[0] === '6' && f[1] !== '0') read(ev);
+      }));
+      // `term`: the byte that ended the line, when the engine reports it (see quoted.ts).
+      offs.push(at.onUrc('+UMQTTC: 6,', (line: string, term?: number) => onRead(line, term, ev)));
+    },
+
+    open(host: string, port: number, clientId: string): Promise<void> {
+      const ct = FULL && o.connectTimeoutMs !== undefined ? o.connectTimeoutMs : 30000;
+      const set = (s: string) => sendAs(at, 'AT+UMQTT=' + s, 'MODEM_MQTT_CONNECT');
+      return set('0,"' + clientId + '"')
+        .then(() => set('2,"' + host + '",' + port))
+        .then(() => set('12,1')) // clean session
+        .then(() => sendForUrc(at, platform, 'AT+UMQTTC=1', '+UUMQTTC:', (f) => f[0] === '1', ct, 'MODEM_MQTT_CONNECT'))
+        .then((f) => {
+          const ok = o.r410m ? '0' : '1';
+          if (f[1] !== ok) throw new SimedgeError('MODEM_MQTT_CONNECT', DETAIL ? 'UUMQTTC login result ' + f[1] : undefined);
+        });
+    },
+
+    publish(topic: string, payload: Uint8Array): Promise<void> {
+      if (FULL) asciiTopic(topic, 255); // the session checked it (FULL: see session.ts connect)
+      if (o.r410m) {
+        const cmd = 'AT+UMQTTC=2,1,0,1,"' + topic + '","' + upperHex(payload) + '"';
+        if (payload.length === 0 || cmd.length > MAX_CMD) return Promise.reject(rangeError('UMQTT hex publish: payload too long for one command line'));
+        return sendAs(at, cmd, 'MODEM_MQTT_PUBLISH', { timeoutMs: opTimeout() }).then((lines) => {
+          if (!accepted(lines, '2')) throw new SimedgeError('MODEM_MQTT_PUBLISH', DETAIL ? 'UMQTTC 2 refused' : undefined);
+        });
+      }
+      if (payload.length === 0 || payload.length > UMQTT_MAX_PAYLOAD) return Promise.reject(rangeError('UMQTT publish: payload is 1..' + UMQTT_MAX_PAYLOAD + ' bytes'));
+      return sendAs(at, 'AT+UMQTTC=9,1,0,"' + topic + '",' + payload.length, 'MODEM_MQTT_PUBLISH', { payload: payload, timeoutMs: opTimeout() })
+        .then((lines) => {
+          if (!accepted(lines, '9')) throw new SimedgeError('MODEM_MQTT_PUBLISH', DETAIL ? 'UMQTTC 9 refused' : undefined);
+        });
+    },
+
+    subscribe(topic: string): Promise<void> {
+      if (FULL) asciiTopic(topic, 255); // the session checked it (FULL: see session.ts connect)
+      return sendAs(at, 'AT+UMQTTC=4,1,"' + topic + '"', 'MODEM_MQTT_SUBSCRIBE', { timeoutMs: opTimeout() })
+        .then((lines) => {
+          if (!accepted(lines, '4')) throw new SimedgeError('MODEM_MQTT_SUBSCRIBE', DETAIL ? 'UMQTTC 4 refused' : undefined);
+        });
+    },
+
+    disconnect(): Promise<void> {
+      return sendQuiet(at, 'AT+UMQTTC=0');
+    },
+
+    stop(): void {
+      for (let i = 0; i < offs.length; i++) (offs[i] as () => void)();
+      offs = [];
+    },
+  };
+} as unknown as new (at: AtEngine, platform: Platform, opts?: UmqttOptions) => UmqttDriver;
