@@ -17,7 +17,12 @@ const LEASE_MS = 1500;
 /** A device re-sends an unanswered request (same rid) after this long, doubling. */
 const RETRY_MS = 3000;
 const TRIES = 8;
-const GUARD_MS = 20_000;
+/**
+ * Failure guards only (a wait that normally ends in seconds): wide enough that a CI machine under
+ * load is not mistaken for a lost message. 20 s tripped once on a machine running other test
+ * processes at the same time, where wave 1 took about twice its usual 14 s.
+ */
+const GUARD_MS = 60_000;
 
 let engines: Engines;
 let run: Run;
@@ -36,7 +41,7 @@ beforeAll(async () => {
   timings.coreStartMs = run.coreStartMs;
   timings.connectMs = run.connectMs;
   timings.setupMs = performance.now() - t0;
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await run?.close();
@@ -94,7 +99,7 @@ describe('scale-out: 2 core processes, Mosquitto shared subscriptions, PostgreSQ
     for (const d of devices.slice(0, BYE)) expect(d.all('term').map((m) => m.why)).toEqual(['bye']);
     const after = await rows();
     expect(after.filter((r) => r.state === 'REMOVED').map((r) => r.imsi).sort()).toEqual(devices.slice(0, BYE).map((d) => d.imsi).sort());
-  }, 60_000);
+  }, 180_000);
 
   it('wave 2: one core is SIGKILLed half-way; the other, same-rid retries and the lease takeover lose nothing', async () => {
     const [victim, survivor] = cores as [CoreProcess, CoreProcess];
@@ -151,5 +156,5 @@ describe('scale-out: 2 core processes, Mosquitto shared subscriptions, PostgreSQ
     expect(edges.flatMap((e) => e.badOrders)).toEqual([]);
     timings.retries = devices.reduce((n, d) => n + d.retries, 0);
     console.log(`scale-out: ${JSON.stringify(Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])))}`);
-  }, 60_000);
+  }, 180_000);
 });
