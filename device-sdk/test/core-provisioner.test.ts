@@ -155,6 +155,18 @@ describe('Provisioner: retries with jittered exponential backoff', () => {
     });
   }
 
+  it('a prov the modem cannot publish (MESSAGE_TOO_LARGE: the template is too large for it) is final: no retry, one hello', async () => {
+    const clock = new FakeClock();
+    const core = new ScriptedCore(flaky(undefined, 0));
+    const publish = core.publish.bind(core);
+    // What a modem-MQTT driver answers for a message over its limit (core/transport/urc-wait.ts payloadError).
+    core.publish = (topic, bytes) => (decodeUp(bytes).t === 'prov' ? Promise.reject(new SimedgeError('MESSAGE_TOO_LARGE')) : publish(topic, bytes));
+    const { p, retries } = machine(core, clock);
+    await expect(drive(clock, p.provision(INFO, 'on', TPL))).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE' });
+    expect(retries).toEqual([]);
+    expect(core.up.map((m) => m.t)).toEqual(['hello']);
+  });
+
   it('classifies errors: isRetryable', () => {
     const rej = (c: string) => Object.assign(new SimedgeError('REJECTED', c), { rejCode: c, rejMsg: '' });
     for (const c of ['NO_EDGE', 'NO_CAPACITY', 'DEPLOY_FAILED', 'TIMEOUT', 'BAD_NONCE', 'NO_ATTACH']) expect(isRetryable(rej(c)), c).toBe(true);
@@ -162,6 +174,7 @@ describe('Provisioner: retries with jittered exponential backoff', () => {
     expect(isRetryable(new SimedgeError('LINK_LOST'))).toBe(true);
     expect(isRetryable(new SimedgeError('BUDGET_EXCEEDED'))).toBe(false);
     expect(isRetryable(new SimedgeError('AT_CLOSED'))).toBe(false);
+    expect(isRetryable(new SimedgeError('MESSAGE_TOO_LARGE'))).toBe(false); // the same prov would not fit again
     expect(isRetryable(new TypeError('x'))).toBe(false);
   });
 

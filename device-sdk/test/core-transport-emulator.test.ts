@@ -25,12 +25,13 @@ const NASTY = new Uint8Array([0x00, 0x0d, 0x0a, 0x1a, 0x3e, 0x20, 0x22, 0xff, 0x
 const LONE = new Uint8Array([0x0a, 0x41, 0x0d, 0x42, 0x0d, 0x0d, 0x0a, 0x0a, 0x3e, 0x20, 0x00, 0x1a]);
 const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
 
-const DIALECTS: Array<{ d: Dialect; pub: string }> = [
-  { d: 'bg96', pub: 'AT+QMTPUBEX=' }, // raw +QMTRECV: a lone CR/LF is rebuilt from the line terminator
-  { d: 'sim7600', pub: 'AT+CMQTTPAYLOAD=' },
-  { d: 'sim7080', pub: 'AT+SMPUB=' },
-  { d: 'sara-r5', pub: 'AT+UMQTTC=9,' }, // raw +UMQTTC: 6 read form, rebuilt like bg96
-  { d: 'sara-r4', pub: 'AT+UMQTTC=2,' }, // the R410M has no binary publish: hex
+/** `max`: the largest publish the driver takes (QMT_MAX_PAYLOAD, ...; the R410M's hex form must fit one 1024-character command line). */
+const DIALECTS: Array<{ d: Dialect; pub: string; max: number }> = [
+  { d: 'bg96', pub: 'AT+QMTPUBEX=', max: 4096 }, // raw +QMTRECV: a lone CR/LF is rebuilt from the line terminator
+  { d: 'sim7600', pub: 'AT+CMQTTPAYLOAD=', max: 10240 },
+  { d: 'sim7080', pub: 'AT+SMPUB=', max: 1024 },
+  { d: 'sara-r5', pub: 'AT+UMQTTC=9,', max: 1024 }, // raw +UMQTTC: 6 read form, rebuilt like bg96
+  { d: 'sara-r4', pub: 'AT+UMQTTC=2,', max: (1024 - 'AT+UMQTTC=2,1,0,1,"","'.length - UP.length - 1) >> 1 }, // the R410M has no binary publish: hex
 ];
 
 const env = emulatorRig();
@@ -48,7 +49,21 @@ async function rig(dialect: Dialect) {
   return { modem, at, info, peer, t, tx };
 }
 
-describe.each(DIALECTS)('against the emulator: $d', ({ d, pub }) => {
+describe.each(DIALECTS)('against the emulator: $d', ({ d, pub, max }) => {
+  it(`a payload over ${max} bytes is MESSAGE_TOO_LARGE (final: not worth a retry) and never reaches the modem; the largest that fits arrives`, async () => {
+    const { peer, t, tx } = await rig(d);
+    await t.connect('broker.simedge.test', 1883, IMSI);
+    await peer.subscribeAsync(UP, { qos: 1 });
+    const sent = tx.length;
+    await expect(t.publish(UP, new Uint8Array(max + 1).fill(0x41))).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE' });
+    await expect(t.publish(UP, new Uint8Array(0))).rejects.toThrow(RangeError); // a bug of the caller, not a size
+    expect(tx.length).toBe(sent);
+    const fits = new Uint8Array(max).map((_, i) => (i * 31 + 7) & 0xff);
+    const up = nextMessage(peer, UP);
+    await t.publish(UP, fits);
+    expect(new Uint8Array(await up)).toEqual(fits);
+  });
+
   it('attaches with the vendor ICCID command, then moves binary payloads both ways through a real broker', async () => {
     const { info, peer, t, tx } = await rig(d);
     expect(info.iccid).toBe(ICCID);

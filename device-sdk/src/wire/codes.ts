@@ -67,6 +67,7 @@ export const CODES = {
   SERVICE_ERROR: 'the edge service answered with an error status',
   MODEM_MQTT_CONNECT: 'the modem could not open its internal MQTT connection (result code in the detail)',
   MODEM_MQTT_PUBLISH: 'the modem did not publish the message (result code in the detail)',
+  MESSAGE_TOO_LARGE: 'the message is larger than the modem can publish at once (a prov carries the template: make it smaller)',
   MODEM_MQTT_SUBSCRIBE: 'the modem did not subscribe to the topic (result code in the detail)',
   LINK_LOST: 'the modem reported the MQTT link lost and reconnecting gave up',
   IOTSAFE_FAILED: 'the IoT SAFE applet on the SIM refused or failed (status word in the detail)',

@@ -10,10 +10,10 @@ import { SimedgeError } from '../../wire/codes.js';
 import type { AtEngine } from '../at/engine.js';
 import { MAX_BINARY } from '../at/framer.js';
 import { fieldsOf } from '../cereg.js';
-import { noop, rangeError, type Platform } from '../platform.js';
+import { noop, type Platform } from '../platform.js';
 import { asciiTopic, byteString, concatBytes, toByteString } from './bytes.js';
 import type { DriverEvents, DriverOptions, MqttDriver } from './types.js';
-import { sendAs, sendForUrc, sendQuiet } from './urc-wait.js';
+import { payloadError, sendAs, sendForUrc, sendQuiet } from './urc-wait.js';
 import { digits } from '../../wire/chars.js';
 import { DETAIL, FULL, TRACE } from '../flags.js';
 
@@ -133,7 +133,8 @@ export const CmqttDriver = function CmqttDriver(at: AtEngine, platform: Platform
     publish(topic: string, payload: Uint8Array): Promise<void> {
       // The session checked the topic (FULL: see session.ts connect); the lean build only needs its bytes.
       const t = FULL ? asciiTopic(topic, 1024) : byteString(topic);
-      if (payload.length === 0 || payload.length > CMQTT_MAX_PAYLOAD) return Promise.reject(rangeError('CMQTT publish: payload is 1..' + CMQTT_MAX_PAYLOAD + ' bytes'));
+      const big = payloadError(payload.length, CMQTT_MAX_PAYLOAD, 'CMQTT publish');
+      if (big) return Promise.reject(big);
       return sendAs(at, 'AT+CMQTTTOPIC=0,' + t.length, 'MODEM_MQTT_PUBLISH', { payload: t })
         .then(() => sendAs(at, 'AT+CMQTTPAYLOAD=0,' + payload.length, 'MODEM_MQTT_PUBLISH', { payload: payload }))
         .then(() => sendForUrc(at, platform, 'AT+CMQTTPUB=0,1,60', '+CMQTTPUB:', (f) => f[0] === '0', opTimeout(), 'MODEM_MQTT_PUBLISH'))

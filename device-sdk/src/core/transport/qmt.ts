@@ -9,11 +9,11 @@
 // raw form, whose reader (quoted.ts and the framer's binary mode) would cost RAM on every board.
 import { SimedgeError } from '../../wire/codes.js';
 import type { AtEngine } from '../at/engine.js';
-import { noop, rangeError, type Platform } from '../platform.js';
+import { noop, type Platform } from '../platform.js';
 import { asciiTopic, fromHex } from './bytes.js';
 import { readQuoted } from './quoted.js';
 import type { DriverEvents, DriverOptions, MqttDriver } from './types.js';
-import { sendAs, sendForUrc, sendQuiet } from './urc-wait.js';
+import { payloadError, sendAs, sendForUrc, sendQuiet } from './urc-wait.js';
 import { DETAIL, FULL, TRACE } from '../flags.js';
 
 /** Largest QMTPUBEX payload. */
@@ -118,7 +118,8 @@ export const QmtDriver = function QmtDriver(at: AtEngine, platform: Platform, op
 
     publish(topic: string, payload: Uint8Array): Promise<void> {
       if (FULL) asciiTopic(topic, 255); // the session checked it (FULL: see session.ts connect)
-      if (payload.length === 0 || payload.length > QMT_MAX_PAYLOAD) return Promise.reject(rangeError('QMT publish: payload is 1..' + QMT_MAX_PAYLOAD + ' bytes'));
+      const big = payloadError(payload.length, QMT_MAX_PAYLOAD, 'QMT publish');
+      if (big) return Promise.reject(big);
       const id = String(nextId());
       const cmd = 'AT+QMTPUBEX=' + i + ',' + id + ',1,0,"' + topic + '",' + payload.length;
       return sendForUrc(at, platform, cmd, '+QMTPUB:', (f) => f[0] === i && f[1] === id,

@@ -10,11 +10,11 @@
 import { SimedgeError } from '../../wire/codes.js';
 import type { AtEngine } from '../at/engine.js';
 import { fieldsOf } from '../cereg.js';
-import { rangeError, type Platform } from '../platform.js';
+import type { Platform } from '../platform.js';
 import { asciiTopic, upperHex } from './bytes.js';
 import { readQuoted } from './quoted.js';
 import type { DriverEvents, DriverOptions, MqttDriver } from './types.js';
-import { sendAs, sendForUrc, sendQuiet } from './urc-wait.js';
+import { payloadError, sendAs, sendForUrc, sendQuiet } from './urc-wait.js';
 import { digits } from '../../wire/chars.js';
 import { DETAIL, FULL, TRACE } from '../flags.js';
 
@@ -133,13 +133,17 @@ export const UmqttDriver = function UmqttDriver(at: AtEngine, platform: Platform
     publish(topic: string, payload: Uint8Array): Promise<void> {
       if (FULL) asciiTopic(topic, 255); // the session checked it (FULL: see session.ts connect)
       if (o.r410m) {
-        const cmd = 'AT+UMQTTC=2,1,0,1,"' + topic + '","' + upperHex(payload) + '"';
-        if (payload.length === 0 || cmd.length > MAX_CMD) return Promise.reject(rangeError('UMQTT hex publish: payload too long for one command line'));
+        const head = 'AT+UMQTTC=2,1,0,1,"' + topic + '","';
+        // The hex form must fit one command line: about 480 bytes of message.
+        const big = payloadError(payload.length, (MAX_CMD - head.length - 1) >> 1, 'UMQTT hex publish');
+        if (big) return Promise.reject(big);
+        const cmd = head + upperHex(payload) + '"';
         return sendAs(at, cmd, 'MODEM_MQTT_PUBLISH', { timeoutMs: opTimeout() }).then((lines) => {
           if (!accepted(lines, '2')) throw new SimedgeError('MODEM_MQTT_PUBLISH', DETAIL ? 'UMQTTC 2 refused' : undefined);
         });
       }
-      if (payload.length === 0 || payload.length > UMQTT_MAX_PAYLOAD) return Promise.reject(rangeError('UMQTT publish: payload is 1..' + UMQTT_MAX_PAYLOAD + ' bytes'));
+      const big = payloadError(payload.length, UMQTT_MAX_PAYLOAD, 'UMQTT publish');
+      if (big) return Promise.reject(big);
       return sendAs(at, 'AT+UMQTTC=9,1,0,"' + topic + '",' + payload.length, 'MODEM_MQTT_PUBLISH', { payload: payload, timeoutMs: opTimeout() })
         .then((lines) => {
           if (!accepted(lines, '9')) throw new SimedgeError('MODEM_MQTT_PUBLISH', DETAIL ? 'UMQTTC 9 refused' : undefined);

@@ -4,8 +4,19 @@
 import { SimedgeError, type Code } from '../../wire/codes.js';
 import type { AtEngine, SendOptions } from '../at/engine.js';
 import { fieldsOf } from '../cereg.js';
-import { noop, same, type Platform } from '../platform.js';
-import { DETAIL } from '../flags.js';
+import { noop, rangeError, same, type Platform } from '../platform.js';
+import { DETAIL, FULL } from '../flags.js';
+
+/**
+ * Why a payload of n bytes cannot be published, if it cannot: empty (a bug of the caller: a
+ * RangeError) or over what the modem's MQTT client takes in one publish (`max`): the stable,
+ * final MESSAGE_TOO_LARGE - the same message would fail again, so the provisioning does not
+ * retry it (a prov carries the template: make the template smaller). Undefined when it fits.
+ */
+export function payloadError(n: number, max: number, what: string): Error | undefined {
+  if (FULL && n === 0) return rangeError(what + ': empty payload'); // the SDK never publishes nothing (FULL: core/flags.ts)
+  return n > max ? new SimedgeError('MESSAGE_TOO_LARGE', DETAIL ? what + ': ' + n + ' bytes, at most ' + max : undefined) : undefined;
+}
 
 /** The AT failure behind a modem-MQTT error, for its detail. */
 function why(e: unknown): string {
