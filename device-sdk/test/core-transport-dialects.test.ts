@@ -147,6 +147,15 @@ describe('modem MQTT transport: errors and dialect specifics', () => {
     expect(notes.filter((n) => n.includes('dropped'))).toEqual([]);
   });
 
+  it('SARA: a message announced while a read is in flight (its +UUMQTTC: 6 before the read\'s OK) is read too', async () => {
+    const { fake, inbox } = await setup('sara');
+    const second = NASTY.slice().reverse();
+    fake.midRead = () => fake.deliver(TOPIC, second);
+    fake.deliver(TOPIC, NASTY);
+    expect(await inbox.next()).toEqual(NASTY);
+    expect(await inbox.next()).toEqual(second); // before: left unread until some later message
+  });
+
   it('a publish the modem reports failed rejects with MODEM_MQTT_PUBLISH', async () => {
     const { fake, t } = await setup('quectel');
     fake.connected = false; // the fake answers +QMTPUB: 0,<id>,2

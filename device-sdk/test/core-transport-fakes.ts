@@ -40,6 +40,8 @@ export class FakeMqttModem {
   connected = false;
   /** SARA: split the next AT+UMQTTC=6 reply at this offset. */
   readSplit: number | undefined;
+  /** SARA: run once during the next AT+UMQTTC=6, after its messages and before its OK (e.g. a new message arrives). */
+  midRead: (() => void) | undefined;
   private buf: number[] = [];
   private want: { n: number; fn: (b: Uint8Array) => void } | undefined;
   private msgId = 0;
@@ -259,7 +261,12 @@ export class FakeMqttModem {
           for (const u of all) s += dec(this.receiveBytes(u.topic, u.payload));
           const at = this.readSplit;
           this.readSplit = undefined;
-          this.write(s + `${CRLF}OK${CRLF}`, at);
+          const mid = this.midRead;
+          this.midRead = undefined;
+          if (!mid) return this.write(s + `${CRLF}OK${CRLF}`, at);
+          this.write(s, at);
+          mid();
+          this.write(`${CRLF}OK${CRLF}`);
           return;
         }
         if (cmd === 'AT+UMQTTC=0') {

@@ -9,9 +9,10 @@
 // `term` is the byte that ended the line: the AT engine passes it to URC handlers as their second
 // argument. Without it (an engine that does not report it) a payload with a lone CR or LF is
 // dropped (reported through `bad`) rather than guessed. Drivers prefer the modem's hex mode where
-// there is one.
+// there is one. The reasons given to `bad` are diagnostics: empty in the lean build (DETAIL).
 import type { AtEngine } from '../at/engine.js';
 import { byteString, concatBytes } from './bytes.js';
+import { DETAIL } from '../flags.js';
 
 const QUOTE = 34;
 const CR = 13;
@@ -23,24 +24,24 @@ export function readQuoted(
   const rest = line.substring(start);
   if (rest.length > n) {
     if (rest.charAt(n) === '"') done(byteString(rest.substring(0, n)));
-    else bad('payload longer than its announced ' + n + ' bytes');
+    else bad(DETAIL ? 'payload longer than its announced ' + n + ' bytes' : '');
     return;
   }
   if (rest.length === n) {
-    bad('payload has no closing quote');
+    bad(DETAIL ? 'payload has no closing quote' : '');
     return;
   }
   const head = byteString(rest);
   const m = n - rest.length;
   at.expectBytes(m, (b) => {
-    if (b.length !== m) return bad('short payload');
+    if (b.length !== m) return bad(DETAIL ? 'short payload' : '');
     if (b[m - 1] === QUOTE) {
-      if (term !== 13 && term !== 10) return bad('payload holds a lone CR or LF the framer cannot restore');
+      if (term !== 13 && term !== 10) return bad(DETAIL ? 'payload holds a lone CR or LF the framer cannot restore' : '');
       return done(concatBytes([head, new Uint8Array([term]), b.subarray(0, m - 1)]));
     }
     if (m >= 2 && b[m - 2] === QUOTE && b[m - 1] === CR) {
       return done(concatBytes([head, new Uint8Array([13, 10]), b.subarray(0, m - 2)]));
     }
-    bad('payload is not followed by its closing quote');
+    bad(DETAIL ? 'payload is not followed by its closing quote' : '');
   });
 }

@@ -57,16 +57,26 @@ export const UmqttDriver = function UmqttDriver(at: AtEngine, platform: Platform
   const opTimeout = (): number => FULL && o.opTimeoutMs !== undefined ? o.opTimeoutMs : 15000;
   let offs: Array<() => void> = [];
   let reading = false;
+  /** A count URC came during the read in flight. */
+  let again = false;
 
   /** Fetch unread messages; one read at a time (a count URC during a read is served by it). */
   const read = (ev: DriverEvents): void => {
-    if (reading) return;
+    // A count URC during a read may announce a message the read no longer returns (it came after
+    // the modem answered): read once more when this one ends.
+    if (reading) {
+      again = true;
+      return;
+    }
     reading = true;
-    at.send('AT+UMQTTC=6', { timeoutMs: opTimeout() }).then(() => {
+    again = false;
+    const done = (): void => {
       reading = false;
-    }, (e: unknown) => {
-      reading = false;
+      if (again) read(ev);
+    };
+    at.send('AT+UMQTTC=6', { timeoutMs: opTimeout() }).then(done, (e: unknown) => {
       if (TRACE) ev.note('AT+UMQTTC=6 failed: ' + String(e instanceof Error ? e.message : e));
+      done();
     });
   };
 
