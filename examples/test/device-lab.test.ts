@@ -8,12 +8,14 @@
 // modem into the visited network, survives a cut MQTT link and switches off with its term. The
 // command-line entry (npm run lab) is run as a real child process.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SerialPort } from 'serialport';
+import type { DialectName } from '@simedge/hardware';
+import { buildFirmwareBundle } from '../../device-sdk/scripts/build-espruino.js';
 import { checkEspruinoSubset } from '../../device-sdk/scripts/espruino-subset.js';
 import { espruinoVm, type EspruinoVm } from '../../device-sdk/test/espruino-vm.js';
 import { startLab, type Lab } from '../device-lab/lab.js';
@@ -46,10 +48,21 @@ Serial1.setup = function (baud, o) { host('setup', baud + ' ' + o.path); };`);
 }
 
 describe('the device lab (npm run lab)', () => {
-  it('[FIG. 2 201-210, patent claim 2] its Espruino script provisions over the PTY, re-provisions in the visited network, survives a cut link, switches off', async () => {
+  // bg96: the SDK's own bundle (the lab's default); the others: a firmware's bundle for that modem
+  // family (buildFirmwareBundle, what `simedge espruino build --modem <family>` writes).
+  it.each([
+    ['bg96', undefined], ['sim7600', 'sim7600'], ['sim7080', 'sim7080'], ['sara-r5', 'sara'],
+  ] as Array<[DialectName, string | undefined]>)('[FIG. 2 201-210, patent claim 2] %s: its Espruino script provisions over the PTY, re-provisions in the visited network, survives a cut link, switches off', async (dialect, family) => {
     const dir = mkdtempSync(join(tmpdir(), 'simedge-lab-test-'));
     stops.push(() => rmSync(dir, { recursive: true, force: true }));
-    const lab: Lab = await startLab({ dialect: 'bg96', dir });
+    let bundle: string | undefined;
+    if (family) {
+      const b = await buildFirmwareBundle([family]);
+      expect(b.violations).toEqual([]);
+      bundle = join(dir, 'simedge.min.js');
+      writeFileSync(bundle, b.code);
+    }
+    const lab: Lab = await startLab({ dialect, dir, bundle });
     stops.push(() => lab.stop());
     const script = readFileSync(lab.scriptPath, 'utf8');
     expect(checkEspruinoSubset(script)).toEqual([]);
@@ -90,6 +103,34 @@ describe('the device lab (npm run lab)', () => {
     expect(w.events.filter((e) => e.name === 'print' && e.text.startsWith('ERROR'))).toEqual([]);
     const live = (await lab.world.core.store.provisions({ imsi: lab.imsi })).filter((p) => p.state !== 'REMOVED' && p.state !== 'FAILED' && p.state !== 'FAILED_TEMP');
     expect(live).toEqual([]);
+  });
+
+  it('sara-r4: the lab\'s template does not fit the R410M\'s hex publish: MESSAGE_TOO_LARGE at once, no retries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simedge-lab-test-'));
+    stops.push(() => rmSync(dir, { recursive: true, force: true }));
+    const b = await buildFirmwareBundle(['sara-r4']);
+    const bundle = join(dir, 'simedge.min.js');
+    writeFileSync(bundle, b.code);
+    const lab: Lab = await startLab({ dialect: 'sara-r4', dir, bundle });
+    stops.push(() => lab.stop());
+    // The prov is the template (about 420 bytes here) plus about 80; the R410M's hex form carries about 480.
+    const port = new SerialPort({ path: lab.path, baudRate: 115200, autoOpen: false });
+    await new Promise<void>((res, rej) => port.open((e) => (e ? rej(e) : res())));
+    stops.push(() => new Promise<void>((res) => (port.isOpen ? port.close(() => res()) : res())));
+    const w = await espruinoVm();
+    stops.push(() => w.dispose());
+    const sent: string[] = [];
+    w.onSerialWrite = (s) => {
+      sent.push(s);
+      void port.write(Buffer.from(s, 'latin1'));
+    };
+    port.on('data', (x: Buffer) => w.serialData(x.toString('latin1')));
+    linuxBuild(w);
+    w.run(readFileSync(lab.scriptPath, 'utf8'));
+    // onError comes only once the provisioning gave up: with retries that would be after four
+    // more hellos and backoff; here the one hello (hex publish) is all that went out.
+    expect(await w.waitEvent('print', 20_000, (t) => t.startsWith('ERROR'))).toBe('ERROR MESSAGE_TOO_LARGE');
+    expect(sent.join('').split('\r').filter((c) => c.startsWith('AT+UMQTTC=2,'))).toHaveLength(1);
   });
 
   it('the command line: --help, bad options (exit 2), and a lab that starts, answers status and stops on quit (exit 0)', async () => {
