@@ -33,6 +33,18 @@ describe('simedge espruino build', () => {
     expect(readdirSync(join(dir, 'fw'))).toEqual(['simedge.min.js']); // no temp file left behind
   });
 
+  it('--report adds the bytes per source file; with --json as a modules list', async () => {
+    const r = await run(['--modem', 'sim7080', '--report', '-o', 'rep.min.js']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^wrote .*rep\.min\.js: \d+ bytes/);
+    expect(r.stdout).toContain('rep.min.js: ');
+    expect(r.stdout).toMatch(/\d+ {2}src\/core\/transport\/sm\.ts/);
+    expect(r.stdout).not.toContain('qmt.ts');
+    const j = await run(['--modem', 'sim7080', '--report', '--json', '--force', '-o', 'rep.min.js']);
+    const modules = (JSON.parse(j.stdout) as { modules: Array<{ path: string; bytes: number }> }).modules;
+    expect(modules.find((m) => m.path === 'src/core/transport/sm.ts')?.bytes).toBeGreaterThan(0);
+  });
+
   it('--json reports the choices; --iotsafe and several modems go into one bundle', async () => {
     const r = await run(['--modem', 'quectel,sim7600', '--iotsafe', '--json', '-o', 'two.min.js']);
     expect(r.code, r.stderr).toBe(0);

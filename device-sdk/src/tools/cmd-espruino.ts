@@ -6,7 +6,7 @@
 // of what it was built without (a TypeError from SimEdge.start), never silently ignores them.
 // The build tools (esbuild, terser) are imported when the command runs, so `simedge --help` stays fast.
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { SimedgeError } from '../wire/codes.js';
 import type { Group, Io, OptionValues } from './command.js';
 import { UsageError } from './command.js';
@@ -40,6 +40,7 @@ export const espruinoGroup: Group = {
         iotsafe: { type: 'boolean', description: 'carry the IoT SAFE client (SimEdge.start iotSafe, about 3.3 KB)' },
         out: { type: 'string', short: 'o', placeholder: 'file', description: 'bundle to write, e.g. simedge.min.js (required)' },
         force: { type: 'boolean', description: 'replace an existing file' },
+        report: { type: 'boolean', description: 'also print the bytes each source file contributes (before tree shaking and terser)' },
         json: { type: 'boolean', description: 'print the result as JSON' },
       },
       help: [
@@ -68,7 +69,7 @@ export const espruinoGroup: Group = {
         if (existsSync(path) && v.force !== true) throw new SimedgeError('OUTPUT_EXISTS', path);
         const opts = { iotSafe: v.iotsafe === true, budget: without.indexOf('budget') < 0, homePlmn: without.indexOf('home-plmn') < 0 };
         if (v.json !== true) io.err(`building the Espruino bundle (${modems.join(', ') || 'no modem driver'}${opts.iotSafe ? ', IoT SAFE' : ''}${without.length ? `; without ${without.join(', ')}` : ''}) …\n`);
-        const { buildFirmwareBundle, SIZE_BUDGET } = await import('../../scripts/build-espruino.js');
+        const { buildFirmwareBundle, SIZE_BUDGET, sizeReport } = await import('../../scripts/build-espruino.js');
         const b = await buildFirmwareBundle(modems, opts);
         // A bundle that breaks the Espruino subset is a bug of the SDK, not of the caller.
         if (b.violations.length > 0) throw new Error(`the bundle breaks the Espruino language subset: ${b.violations.map((x) => `${x.rule} at ${x.line}:${x.column}`).join('; ')}`);
@@ -79,9 +80,11 @@ export const espruinoGroup: Group = {
         renameSync(tmp, path);
         const over = b.bytes - SIZE_BUDGET;
         if (v.json === true) {
-          io.out(JSON.stringify({ file: path, bytes: b.bytes, budget: SIZE_BUDGET, modems, iotSafe: opts.iotSafe, without }) + '\n');
+          const modules = v.report === true ? { modules: b.modules } : {};
+          io.out(JSON.stringify({ file: path, bytes: b.bytes, budget: SIZE_BUDGET, modems, iotSafe: opts.iotSafe, without, ...modules }) + '\n');
         } else {
           io.out(`wrote ${path}: ${b.bytes} bytes (${over > 0 ? `${over} over` : `${-over} under`} the ${SIZE_BUDGET}-byte budget)\n`);
+          if (v.report === true) io.out(sizeReport(b, basename(path)));
         }
         return 0;
       },
