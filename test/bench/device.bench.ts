@@ -72,7 +72,7 @@ async function bundleSize(): Promise<Row[]> {
   for (const [name, url] of [
     ['Espruino bundle (QMT driver)', new URL('../../device-sdk/dist/espruino/simedge.min.js', import.meta.url)],
     ['Espruino bundle with IoT SAFE (QMT driver)', new URL('../../device-sdk/dist/espruino/simedge-iotsafe.min.js', import.meta.url)],
-    ['Espruino bundle of the thermometer (SM driver)', new URL('../../examples/espruino-thermometer/simedge-sim7080.min.js', import.meta.url)],
+    ['Espruino bundle of the thermometer (SM driver; no data budget, no homePlmn)', new URL('../../examples/espruino-thermometer/simedge-sim7080.min.js', import.meta.url)],
   ] as const) {
     const code = readFileSync(url);
     rows.push({
