@@ -334,6 +334,22 @@ describe('Provisioner: data budget', () => {
     expect([b.used(), b.held()]).toEqual([sent + publishCost(DOWN.length, core.downBytes[0] as number, 40), 0]);
   });
 
+  it('a rej of a roam\'s prov releases the room for the term too (nothing was replaced)', async () => {
+    const clock = new FakeClock();
+    let provs = 0;
+    const core = new ScriptedCore((m) => {
+      if (m.t === 'hello') return [{ t: 'chal', rid: m.rid, nonce: NONCE, ttl: 30 }];
+      if (m.t !== 'prov') return [];
+      if (++provs > 1) return [{ t: 'rej', rid: m.rid, code: 'POLICY_DENIED', msg: 'not here' }];
+      return [{ t: 'acc', rid: m.rid, pid: 'p1', edge: 'e' }, { t: 'ready', pid: 'p1', edge: 'e', svc: [] }];
+    });
+    const { p } = machine(core, clock, { budget: { bytesPerDay: 100_000 } });
+    await drive(clock, p.provision(INFO, 'on', TPL));
+    await expect(drive(clock, p.provision({ ...INFO, cell: '01B3E201' }, 'roam', TPL))).rejects.toMatchObject({ rejCode: 'POLICY_DENIED' });
+    expect(p.active()).toEqual(['p1']);
+    expect(p.budget?.held()).toBe(0);
+  });
+
   it('a rej releases what its request reserved: the chal of a hello, the acc and ready of a prov', async () => {
     for (const at of ['hello', 'prov'] as const) {
       const clock = new FakeClock();
@@ -358,14 +374,60 @@ describe('Provisioner: data budget', () => {
     const { p } = machine(core, clock, { budget: { bytesPerDay: 100_000 } });
     await drive(clock, p.provision(INFO, 'on', TPL));
     await drive(clock, p.provision({ ...INFO, cell: '01B3E201' }, 'roam', TPL));
+    // The roam's prov kept room for p1's term, which this core never sends: it stays held.
+    expect(p.budget?.held()).toBe(reply('term'));
     const off = p.switchOff();
     await clock.advance(10);
-    expect(p.budget?.held()).toBe(2 * reply('term'));
+    expect(p.budget?.held()).toBe(3 * reply('term'));
     core.down({ t: 'term', pid: 'p1', why: 'bye' });
-    expect(p.budget?.held()).toBe(reply('term'));
+    expect(p.budget?.held()).toBe(2 * reply('term'));
     core.down({ t: 'term', pid: 'p2', why: 'bye' });
     await expect(off).resolves.toMatchObject({ unacked: [] });
+    expect(p.budget?.held()).toBe(reply('term'));
+  });
+
+  it('[DESIGN roaming] a roam\'s prov keeps room for the term of the provision it replaces; that term settles it', async () => {
+    const clock = new FakeClock();
+    let pid = 0;
+    const core = new ScriptedCore((m) => {
+      if (m.t !== 'prov') return m.t === 'hello' ? [{ t: 'chal', rid: m.rid, nonce: NONCE, ttl: 30 }] : [];
+      const x = `p${++pid}`;
+      const out: DownMsg[] = [{ t: 'acc', rid: m.rid, pid: x, edge: 'e' }, { t: 'ready', pid: x, edge: 'e', svc: [] }];
+      return pid > 1 ? [...out, { t: 'term', pid: `p${pid - 1}`, why: 'roam' }] : out; // make-before-break
+    });
+    const { p } = machine(core, clock, { budget: { bytesPerDay: 100_000 } });
+    await drive(clock, p.provision(INFO, 'on', TPL));
+    const b = p.budget as DataBudget;
+    const before = b.used();
+    const roam = p.provision({ ...INFO, cell: '01B3E201' }, 'roam', TPL);
+    await clock.advance(10); // the hello is out, its chal came, the prov went out
+    expect(core.up.map((m) => m.t)).toEqual(['hello', 'prov', 'hello', 'prov']);
+    await drive(clock, roam);
+    await flush();
+    // Everything answered, p1's term included: nothing held, and exactly the bytes on the air.
+    expect(p.active()).toEqual(['p2']);
+    expect(b.held()).toBe(0);
+    expect(b.used() - before).toBe(core.up.slice(2).reduce((n, m) => n + publishCost(UP.length, encodeMsg(m).length, 40), 0)
+      + core.downBytes.slice(3).reduce((n, x) => n + publishCost(DOWN.length, x, 40), 0));
+  });
+
+  it('a roam\'s prov reserves its acc and ready and a term per live provision before it goes out', async () => {
+    const clock = new FakeClock();
+    let provs = 0;
+    // The core answers the first prov; the roam's prov gets no answer, so its reservation shows.
+    const core = new ScriptedCore((m) => {
+      if (m.t === 'hello') return [{ t: 'chal', rid: m.rid, nonce: NONCE, ttl: 30 }];
+      if (m.t !== 'prov' || ++provs > 1) return [];
+      return [{ t: 'acc', rid: m.rid, pid: 'p1', edge: 'e' }, { t: 'ready', pid: 'p1', edge: 'e', svc: [] }];
+    });
+    const { p } = machine(core, clock, { budget: { bytesPerDay: 100_000 }, retry: { attempts: 0 } });
+    await drive(clock, p.provision(INFO, 'on', TPL));
     expect(p.budget?.held()).toBe(0);
+    const roam = p.provision({ ...INFO, cell: '01B3E201' }, 'roam', TPL);
+    roam.catch(() => undefined);
+    await clock.advance(10);
+    expect(core.up.map((m) => m.t)).toEqual(['hello', 'prov', 'hello', 'prov']);
+    expect(p.budget?.held()).toBe(reply('acc') + reply('ready') + reply('term'));
   });
 
   it('keeps reserveBytes back for what arrives unasked', () => {

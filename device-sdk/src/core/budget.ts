@@ -5,7 +5,9 @@
 // cannot be refused and is counted.
 //
 // Sends and their replies (metered()). A send must fit with a reservation for its replies:
-//   hello → chal, or a rej instead        prov → acc, or a rej instead, and ready
+//   hello → chal, or a rej instead
+//   prov  → acc, or a rej instead, and ready, and a term per live provision (make-before-break:
+//           once the new one is ready the core ends the one it replaces; a rej releases all three)
 //   bye   → one term per live provision
 // When a reply arrives its actual bytes are counted and its reservation is released; the client's
 // codec is metered too, because the decoded type says which reply it is. A reservation is the
@@ -20,8 +22,8 @@
 // yesterday's request may then release one of today's early). A send that fails keeps its bytes
 // counted too (it may have reached the broker).
 // Counted when they come, without a reservation, so `reserveBytes` is the headroom for them:
-// messages the device did not ask for (the old provision's term after a roam, a term at lease
-// expiry, a ready with moved endpoints, duplicates), a ready with more than 256 B of endpoints,
+// messages the device did not ask for (a term at lease expiry or suspension, a ready with moved
+// endpoints, duplicates, the term of a provision left from before a reboot), a ready with more than 256 B of endpoints,
 // and the keep-alive below.
 //
 // The link (budgetDriver() around a modem-MQTT driver; adapter/node/device.ts for MQTT.js).
@@ -237,6 +239,8 @@ export function metered(io: ClientIo, b: DataBudget, live: () => number): Client
   let want: string[] = [];
   /** Length of the down topic, where the replies come. */
   let down = 0;
+  /** Terms the prov in flight reserved for the provisions it replaces (a rej releases them). */
+  let provTerms = 0;
   const cost = (k: string): number => publishCost(down, REPLY_BYTES[k] as number, b.ip);
   const settle = (k: string): number => {
     if (!((pend[k] as number) > 0)) return 0; // unasked, or its reservation released already
@@ -248,14 +252,21 @@ export function metered(io: ClientIo, b: DataBudget, live: () => number): Client
       encode(m: UpMsg): Uint8Array {
         const bytes = c.encode(m);
         want = m.t === 'hello' ? ['chal'] : m.t === 'prov' ? ['acc', 'ready'] : [];
-        if (m.t === 'bye') for (let i = live(); i > 0; i--) want.push('term');
+        // A bye is answered with a term per live provision; a prov, once ready, ends the live
+        // ones it replaces with a term each (make-before-break, one template per device).
+        if (m.t === 'bye' || m.t === 'prov') for (let i = live(); i > 0; i--) want.push('term');
         return bytes;
       },
       decodeDown(bytes: Uint8Array) {
         const m = c.decodeDown(bytes);
         // A rej answers a hello instead of its chal, or a prov instead of its acc and ready.
         const k = m.t === 'rej' ? ((pend.chal as number) > 0 ? 'chal' : 'acc') : m.t;
-        b.add(0, settle(k) + (m.t === 'rej' && k === 'acc' ? settle('ready') : 0));
+        let r = settle(k);
+        if (m.t === 'rej' && k === 'acc') {
+          r += settle('ready');
+          for (; provTerms > 0; provTerms--) r += settle('term');
+        }
+        b.add(0, r);
         return m;
       },
     },
@@ -268,6 +279,7 @@ export function metered(io: ClientIo, b: DataBudget, live: () => number): Client
         w.forEach((r) => x += cost(r));
         if (!b.take(k, x)) return refuse(b, 'publish', k + x);
         w.forEach((r) => pend[r] = (pend[r] || 0) + 1);
+        if (w[0] === 'acc') provTerms = w.length - 2;
         return t.publish(topic, bytes);
       },
       subscribe(topic: string, onMessage: (bytes: Uint8Array) => void): Promise<void> {
