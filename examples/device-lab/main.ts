@@ -3,6 +3,7 @@
 // happen, and reads commands from stdin (move, roam, home, drop, status, quit). Runs until quit,
 // end of input with --no-stdin off, or SIGINT/SIGTERM; exit 0 on a clean stop, 1 when the lab
 // could not start (e.g. no socat), 2 on bad options.
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { DIALECTS, type DialectName } from '@simedge/hardware';
@@ -69,6 +70,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (v.cell !== undefined && !CELLS.some((c) => c.id === v.cell)) {
     process.stderr.write(`device-lab: unknown cell '${v.cell}'; one of ${CELLS.map((c) => c.id).join(', ')}\n`);
+    return 2;
+  }
+  if (v.bundle !== undefined && !existsSync(v.bundle)) {
+    process.stderr.write(`device-lab: no bundle at '${v.bundle}' (build one: simedge espruino build --modem <family> -o <file>)\n`);
     return 2;
   }
   const t0 = Date.now();

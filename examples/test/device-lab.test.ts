@@ -151,7 +151,9 @@ describe('the device lab (npm run lab)', () => {
       child.on('exit', (code) => { clearTimeout(guard); resolve({ code, out, err }); });
       if (!input) child.stdin.end();
     });
-    const [help, bad, cell] = await Promise.all([run(['--help']), run(['--dialect', 'nokia']), run(['--cell', 'nowhere'])]);
+    const [help, bad, cell, bundle] = await Promise.all([run(['--help']), run(['--dialect', 'nokia']), run(['--cell', 'nowhere']), run(['--bundle', '/nonexistent/simedge.min.js'])]);
+    expect(bundle.code).toBe(2);
+    expect(bundle.err).toContain("no bundle at '/nonexistent/simedge.min.js'");
     expect(help.code).toBe(0);
     expect(help.out).toContain('Usage: npm run lab');
     expect(bad.code).toBe(2);
