@@ -43,8 +43,11 @@ export interface Lab {
   path: string;
   /** The signed template (COSE_Sign1 bytes). */
   templatePath: string;
-  /** A firmware script for Espruino's Linux build (`espruino lab-device.js`). */
-  scriptPath: string;
+  /**
+   * A firmware script for Espruino's Linux build (`espruino lab-device.js`); undefined for the
+   * generic dialect, whose modem has no MQTT client (the firmware would bring its own transport).
+   */
+  scriptPath: string | undefined;
   /** The cell the modem is in. */
   cell(): string;
   /** Move the modem to another cell (a CELLS id); the next one in CELLS when omitted. */
@@ -104,8 +107,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     mkdirSync(dir, { recursive: true });
     const templatePath = join(dir, 'template.cose');
     writeFileSync(templatePath, world.signTemplate(world.template()));
-    const scriptPath = join(dir, 'lab-device.js');
-    writeFileSync(scriptPath, labScript({ bundle: resolve(opts.bundle ?? SDK_BUNDLE), template: templatePath, path: pty.path, dialect }));
+    const scriptPath = dialect === 'generic' ? undefined : join(dir, 'lab-device.js');
+    if (scriptPath) writeFileSync(scriptPath, labScript({ bundle: resolve(opts.bundle ?? SDK_BUNDLE), template: templatePath, path: pty.path, dialect }));
     let cell = start;
     const p = pty;
     return {

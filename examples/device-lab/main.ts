@@ -93,7 +93,9 @@ async function main(argv: string[]): Promise<number> {
     `device lab up: ${dialect} modem, IMSI ${lab.imsi}, ICCID ${lab.iccid}, ${describeCell(lab.cell())}`,
     `  serial device   ${lab.path}`,
     `  template        ${lab.templatePath}`,
-    `  Espruino        ${lab.scriptPath}   (Linux build: ./espruino ${lab.scriptPath})`,
+    lab.scriptPath
+      ? `  Espruino        ${lab.scriptPath}   (Linux build: ./espruino ${lab.scriptPath})`
+      : '  Espruino        no script: a generic modem has no MQTT client (NodeDevice over IP, or a firmware transport)',
     `  MQTT broker     ${lab.world.broker.url} (the modem reaches it whatever host it is told)`,
     'commands: move [CELL], roam, home, drop, status, quit',
     '',

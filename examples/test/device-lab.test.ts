@@ -64,7 +64,7 @@ describe('the device lab (npm run lab)', () => {
     }
     const lab: Lab = await startLab({ dialect, dir, bundle });
     stops.push(() => lab.stop());
-    const script = readFileSync(lab.scriptPath, 'utf8');
+    const script = readFileSync(lab.scriptPath as string, 'utf8');
     expect(checkEspruinoSubset(script)).toEqual([]);
     expect(readFileSync(lab.templatePath).length).toBeGreaterThan(100);
 
@@ -126,7 +126,7 @@ describe('the device lab (npm run lab)', () => {
     };
     port.on('data', (x: Buffer) => w.serialData(x.toString('latin1')));
     linuxBuild(w);
-    w.run(readFileSync(lab.scriptPath, 'utf8'));
+    w.run(readFileSync(lab.scriptPath as string, 'utf8'));
     // onError comes only once the provisioning gave up: with retries that would be after four
     // more hellos and backoff; here the one hello (hex publish) is all that went out.
     expect(await w.waitEvent('print', 20_000, (t) => t.startsWith('ERROR'))).toBe('ERROR MESSAGE_TOO_LARGE');
@@ -165,6 +165,11 @@ describe('the device lab (npm run lab)', () => {
     stops.push(() => rmSync(dir, { recursive: true, force: true }));
     const up = await run(['--dialect', 'sim7080', '--dir', dir, '--quiet'], 'status\nroam\nfly\nquit\n');
     expect(up.code, up.err).toBe(0);
+    const generic = await run(['--dialect', 'generic', '--dir', join(dir, 'g'), '--quiet'], 'quit\n');
+    expect(generic.code, generic.err).toBe(0);
+    expect(generic.out).toContain('no script: a generic modem has no MQTT client');
+    expect(existsSync(join(dir, 'g', 'lab-device.js'))).toBe(false);
+    expect(existsSync(join(dir, 'g', 'template.cose'))).toBe(true);
     expect(up.out).toMatch(/device lab up: sim7080 modem, IMSI 240011234900001/);
     const path = /serial device +(\S+)/.exec(up.out)?.[1] as string;
     expect(path).toMatch(/ttyEMU0$/);
