@@ -83,6 +83,7 @@ describe('a firmware\'s own Espruino bundle: one modem driver, without budget an
     expect(e).not.toContain('iotSafeProver');
     expect(firmwareEntry([], true)).toContain('iotSafeProver');
     expect(() => firmwareEntry(['nokia'])).toThrow(/unknown modem family nokia/);
+    expect(firmwareEntry(['sim7080', 'sim7080']).match(/const sim7080/g)).toHaveLength(1);
     expect(Object.keys(ESPRUINO_MODEMS).sort()).toEqual(FAMILIES.map((f) => f[0]).sort());
   });
 
